@@ -33,7 +33,16 @@ if(NOT EXISTS "${Boost_INCLUDE_DIRS}/boost/dll.hpp" AND NOT EXISTS "/usr/include
 endif()
 
 # XGBoost C API (cost model).
-find_package(xgboost CONFIG QUIET)
+# Debian's XGBoost CMake config also requires the `xgboost` CLI binary, so find the C API
+# library and header directly.
+find_library(XGBOOST_LIBRARY NAMES xgboost)
+find_path(XGBOOST_INCLUDE_DIR NAMES xgboost/c_api.h)
+if(XGBOOST_LIBRARY AND XGBOOST_INCLUDE_DIR)
+  set(xgboost_FOUND TRUE)
+  add_library(loom_xgboost INTERFACE)
+  target_link_libraries(loom_xgboost INTERFACE ${XGBOOST_LIBRARY})
+  target_include_directories(loom_xgboost INTERFACE ${XGBOOST_INCLUDE_DIR})
+endif()
 loom_require(xgboost_FOUND libxgboost-dev "XGBoost")
 
 # SQLite (the tuning database).
@@ -65,10 +74,18 @@ find_package(CUDAToolkit QUIET)
 loom_require(CUDAToolkit_FOUND "cuda-toolkit (expected at /usr/local/cuda)" "the CUDA toolkit")
 
 # Benchmark baselines: oneDNN and OpenBLAS.
-find_package(dnnl CONFIG QUIET)
+# Debian's oneDNN CMake config drags in OpenCL; only the CPU library and header are needed.
+find_library(DNNL_LIBRARY NAMES dnnl)
+find_path(DNNL_INCLUDE_DIR NAMES oneapi/dnnl/dnnl.hpp)
+if(DNNL_LIBRARY AND DNNL_INCLUDE_DIR)
+  set(dnnl_FOUND TRUE)
+  add_library(loom_dnnl INTERFACE)
+  target_link_libraries(loom_dnnl INTERFACE ${DNNL_LIBRARY})
+  target_include_directories(loom_dnnl INTERFACE ${DNNL_INCLUDE_DIR})
+endif()
 loom_require(dnnl_FOUND libdnnl-dev "oneDNN")
 pkg_check_modules(OPENBLAS QUIET IMPORTED_TARGET openblas)
 loom_require(OPENBLAS_FOUND libopenblas-dev "OpenBLAS")
 
 message(STATUS "loom: LLVM ${LLVM_PACKAGE_VERSION}, TBB ${TBB_VERSION}, Boost ${Boost_VERSION}, "
-               "CUDA ${CUDAToolkit_VERSION}, xgboost ${xgboost_VERSION}")
+               "CUDA ${CUDAToolkit_VERSION}")
