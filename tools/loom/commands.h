@@ -1,0 +1,23 @@
+// The subcommands of the `loom` command line, each registered on the CLI11 app by one
+// function. A subcommand's callback returns the process exit code through `exit_code`.
+#pragma once
+
+#include "CLI/CLI.hpp"
+
+namespace loom::cli {
+
+/// Where a subcommand stores the exit code the process should return.
+struct ExitCode {
+  int value = 0;
+};
+
+/// loom print WORKLOAD [--set K=V ...] | loom print --list
+void add_print_command(CLI::App& app, ExitCode& exit_code);
+/// loom check FILE.py
+void add_check_command(CLI::App& app, ExitCode& exit_code);
+/// loom run FILE.py [--seed S] [--func NAME]
+void add_run_command(CLI::App& app, ExitCode& exit_code);
+/// loom diff A.py B.py [--strict-names]
+void add_diff_command(CLI::App& app, ExitCode& exit_code);
+
+}  // namespace loom::cli

@@ -1,0 +1,179 @@
+// loom print / check / run / diff: the commands that read, show and execute kernels.
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "commands.h"
+#include "fmt/format.h"
+#include "kernel_input.h"
+#include "loom/interp/interpreter.h"
+#include "loom/interp/ndarray.h"
+#include "loom/ir/error.h"
+#include "loom/ir/structural_equal.h"
+#include "loom/ir/visitor.h"
+#include "loom/script/printer.h"
+#include "loom/workloads/zoo.h"
+
+namespace loom::cli {
+
+namespace {
+
+std::string buffer_signature(const ir::Buffer& b) {
+  std::string dims;
+  for (const ir::Expr& e : b->shape) dims += (dims.empty() ? "" : ", ") + ir::to_string(e);
+  return fmt::format("{} {}[{}]", b->name, b->dtype.to_string(), dims);
+}
+
+/// Param buffers that the function stores to, in parameter order.
+std::vector<ir::Buffer> written_params(const ir::PrimFunc& func) {
+  std::set<const ir::BufferNode*> stored;
+  ir::post_order_visit(func->body, [&](const ir::Object* node) {
+    if (node->kind() == ir::NodeKind::BufferStore) stored.insert(static_cast<const ir::BufferStoreNode*>(node)->buffer.get());
+  });
+  std::vector<ir::Buffer> out;
+  for (const ir::Buffer& b : func->param_buffers()) {
+    if (stored.count(b.get())) out.push_back(b);
+  }
+  return out;
+}
+
+void print_list() {
+  for (const workloads::WorkloadInfo& w : workloads::workloads()) {
+    std::string params;
+    for (const workloads::WorkloadParam& p : w.params) params += fmt::format(" {}={}", p.name, p.default_value);
+    std::cout << fmt::format("{:<14} {}\n{:<14} params:{}\n", w.name, w.description, "", params);
+  }
+}
+
+std::map<std::string, int64_t> parse_overrides(const std::vector<std::string>& sets) {
+  std::map<std::string, int64_t> out;
+  for (const std::string& s : sets) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UserError(fmt::format("--set '{}': expected KEY=VALUE, e.g. --set M=512", s));
+    std::string key = s.substr(0, eq), value = s.substr(eq + 1);
+    try {
+      size_t used = 0;
+      int64_t v = std::stoll(value, &used);
+      if (used != value.size()) throw std::invalid_argument(value);
+      out[key] = v;
+    } catch (const std::exception&) {
+      throw UserError(fmt::format("--set {}: '{}' is not an integer", key, value));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_print_command(CLI::App& app, ExitCode& exit_code) {
+  auto* cmd = app.add_subcommand("print", "Print a zoo workload as TVMScript (--list shows the zoo).");
+  struct Options {
+    std::string workload;
+    std::vector<std::string> sets;
+    bool list = false;
+  };
+  auto opts = std::make_shared<Options>();
+  cmd->add_option("workload", opts->workload, "Workload name, e.g. gmm, c2d, sfm");
+  cmd->add_option("--set", opts->sets, "Override a shape parameter: --set M=512 (repeatable)")->type_name("K=V");
+  cmd->add_flag("--list", opts->list, "List the workloads with their parameters and defaults");
+  cmd->callback([opts, &exit_code] {
+    if (opts->list) {
+      print_list();
+      return;
+    }
+    if (opts->workload.empty()) throw UserError("loom print: name a workload (loom print --list shows them)");
+    ir::PrimFunc func = workloads::make_workload(opts->workload, parse_overrides(opts->sets));
+    std::cout << script::print(func);
+    exit_code.value = 0;
+  });
+}
+
+void add_check_command(CLI::App& app, ExitCode& exit_code) {
+  auto* cmd = app.add_subcommand("check", "Parse and validate a kernel file and print a one-line summary.");
+  auto file = std::make_shared<std::string>();
+  cmd->add_option("file", *file, "Kernel file (TVMScript), or - for standard input")->required();
+  cmd->callback([file, &exit_code] {
+    ir::IRModule mod = load_module(*file);
+    std::vector<std::string> parts;
+    for (const auto& [name, func] : mod.functions()) {
+      int blocks = 0, loops = 0;
+      ir::post_order_visit(func->body, [&](const ir::Object* node) {
+        if (node->kind() == ir::NodeKind::Block) ++blocks;
+        if (node->kind() == ir::NodeKind::For) ++loops;
+      });
+      std::string params;
+      for (const ir::Var& p : func->params) {
+        ir::Buffer b = func->buffer_of(p);
+        params += (params.empty() ? "" : ", ") + (b.defined() ? buffer_signature(b) : p.name() + " " + p.dtype().to_string());
+      }
+      parts.push_back(fmt::format("{}({}): {} blocks, {} loops", name, params, blocks, loops));
+    }
+    std::string joined;
+    for (const std::string& p : parts) joined += (joined.empty() ? "" : "; ") + p;
+    std::cout << fmt::format("{}: ok, {} function{}: {}\n", *file == "-" ? "<stdin>" : *file, mod.size(),
+                             mod.size() == 1 ? "" : "s", joined);
+    exit_code.value = 0;
+  });
+}
+
+void add_run_command(CLI::App& app, ExitCode& exit_code) {
+  auto* cmd = app.add_subcommand("run", "Run a kernel in the reference interpreter on random inputs and print a "
+                                        "checksum of each output.");
+  struct Options {
+    std::string file;
+    uint64_t seed = 0;
+    std::string func;
+  };
+  auto opts = std::make_shared<Options>();
+  cmd->add_option("file", opts->file, "Kernel file (TVMScript), or - for standard input")->required();
+  cmd->add_option("--seed", opts->seed, "Seed of the random inputs")->capture_default_str();
+  cmd->add_option("--func", opts->func, "Function to run when the module has several");
+  cmd->callback([opts, &exit_code] {
+    ir::PrimFunc func = select_function(load_module(opts->file), opts->func);
+    std::vector<interp::NDArray> arrays = interp::run_random(func, opts->seed);
+    std::vector<ir::Buffer> params = func->param_buffers();
+    std::vector<ir::Buffer> outputs = written_params(func);
+    for (size_t i = 0; i < params.size() && i < arrays.size(); ++i) {
+      bool is_output = false;
+      for (const ir::Buffer& o : outputs) is_output = is_output || o.same_as(params[i]);
+      if (!is_output) continue;
+      std::cout << fmt::format("{}: {}\n", buffer_signature(params[i]), arrays[i].checksum().to_string());
+    }
+    exit_code.value = 0;
+  });
+}
+
+void add_diff_command(CLI::App& app, ExitCode& exit_code) {
+  auto* cmd = app.add_subcommand("diff", "Compare two kernel files structurally (names ignored unless "
+                                         "--strict-names); exit 0 when equal, else print the first difference "
+                                         "and exit 1.");
+  struct Options {
+    std::string a, b;
+    bool strict = false;
+  };
+  auto opts = std::make_shared<Options>();
+  cmd->add_option("a", opts->a, "First kernel file")->required();
+  cmd->add_option("b", opts->b, "Second kernel file")->required();
+  cmd->add_flag("--strict-names", opts->strict, "Also compare the names of variables, buffers and blocks");
+  cmd->callback([opts, &exit_code] {
+    ir::IRModule a = load_module(opts->a), b = load_module(opts->b);
+    ir::StructuralEqualOptions options;
+    options.strict_names = opts->strict;
+    std::optional<ir::StructuralDiff> diff;
+    if (a.size() == 1 && b.size() == 1) {
+      diff = ir::structural_diff(a.functions().begin()->second, b.functions().begin()->second, options);
+    } else {
+      diff = ir::structural_diff(a, b, options);
+    }
+    if (diff) {
+      std::cout << "differ at " << diff->to_string() << "\n";
+      exit_code.value = 1;
+    } else {
+      std::cout << "equal\n";
+      exit_code.value = 0;
+    }
+  });
+}
+
+}  // namespace loom::cli
