@@ -92,9 +92,16 @@ void add_print_command(CLI::App& app, ExitCode& exit_code) {
 void add_check_command(CLI::App& app, ExitCode& exit_code) {
   auto* cmd = app.add_subcommand("check", "Parse and validate a kernel file and print a one-line summary.");
   auto file = std::make_shared<std::string>();
+  auto reprint = std::make_shared<bool>(false);
   cmd->add_option("file", *file, "Kernel file (TVMScript), or - for standard input")->required();
-  cmd->callback([file, &exit_code] {
+  cmd->add_flag("--print", *reprint, "Print the parsed kernel back as TVMScript instead of the summary");
+  cmd->callback([file, reprint, &exit_code] {
     ir::IRModule mod = load_module(*file);
+    if (*reprint) {
+      std::cout << (mod.size() == 1 ? script::print(mod.functions().begin()->second) : script::print(mod));
+      exit_code.value = 0;
+      return;
+    }
     std::vector<std::string> parts;
     for (const auto& [name, func] : mod.functions()) {
       int blocks = 0, loops = 0;
