@@ -10,6 +10,7 @@
 #include "loom/interp/ndarray.h"
 #include "loom/ir/error.h"
 #include "loom/ir/structural_equal.h"
+#include "loom/ir/verify.h"
 #include "loom/ir/visitor.h"
 #include "loom/script/printer.h"
 #include "loom/workloads/zoo.h"
@@ -97,6 +98,7 @@ void add_check_command(CLI::App& app, ExitCode& exit_code) {
   cmd->add_flag("--print", *reprint, "Print the parsed kernel back as TVMScript instead of the summary");
   cmd->callback([file, reprint, &exit_code] {
     ir::IRModule mod = load_module(*file);
+    for (const auto& [name, func] : mod.functions()) ir::check_well_formed(func);
     if (*reprint) {
       std::cout << (mod.size() == 1 ? script::print(mod.functions().begin()->second) : script::print(mod));
       exit_code.value = 0;

@@ -11,4 +11,5 @@
 #include "loom/ir/printer.h"
 #include "loom/ir/stmt.h"
 #include "loom/ir/structural_equal.h"
+#include "loom/ir/verify.h"
 #include "loom/ir/visitor.h"
