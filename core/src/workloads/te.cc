@@ -128,6 +128,21 @@ class LoadCollector : public ir::IRVisitor {
   }
 };
 
+// The recorded tensors in the order the value first loads them (the order of the
+// expression tree, not the order C++ happened to evaluate the operands in); tensors loaded
+// while building but not used by the value are dropped.
+std::vector<Tensor> inputs_in_access_order(const Expr& value, const std::vector<Tensor>& recorded) {
+  LoadCollector collector;
+  collector.visit_expr(value);
+  std::vector<Tensor> ordered;
+  for (const auto& access : collector.accesses) {
+    for (const Tensor& t : recorded) {
+      if (t.buffer().same_as(access.buffer)) ordered.push_back(t);
+    }
+  }
+  return ordered;
+}
+
 bool same_index(const Expr& a, const Expr& b) {
   ir::StructuralEqualOptions options;
   options.map_free_vars = false;
@@ -336,6 +351,7 @@ Tensor compute(const std::vector<int64_t>& shape, const ComputeFn& fn, std::stri
   }
   if (!value.dtype().is_scalar()) throw UserError("compute " + name + ": the value must be a scalar");
   check_stage_value(name, value, allowed, node->inputs);
+  node->inputs = inputs_in_access_order(value, node->inputs);
 
   node->dtype = value.dtype();
   node->buffer = Buffer::make(name, node->dtype, extents);
