@@ -48,10 +48,8 @@ const Value* Machine::lookup_var(const ir::VarNode* var) const {
 }
 
 std::string Machine::where() const {
-  std::string out;
-  if (!blocks_.empty()) out += ", in block \"" + blocks_.back() + "\"";
-  out += " of function \"" + func_name_ + "\"";
-  return out;
+  if (blocks_.empty()) return ", in function \"" + func_name_ + "\"";
+  return ", in block \"" + blocks_.back() + "\" of function \"" + func_name_ + "\"";
 }
 
 bool Machine::lane_active(int lane, int lanes) const {

@@ -51,7 +51,8 @@ class Machine {
   /// Allocate); the storage is owned by `storage`.
   BufferView allocate(const ir::Buffer& buffer, std::vector<uint8_t>* storage);
 
-  /// The suffix that locates an error: ", in block \"C\" of function \"f\"".
+  /// The suffix that locates an error: ", in block \"C\" of function \"f\"" (or ", in
+  /// function \"f\"" outside blocks).
   std::string where() const;
 
  private:
