@@ -55,6 +55,29 @@ inline Stmt loop(const Var& v, Expr extent, Stmt body, ir::ForKind kind = ir::Fo
 }
 inline Stmt seq(std::vector<Stmt> stmts) { return ir::SeqStmtNode::make(std::move(stmts)); }
 
+/// A block iteration variable with domain [min, min + extent).
+inline ir::IterVar iter(const Var& v, int64_t min, int64_t extent, ir::IterType type = ir::IterType::DataPar) {
+  return ir::IterVar{v, ir::Range::from_min_extent(ir::make_int(min, v.dtype()), ir::make_int(extent, v.dtype())),
+                     type};
+}
+
+/// A block (reads/writes left empty: the interpreter does not use them).
+inline ir::Block make_block(const std::string& name, std::vector<ir::IterVar> iter_vars, Stmt body, Stmt init = {},
+                            std::vector<Buffer> alloc = {}, std::vector<ir::MatchBufferRegion> match = {}) {
+  return ir::Block::make(name, std::move(iter_vars), {}, {}, std::move(body), std::move(init), std::move(alloc),
+                         std::move(match));
+}
+
+/// A realize of `block` with bindings `values` and an optional predicate.
+inline Stmt realize(std::vector<Expr> values, const ir::Block& block, Expr predicate = {}) {
+  return ir::BlockRealizeNode::make(std::move(values), std::move(predicate), block);
+}
+
+/// A root block (no iteration variables) around `body`, allocating `alloc`.
+inline Stmt root(Stmt body, std::vector<Buffer> alloc = {}) {
+  return realize({}, make_block("root", {}, std::move(body), {}, std::move(alloc)));
+}
+
 /// Evaluates `fn(a, b)` for scalar parameters a and b of dtype `in` by storing it into a
 /// one-element buffer; returns that buffer.
 inline NDArray eval_binary(DataType in, const std::function<Expr(Expr, Expr)>& fn, Arg a, Arg b) {
