@@ -217,10 +217,10 @@ ir::PrimFunc build_t2d(const Params& p) {
         std::vector<Expr> src = {i[0]};
         for (size_t d = 0; d < 2; ++d) {
           Expr x = i[d + 1] - ir::make_int(border);
-          Expr cond = ir::logical_and(ir::make_int(border) <= i[d + 1],
-                                      i[d + 1] < ir::make_int(border + (in_size[d] - 1) * stride + 1));
-          if (stride > 1) cond = ir::logical_and(cond, ir::eq(ir::floormod(x, ir::make_int(stride)), 0));
-          inside = inside.defined() ? ir::logical_and(inside, cond) : cond;
+          std::vector<Expr> conds = {ir::make_int(border) <= i[d + 1],
+                                     i[d + 1] < ir::make_int(border + (in_size[d] - 1) * stride + 1)};
+          if (stride > 1) conds.push_back(ir::eq(ir::floormod(x, ir::make_int(stride)), 0));
+          for (const Expr& cond : conds) inside = inside.defined() ? ir::logical_and(inside, cond) : cond;
           src.push_back(stride > 1 ? ir::floordiv(x, ir::make_int(stride)) : x);
         }
         src.push_back(i[3]);
