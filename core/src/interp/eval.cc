@@ -44,12 +44,12 @@ std::string index_to_string(const std::vector<int64_t>& index) {
 
 const Value* Machine::lookup_var(const ir::VarNode* var) const {
   auto it = vars_.find(var);
-  return it == vars_.end() ? nullptr : &it->second;
+  return it == vars_.end() || !it->second.bound ? nullptr : &it->second.value;
 }
 
 std::string Machine::where() const {
   if (blocks_.empty()) return ", in function \"" + func_name_ + "\"";
-  return ", in block \"" + blocks_.back() + "\" of function \"" + func_name_ + "\"";
+  return ", in block \"" + *blocks_.back() + "\" of function \"" + func_name_ + "\"";
 }
 
 bool Machine::lane_active(int lane, int lanes) const {
@@ -195,12 +195,12 @@ Value Machine::eval(const Expr& expr) {
     case NodeKind::Var: {
       const auto* var = static_cast<const ir::VarNode*>(expr.get());
       auto it = vars_.find(var);
-      if (it == vars_.end()) {
+      if (it == vars_.end() || !it->second.bound) {
         throw RuntimeError("variable \"" + var->name +
                            "\" is used where it is not bound (not a parameter, loop, block iteration, let or "
                            "buffer-shape variable in scope)" + where());
       }
-      return it->second;
+      return it->second.value;
     }
     case NodeKind::BufferLoad: return eval_load(expr.as<ir::BufferLoadNode>());
     case NodeKind::Not: return logical_not(eval(expr.as<ir::NotNode>()->a));

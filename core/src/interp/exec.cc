@@ -22,10 +22,10 @@ class Machine::Scope {
   Scope& operator=(const Scope&) = delete;
   ~Scope() {
     for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
-      if (it->second) {
-        machine_->vars_[it->first] = std::move(*it->second);
+      if (it->saved) {
+        it->slot->value = std::move(*it->saved);
       } else {
-        machine_->vars_.erase(it->first);
+        it->slot->bound = false;
       }
     }
     for (auto it = buffers_.rbegin(); it != buffers_.rend(); ++it) {
@@ -37,17 +37,19 @@ class Machine::Scope {
     }
   }
 
-  /// Binds `var` and returns its slot, which stays valid (and may be overwritten) for the
-  /// scope's lifetime.
+  /// Room for `n` bindings, so a block binding its iteration variables allocates once.
+  void reserve(size_t n) { vars_.reserve(n); }
+
+  /// Binds `var` and returns its value slot, which stays valid (and may be overwritten) for
+  /// the scope's lifetime.
   Value& bind_var(const ir::VarNode* var, Value value) {
-    auto it = machine_->vars_.find(var);
-    if (it == machine_->vars_.end()) {
-      vars_.emplace_back(var, std::nullopt);
-      return machine_->vars_.emplace(var, std::move(value)).first->second;
-    }
-    vars_.emplace_back(var, std::move(it->second));
-    it->second = std::move(value);
-    return it->second;
+    VarSlot& slot = machine_->vars_[var];
+    std::optional<Value> saved;
+    if (slot.bound) saved = std::move(slot.value);
+    vars_.push_back({&slot, std::move(saved)});
+    slot.value = std::move(value);
+    slot.bound = true;
+    return slot.value;
   }
 
   void bind_buffer(const ir::BufferNode* buffer, BufferView view) {
@@ -63,7 +65,11 @@ class Machine::Scope {
 
  private:
   Machine* machine_;
-  std::vector<std::pair<const ir::VarNode*, std::optional<Value>>> vars_;
+  struct SavedVar {
+    VarSlot* slot;
+    std::optional<Value> saved;  // the shadowed value, or none when the variable was unbound
+  };
+  std::vector<SavedVar> vars_;
   std::vector<std::pair<const ir::BufferNode*, std::optional<BufferView>>> buffers_;
 };
 
@@ -72,13 +78,15 @@ namespace {
 /// Pops the innermost block name when a block instance ends.
 class BlockNameGuard {
  public:
-  BlockNameGuard(std::vector<std::string>* names, const std::string& name) : names_(names) { names_->push_back(name); }
+  BlockNameGuard(std::vector<const std::string*>* names, const std::string& name) : names_(names) {
+    names_->push_back(&name);
+  }
   ~BlockNameGuard() { names_->pop_back(); }
   BlockNameGuard(const BlockNameGuard&) = delete;
   BlockNameGuard& operator=(const BlockNameGuard&) = delete;
 
  private:
-  std::vector<std::string>* names_;
+  std::vector<const std::string*>* names_;
 };
 
 std::string region_to_string(const std::string& name, const std::vector<int64_t>& mins,
@@ -258,6 +266,7 @@ void Machine::exec_block(const ir::BlockNode* block, const std::vector<Value>& i
   }
   BlockNameGuard name_guard(&blocks_, block->name);
   Scope scope(this);
+  scope.reserve(n);
   // 2. Bind the iteration variables.
   for (size_t i = 0; i < n; ++i) scope.bind_var(block->iter_vars[i].var.get(), iter_values[i]);
   // 3. Allocate this instance's buffers, zeroed; the storage lives until the block ends.

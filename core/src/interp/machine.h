@@ -40,7 +40,7 @@ class Machine {
   void exec(const ir::Stmt& stmt);
 
   /// Binds a variable / buffer for the rest of the run (parameters).
-  void define_var(const ir::VarNode* var, Value value) { vars_[var] = std::move(value); }
+  void define_var(const ir::VarNode* var, Value value) { vars_[var] = VarSlot{std::move(value), true}; }
   void define_buffer(const ir::BufferNode* buffer, BufferView view) { buffers_[buffer] = std::move(view); }
   /// The value of a bound variable, or null.
   const Value* lookup_var(const ir::VarNode* var) const;
@@ -77,13 +77,20 @@ class Machine {
   /// Whether lane `lane` of a `lanes`-wide value is active under the current mask.
   bool lane_active(int lane, int lanes) const;
 
+  /// A variable's current value. Slots are never erased, only unbound, so a scope can keep
+  /// a pointer to its slot and re-binding in a loop allocates nothing.
+  struct VarSlot {
+    Value value;
+    bool bound = false;
+  };
+
   std::string func_name_;
-  std::unordered_map<const ir::VarNode*, Value> vars_;
+  std::unordered_map<const ir::VarNode*, VarSlot> vars_;
   std::unordered_map<const ir::BufferNode*, BufferView> buffers_;
   /// Lanes that a lazy vector if_then_else selected; empty means all lanes are active.
   std::vector<char> mask_;
   /// Names of the blocks being executed, innermost last (for error messages).
-  std::vector<std::string> blocks_;
+  std::vector<const std::string*> blocks_;
 };
 
 }  // namespace loom::interp
