@@ -11,7 +11,9 @@
 //     T.axis.spatial for the output axes and T.axis.reduce for the reduction axes, each
 //     bound to its loop variable;
 //   - explicit reads (every buffer the stage's expression loads, as the accessed point in
-//     terms of the block variables, in order of first access) and writes (the output point);
+//     terms of the block variables, in order of first access; where loads of one buffer
+//     disagree on a dimension, that dimension is covered whole) and writes (the output
+//     point). As in TVM, a reduction's own output is not listed among its reads;
 //   - for a reduction, an init statement storing the identity (0 for sum, the lowest value
 //     of the dtype for max, the highest for min) and a body `out[v] = combine(out[v], src)`.
 #pragma once
@@ -42,20 +44,26 @@ class Tensor {
   const std::string& name() const;
   /// The constant extents of its dimensions.
   const std::vector<int64_t>& shape() const;
+  /// The number of dimensions (0 for a scalar stage).
   size_t ndim() const { return shape().size(); }
+  /// The element type (a compute stage takes its value's dtype).
   ir::DataType dtype() const;
   /// The buffer that holds the tensor in the generated function.
   const ir::Buffer& buffer() const;
   /// True for te.placeholder tensors, false for compute stages.
   bool is_placeholder() const;
+  /// The node behind the handle (null for a default-constructed Tensor).
   const TensorNode* get() const { return node_.get(); }
+  /// False for a default-constructed Tensor; every other accessor requires true.
   bool defined() const { return node_ != nullptr; }
+  /// Identity: the same tensor, not merely an equal one.
   bool same_as(const Tensor& other) const { return node_ == other.node_; }
 
   /// A load of the element at `indices` (one integer expression per dimension), to be used
   /// inside the function given to compute().
   /// Throws UserError when the number of indices is not ndim() or an index is not an integer.
   ir::Expr operator()(std::vector<ir::Expr> indices) const;
+  /// The same, with the indices as separate arguments: `A(i, k)`.
   template <typename... Args>
     requires(sizeof...(Args) != 1 || (!std::is_same_v<std::decay_t<Args>, std::vector<ir::Expr>> && ...))
   ir::Expr operator()(Args&&... indices) const {
@@ -81,9 +89,13 @@ struct Reduction {
 /// allowed at the top of a stage, as in TVM).
 class ComputeBody {
  public:
+  /// A plain element value.
   ComputeBody(ir::Expr value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  /// A reduction (the stage gets reduction axes and an init).
   ComputeBody(Reduction reduction) : value_(std::move(reduction)) {}  // NOLINT
+  /// The plain value, or null when this is a reduction.
   const ir::Expr* as_expr() const { return std::get_if<ir::Expr>(&value_); }
+  /// The reduction, or null when this is a plain value.
   const Reduction* as_reduction() const { return std::get_if<Reduction>(&value_); }
 
  private:
