@@ -58,15 +58,11 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-// The shortest text that parses back to exactly `v` (as a double, or through float32).
-std::string float_text(double v, bool prefer_float32) {
+// The shortest text that parses back to exactly `v` (a float32 constant holds a double
+// too, so its double spelling is what round-trips).
+std::string float_text(double v) {
   char buf[64];
-  std::to_chars_result r;
-  if (prefer_float32 && static_cast<double>(static_cast<float>(v)) == v) {
-    r = std::to_chars(buf, buf + sizeof(buf), static_cast<float>(v));
-  } else {
-    r = std::to_chars(buf, buf + sizeof(buf), v);
-  }
+  std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), v);
   std::string s(buf, r.ptr);
   if (s.find_first_of(".e") == std::string::npos) s += ".0";
   return s;
@@ -243,7 +239,7 @@ class ScriptPrinter {
     } else if (std::isinf(v)) {
       text = v > 0 ? "\"inf\"" : "\"-inf\"";
     } else {
-      text = float_text(v, t.bits() == 32);
+      text = float_text(v);
       if (t == DataType::Float(32)) return text;
     }
     return "T." + t.to_string() + "(" + text + ")";
@@ -346,7 +342,7 @@ class ScriptPrinter {
 
   std::string ann_value(const AnnValue& v) {
     if (const auto* i = v.as_int()) return std::to_string(*i);
-    if (const auto* f = v.as_float()) return float_text(*f, false);
+    if (const auto* f = v.as_float()) return float_text(*f);
     if (const auto* s = v.as_string()) return quote(*s);
     if (const auto* e = v.as_expr()) {
       // Bare int32 / float32 constants would read back as plain numbers; keep their dtype.
