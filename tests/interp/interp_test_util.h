@@ -33,7 +33,7 @@ inline PrimFunc make_func(const std::string& name, const std::vector<Param>& par
       vars.push_back(*v);
     } else {
       const Buffer& b = std::get<Buffer>(p);
-      Var handle(b->name + "_handle", DataType::Handle());
+      Var handle(b->name, DataType::Handle());
       vars.push_back(handle);
       buffer_map.emplace_back(handle, b);
     }
