@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <random>
+#include <sstream>
 
 #include "block_helpers.h"
 #include "loom/workloads/zoo.h"
@@ -324,6 +326,51 @@ TEST(WorkloadNumeric, SeveralSeedsForEveryConvolution) {
     Result rc = run_workload("c2d", c, seed);
     expect_matches(rc, conv_reference(rc.inputs[0], rc.inputs[1], 1, {6, 4}, 2, 2, 2, 1, 0, 3, 1), "c2d dilation 3",
                    seed);
+  }
+}
+
+TEST(WorkloadNumeric, RandomConvolutionShapes) {
+  // Random valid (shape, kernel, stride, padding, dilation, groups) combinations of the
+  // grouped 2-D convolution and the transposed convolution against the references.
+  constexpr uint32_t kShapeSeed = 1234;
+  std::mt19937 rng(kShapeSeed);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (int trial = 0; trial < 25; ++trial) {
+    int64_t groups = pick(1, 3), k = pick(1, 3), dil = pick(1, 2), stride = pick(1, 3), pad = pick(0, 2);
+    int64_t ci = groups * pick(1, 2), co = groups * pick(1, 2);
+    int64_t span = dil * (k - 1) + 1;
+    int64_t h = std::max<int64_t>(pick(1, 7), span - 2 * pad), w = std::max<int64_t>(pick(1, 7), span - 2 * pad);
+    Params p = {{"N", 1}, {"H", h}, {"W", w}, {"CI", ci}, {"CO", co}, {"K", k}, {"stride", stride},
+                {"padding", pad}, {"dilation", dil}, {"groups", groups}};
+    std::ostringstream what;
+    what << "trial " << trial << " (shape seed " << kShapeSeed << "): grp";
+    for (const auto& [key, value] : p) what << " " << key << "=" << value;
+    Result r = run_workload("grp", p, kSeed + trial);
+    expect_matches(r, conv_reference(r.inputs[0], r.inputs[1], 1, {h, w}, ci, co, k, stride, pad, dil, groups),
+                   what.str(), kSeed + trial);
+  }
+  for (int trial = 0; trial < 15; ++trial) {
+    int64_t k = pick(1, 4), stride = pick(1, 3), pad = pick(0, k - 1), h = pick(1, 4), w = pick(1, 4);
+    Params p = {{"N", 1}, {"H", h}, {"W", w}, {"CI", 2}, {"CO", 2}, {"K", k}, {"stride", stride}, {"padding", pad}};
+    int64_t oh = (h - 1) * stride - 2 * pad + k, ow = (w - 1) * stride - 2 * pad + k;
+    if (oh < 1 || ow < 1) continue;
+    Result r = run_workload("t2d", p, kSeed + trial);
+    const Vec &data = r.inputs[0], &weight = r.inputs[1];
+    Vec want(oh * ow * 2, 0.0);
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x)
+        for (int64_t ky = 0; ky < k; ++ky)
+          for (int64_t kx = 0; kx < k; ++kx) {
+            int64_t oy = y * stride + ky - pad, ox = x * stride + kx - pad;
+            if (oy < 0 || oy >= oh || ox < 0 || ox >= ow) continue;
+            for (int64_t c = 0; c < 2; ++c)
+              for (int64_t o = 0; o < 2; ++o)
+                want[(oy * ow + ox) * 2 + o] += data[(y * w + x) * 2 + c] * weight[((ky * k + kx) * 2 + c) * 2 + o];
+          }
+    std::ostringstream what;
+    what << "trial " << trial << " (shape seed " << kShapeSeed << "): t2d";
+    for (const auto& [key, value] : p) what << " " << key << "=" << value;
+    expect_matches(r, want, what.str(), kSeed + trial);
   }
 }
 
