@@ -232,7 +232,7 @@ class Comparer {
       return true;
     }
     if (var_rmap_.count(b.get())) return fail("", a.name(), b.name());
-    if (a.same_as(b)) return true;
+    if (a.same_as(b)) return define_var(a, b);
     if (!options_.map_free_vars) return fail("free var", a.name(), b.name());
     return define_var(a, b);
   }
@@ -256,7 +256,7 @@ class Comparer {
       return true;
     }
     if (buf_rmap_.count(b.get())) return fail("buffer", a->name, b->name);
-    if (a.same_as(b)) return true;
+    if (a.same_as(b)) return define_buffer(a, b);
     if (!options_.map_free_vars) return fail("free buffer", a->name, b->name);
     return define_buffer(a, b);
   }
