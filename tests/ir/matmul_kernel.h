@@ -15,6 +15,7 @@ namespace loom::ir::testing {
 struct MatmulSpec {
   // Names (ignored by structural equality unless strict_names).
   std::string func_name = "main";
+  std::string a_handle = "a", b_handle = "b", c_handle = "c";
   std::string a_name = "A", b_name = "B", c_name = "C";
   std::string i_name = "i", j_name = "j", k_name = "k";
   std::string vi_name = "vi", vj_name = "vj", vk_name = "vk";
@@ -22,6 +23,8 @@ struct MatmulSpec {
   // Structure.
   int64_t m = 128, n = 128, k = 128;
   DataType dtype = DataType::Float(32);
+  /// Extent of loop i when it differs from m (the buffers keep m).
+  std::optional<int64_t> i_extent;
   ForKind i_kind = ForKind::Serial;
   std::string i_thread_tag;
   /// When set, the block runs only where i < *predicate_bound.
@@ -38,9 +41,9 @@ struct MatmulSpec {
 
 /// Builds the kernel described by `spec`.
 inline PrimFunc make_matmul(const MatmulSpec& spec = {}) {
-  Var a_param(spec.a_name + "_handle", DataType::Handle());
-  Var b_param(spec.b_name + "_handle", DataType::Handle());
-  Var c_param(spec.c_name + "_handle", DataType::Handle());
+  Var a_param(spec.a_handle, DataType::Handle());
+  Var b_param(spec.b_handle, DataType::Handle());
+  Var c_param(spec.c_handle, DataType::Handle());
   Buffer A = Buffer::make(spec.a_name, spec.dtype, {make_int(spec.m), make_int(spec.k)});
   Buffer B = Buffer::make(spec.b_name, spec.dtype, {make_int(spec.k), make_int(spec.n)});
   Buffer C = Buffer::make(spec.c_name, spec.dtype, {make_int(spec.m), make_int(spec.n)}, {}, {}, spec.c_scope);
@@ -67,7 +70,7 @@ inline PrimFunc make_matmul(const MatmulSpec& spec = {}) {
 
   Stmt loop_k = ForNode::make(k, 0, make_int(spec.k), ForKind::Serial, realize);
   Stmt loop_j = ForNode::make(j, 0, make_int(spec.n), ForKind::Serial, loop_k);
-  Stmt loop_i = ForNode::make(i, 0, make_int(spec.m), spec.i_kind, loop_j, spec.i_thread_tag, spec.i_annotations);
+  Stmt loop_i = ForNode::make(i, 0, make_int(spec.i_extent.value_or(spec.m)), spec.i_kind, loop_j, spec.i_thread_tag, spec.i_annotations);
 
   Block root = Block::make("root", {}, {}, {}, loop_i);
   Stmt body = BlockRealizeNode::make({}, Expr(), root);
