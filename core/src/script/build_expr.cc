@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ir_builder.h"
+#include "loom/arith/analyzer.h"
 
 namespace loom::script::detail {
 
@@ -376,7 +377,9 @@ Range IRBuilder::build_range(Loc loc, Expr begin, Expr end) {
     if (const auto* add = end.as<AddNode>(); add && structural_equal(add->a, begin, exact)) {
       return Range::from_min_extent(begin, add->b);
     }
-    return Range::from_min_extent(begin, SubNode::make(end, begin));
+    // Otherwise simplify end - begin (A[v - 1:v + 1] has extent 2). The printer writes
+    // begin:begin + extent, which reads back through the Add case above.
+    return Range::from_min_extent(begin, arith::Analyzer().simplify(SubNode::make(end, begin)));
   });
 }
 
