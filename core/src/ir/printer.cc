@@ -88,6 +88,8 @@ void ExprPrinter::print_prec(const Expr& e, int parent, std::ostream& os) {
       } else if (t == DataType::Int(32)) {
         bool paren = v < 0 && parent > kUnary;
         os << (paren ? "(" : "") << v << (paren ? ")" : "");
+      } else if (t.is_uint()) {
+        os << "T." << t.to_string() << "(" << static_cast<uint64_t>(v) << ")";  // uint64 holds its bit pattern
       } else {
         os << "T." << t.to_string() << "(" << v << ")";
       }
