@@ -124,6 +124,8 @@ Stmt BufferStoreNode::make(Buffer buffer, Expr value, std::vector<Expr> indices)
   for (size_t i = 0; i < indices.size(); ++i) {
     if (!indices[i].defined() || !indices[i].dtype().is_integer())
       fail(fmt::format("store to {}: index {} must be an integer", buffer->name, i));
+    if (lanes > 1 && indices[i].dtype().lanes() > 1 && lanes != indices[i].dtype().lanes())
+      fail(fmt::format("store to {}: vector indices of different lanes", buffer->name));
     if (indices[i].dtype().lanes() > 1) lanes = indices[i].dtype().lanes();
   }
   DataType expected = buffer->dtype.with_lanes(buffer->dtype.lanes() * lanes);
