@@ -525,6 +525,10 @@ TEST(BufferStore, RejectsInvalidStores) {
   EXPECT_USER_ERROR(BufferStoreNode::make(a, i, {i, j}), "store to A: value i has dtype int32, the buffer holds float32");
   EXPECT_USER_ERROR(BufferStoreNode::make(a, Expr(), {i, j}), "store to A: the value is undefined");
   EXPECT_USER_ERROR(BufferStoreNode::make(Buffer(), f32c(0.0), {i, j}), "buffer store: the buffer is undefined");
+  // Vector indices must agree on their lanes, as for loads.
+  Expr ramp4 = RampNode::make(i, i32c(1), 4), ramp8 = RampNode::make(j, i32c(1), 8);
+  EXPECT_USER_ERROR(BufferStoreNode::make(a, BroadcastNode::make(f32c(0.0), 8), {ramp4, ramp8}),
+                    "store to A: vector indices of different lanes");
 }
 
 TEST(IfThenElse, ElseIsOptional) {

@@ -37,6 +37,10 @@ TEST(ExprPrinter, IntegerAndBoolConstants) {
   EXPECT_EQ(to_string(IntImmNode::make(DataType::Int(8), 7)), "T.int8(7)");
   EXPECT_EQ(to_string(IntImmNode::make(DataType::UInt(8), 200)), "T.uint8(200)");
   EXPECT_EQ(to_string(make_bool(true)), "True");
+  // uint64 constants hold their bit pattern in an int64; they print unsigned.
+  EXPECT_EQ(to_string(max_value(DataType::UInt(64))), "T.uint64(18446744073709551615)");
+  EXPECT_EQ(to_string(make_const(DataType::UInt(64), int64_t{1} << 63)), "T.uint64(9223372036854775808)");
+  EXPECT_EQ(to_string(make_const(DataType::UInt(64), int64_t{5})), "T.uint64(5)");
   EXPECT_EQ(to_string(make_bool(false)), "False");
 }
 
