@@ -111,12 +111,13 @@ inline NDArray eval_unary(DataType in, const std::function<Expr(Expr)>& fn, Arg 
   return result;
 }
 
-/// The message of the UserError `fn` throws ("" when it throws nothing).
-template <typename F>
+/// The message of the error of type E that `fn` throws ("" when it throws nothing; any
+/// other exception propagates and fails the test).
+template <typename E = UserError, typename F>
 std::string error_of(F&& fn) {
   try {
     fn();
-  } catch (const UserError& e) {
+  } catch (const E& e) {
     return e.what();
   }
   return "";

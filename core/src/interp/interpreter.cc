@@ -63,7 +63,7 @@ void bind_args(Machine* machine, const ir::PrimFunc& func, const std::vector<Arg
     std::string names;
     for (size_t i = 0; i < func->params.size(); ++i) names += (i ? ", " : "") + func->params[i].name();
     throw ArgumentError("function \"" + func->name + "\" takes " + std::to_string(func->params.size()) +
-                        " arguments (" + names + "), but " + std::to_string(args.size()) + " were passed");
+                        " arguments (" + names + "), got " + std::to_string(args.size()));
   }
   struct BufferArg {
     size_t index;
