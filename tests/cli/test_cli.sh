@@ -82,7 +82,7 @@ expect_output "cannot read" "missing file message"
 printf '@T.prim_func\ndef main(A: T.Buffer((4,), "float32")):\n    for i in range(4:\n        A[i] = 0.0\n' >"$tmp/broken.py"
 expect 2 "malformed kernel" -- "$loom" check "$tmp/broken.py"
 expect_output "broken.py:3:" "malformed kernel error has file:line"
-expect 109 "no subcommand" -- "$loom"
+expect 106 "no subcommand (CLI11 RequiredError)" -- "$loom"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

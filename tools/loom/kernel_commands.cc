@@ -9,6 +9,7 @@
 #include "loom/interp/interpreter.h"
 #include "loom/interp/ndarray.h"
 #include "loom/ir/error.h"
+#include "loom/ir/printer.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/verify.h"
 #include "loom/ir/visitor.h"
