@@ -374,7 +374,11 @@ class Hasher {
     mix_dtype(e.dtype());
     switch (e->kind()) {
       case NodeKind::IntImm: mix(static_cast<uint64_t>(e.as<IntImmNode>()->value)); return;
-      case NodeKind::FloatImm: mix(std::hash<double>()(e.as<FloatImmNode>()->value)); return;
+      case NodeKind::FloatImm: {  // every NaN compares equal, so every NaN hashes alike
+        double v = e.as<FloatImmNode>()->value;
+        mix(v != v ? uint64_t{0x7ff8} : std::hash<double>()(v));
+        return;
+      }
       case NodeKind::Var: use_var(Var(e.as<VarNode>())); return;
       case NodeKind::BufferLoad:
         use_buffer(e.as<BufferLoadNode>()->buffer);
