@@ -394,6 +394,9 @@ TEST(StructuralEqual, ExpressionDifferences) {
   EXPECT_TRUE(structural_equal(make_float(0.0), make_float(-0.0)));
   EXPECT_EQ(structural_hash(make_float(0.0)), structural_hash(make_float(-0.0)));
   EXPECT_TRUE(structural_equal(make_float(std::nan("")), make_float(std::nan(""))));
+  // Equal trees hash equal, NaNs of either sign included.
+  EXPECT_TRUE(structural_equal(make_float(std::nan("")), make_float(-std::nan(""))));
+  EXPECT_EQ(structural_hash(make_float(std::nan(""))), structural_hash(make_float(-std::nan(""))));
 }
 
 TEST(StructuralEqual, BufferLoadDifferences) {
@@ -481,6 +484,64 @@ TEST(StructuralEqual, Modules) {
   s.i_extent = 64;
   IRModule e = IRModule::from_func(make_matmul(s));
   EXPECT_EQ(diff_text(e, a), "func main / block root / body / for i / extent: 64 vs 128");
+}
+
+TEST(StructuralEqual, FunctionSignatureDifferences) {
+  Buffer A = Buffer::make("A", f32, {c(4)});
+  Var pa("a", DataType::Handle()), pb("b", DataType::Handle()), n("n"), wide("n", DataType::Int(64));
+  Stmt body = BufferStoreNode::make(A, make_float(0.0), {c(0)});
+  PrimFunc one = PrimFunc::make("f", {pa}, {{pa, A}}, body);
+  PrimFunc two = PrimFunc::make("f", {pa, n}, {{pa, A}}, body);
+  EXPECT_EQ(diff_text(one, two), "func f / params: 1 parameters vs 2 parameters");
+  PrimFunc scalar_first = PrimFunc::make("f", {n, pa}, {{pa, A}}, body);
+  EXPECT_EQ(diff_text(two, scalar_first), "func f / param 0 / var a dtype: handle vs int32");
+  PrimFunc unbound = PrimFunc::make("f", {pa, pb}, {{pa, A}}, body);
+  PrimFunc bound = PrimFunc::make("f", {pa, pb}, {{pa, A}, {pb, A.with_name("B")}}, body);
+  EXPECT_EQ(diff_text(unbound, bound), "func f / param 1 / buffer: scalar vs B");
+  PrimFunc two64 = PrimFunc::make("f", {pa, wide}, {{pa, A}}, body);
+  EXPECT_EQ(diff_text(two, two64), "func f / param 1 / var n dtype: int32 vs int64");
+  PrimFunc attrs = PrimFunc::make("f", {pa}, {{pa, A}}, body, {{"global_symbol", "f"}});
+  EXPECT_EQ(diff_text(one, attrs), "func f / attrs: (none) vs key global_symbol");
+  EXPECT_NE(structural_hash(one), structural_hash(attrs));
+  EXPECT_NE(structural_hash(one), structural_hash(two));
+  EXPECT_NE(structural_hash(unbound), structural_hash(bound));
+}
+
+TEST(StructuralEqual, MatchBuffersAndIterTypes) {
+  Buffer A = Buffer::make("A", f32, {c(8), c(8)});
+  Buffer V = Buffer::make("V", f32, {c(1), c(8)});
+  Var v("v");
+  auto block = [&](Expr row, IterType type, Buffer view) {
+    Stmt body = BufferStoreNode::make(view, make_float(1.0), {c(0), c(0)});
+    return Stmt(Block::make("blk", {{v, {c(0), c(8)}, type}}, {}, {}, body, {}, {},
+                            {{view, BufferRegion{A, {{row, c(1)}, {c(0), c(8)}}}}}));
+  };
+  EXPECT_TRUE(structural_equal(block(v, IterType::DataPar, V), block(v, IterType::DataPar, V.with_name("W"))));
+  EXPECT_EQ(diff_text(block(v, IterType::DataPar, V), block(c(0), IterType::DataPar, V)),
+            "block blk / match_buffer 0 source / range 0 min: v vs 0");
+  EXPECT_EQ(diff_text(block(v, IterType::DataPar, V), block(v, IterType::DataPar, V.with_scope("local"))),
+            "block blk / buffer V / scope: global vs local");
+  EXPECT_EQ(diff_text(block(v, IterType::Opaque, V), block(v, IterType::Ordered, V)),
+            "block blk / iter_var 0 / type: opaque vs scan");
+  std::set<uint64_t> hashes;
+  for (IterType t : {IterType::DataPar, IterType::CommReduce, IterType::Ordered, IterType::Opaque}) {
+    hashes.insert(structural_hash(block(v, t, V)));
+  }
+  EXPECT_EQ(hashes.size(), 4u);
+}
+
+TEST(StructuralEqual, AllocatedBuffersBindByDefinition) {
+  Buffer A = Buffer::make("A", f32, {c(4)});
+  auto block = [&](const std::string& scratch_name, bool read_scratch) {
+    Buffer S = Buffer::make(scratch_name, f32, {c(4)}, {}, {}, "local");
+    Stmt fill = BufferStoreNode::make(S, make_float(1.0), {c(0)});
+    Stmt copy = BufferStoreNode::make(A, BufferLoadNode::make(read_scratch ? S : A, {c(0)}), {c(0)});
+    return Stmt(Block::make("blk", {}, {}, {}, SeqStmtNode::make({fill, copy}), {}, {S}));
+  };
+  EXPECT_TRUE(structural_equal(block("S", true), block("T", true)));
+  EXPECT_EQ(structural_hash(block("S", true)), structural_hash(block("T", true)));
+  EXPECT_EQ(diff_text(block("S", true), block("T", true), strict()), "block blk / buffer S / name: S vs T");
+  EXPECT_EQ(diff_text(block("S", true), block("S", false)), "block blk / body / seq[1] / store A / value / buffer: S vs A");
 }
 
 // ---------------------------------------------------------------------------------------
