@@ -1,11 +1,12 @@
 // The shared pad stage: its shape, its guarded load (conditions only on padded sides) and
 // its values in the interpreter.
+#include "loom/workloads/nn.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "block_helpers.h"
 #include "loom/ir/builder.h"
-#include "loom/workloads/nn.h"
 
 namespace loom::workloads {
 namespace {
@@ -74,9 +75,13 @@ TEST(Pad, NoPaddingIsAPlainCopy) {
 
 TEST(Pad, Errors) {
   Tensor a = placeholder({2, 3}, "A");
-  EXPECT_THAT(message_of([&] { pad(a, {1}, {1, 1}, 0.0, "P"); }),
+  EXPECT_THAT(message_of([&] {
+                pad(a, {1}, {1, 1}, 0.0, "P");
+              }),
               HasSubstr("pad P: before and after need one entry per dimension of A (2)"));
-  EXPECT_THAT(message_of([&] { pad(a, {0, -1}, {0, 0}, 0.0, "P"); }),
+  EXPECT_THAT(message_of([&] {
+                pad(a, {0, -1}, {0, 0}, 0.0, "P");
+              }),
               HasSubstr("pad P: padding of dimension 1 must not be negative"));
 }
 

@@ -1,6 +1,8 @@
 // The TE builder: the exact shape of the functions create_prim_func produces (loops,
 // blocks, iteration variables, regions, init), reductions and their identities, and the
 // errors for malformed stage graphs.
+#include "loom/workloads/te.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,14 +12,13 @@
 #include "loom/ir/builder.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/verify.h"
-#include "loom/workloads/te.h"
 
 namespace loom::workloads {
 namespace {
 
-using ::testing::HasSubstr;
 using ir::Expr;
 using ir::Var;
+using ::testing::HasSubstr;
 using testing::stage_blocks;
 using Idx = std::vector<Var>;
 
@@ -35,9 +36,8 @@ ir::PrimFunc matmul_func(int64_t m, int64_t n, int64_t k, const std::string& c_n
   Tensor a = placeholder({m, k}, "A");
   Tensor b = placeholder({k, n}, "B");
   ir::IterVar rk = reduce_axis(k, "k");
-  Tensor c = compute(
-      {m, n}, [&](const Idx& i) -> ComputeBody { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); }, c_name,
-      {"i", "j"});
+  Tensor c = compute({m, n}, [&](const Idx& i) -> ComputeBody { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); },
+                     c_name, {"i", "j"});
   return create_prim_func({a, b, c}, "matmul");
 }
 
@@ -140,7 +140,8 @@ TEST(Te, MatmulHasTvmCreatePrimFuncShape) {
 
 TEST(Te, DefaultAxisNamesFollowTvm) {
   Tensor a = placeholder({3, 4}, "A");
-  Tensor b = compute({3, 4}, [&](const Idx& i) -> ComputeBody { return a(i[0], i[1]) * ir::make_float(2.0); }, "B");
+  Tensor b = compute(
+      {3, 4}, [&](const Idx& i) -> ComputeBody { return a(i[0], i[1]) * ir::make_float(2.0); }, "B");
   (void)b;
   ir::PrimFunc f = create_prim_func({a, b});
   EXPECT_EQ(f->name, "main");
@@ -167,8 +168,10 @@ TEST(Te, RebuildingGivesEqualFunctionsAndNamesOnlyMatterWhenStrict) {
 
 TEST(Te, IntermediateStagesAreAllocatedByTheRoot) {
   Tensor a = placeholder({4}, "A");
-  Tensor b = compute({4}, [&](const Idx& i) -> ComputeBody { return a(i[0]) + ir::make_float(1.0); }, "B");
-  Tensor c = compute({4}, [&](const Idx& i) -> ComputeBody { return b(i[0]) * b(i[0]); }, "C");
+  Tensor b = compute(
+      {4}, [&](const Idx& i) -> ComputeBody { return a(i[0]) + ir::make_float(1.0); }, "B");
+  Tensor c = compute(
+      {4}, [&](const Idx& i) -> ComputeBody { return b(i[0]) * b(i[0]); }, "C");
   ir::PrimFunc f = create_prim_func({a, c});
   const ir::BlockNode* root = testing::root_block(f);
   ASSERT_EQ(root->alloc_buffers.size(), 1u);
@@ -190,8 +193,10 @@ TEST(Te, IntermediateStagesAreAllocatedByTheRoot) {
 
 TEST(Te, StagesRunInDependencyOrderWhateverTheArgumentOrder) {
   Tensor a = placeholder({4}, "A");
-  Tensor b = compute({4}, [&](const Idx& i) -> ComputeBody { return a(i[0]) + ir::make_float(1.0); }, "B");
-  Tensor c = compute({4}, [&](const Idx& i) -> ComputeBody { return b(i[0]) * ir::make_float(3.0); }, "C");
+  Tensor b = compute(
+      {4}, [&](const Idx& i) -> ComputeBody { return a(i[0]) + ir::make_float(1.0); }, "B");
+  Tensor c = compute(
+      {4}, [&](const Idx& i) -> ComputeBody { return b(i[0]) * ir::make_float(3.0); }, "C");
   // Both stages are outputs, the consumer listed first.
   ir::PrimFunc f = create_prim_func({c, b, a});
   auto blocks = stage_blocks(f);
@@ -203,7 +208,8 @@ TEST(Te, StagesRunInDependencyOrderWhateverTheArgumentOrder) {
 
 TEST(Te, AccessesToDifferentPointsCoverTheDimension) {
   Tensor a = placeholder({5, 3}, "A");
-  Tensor b = compute({4, 3}, [&](const Idx& i) -> ComputeBody { return a(i[0], i[1]) + a(i[0] + 1, i[1]); }, "B");
+  Tensor b = compute(
+      {4, 3}, [&](const Idx& i) -> ComputeBody { return a(i[0], i[1]) + a(i[0] + 1, i[1]); }, "B");
   ir::PrimFunc f = create_prim_func({a, b});
   const ir::BlockNode* block = stage_blocks(f)[0];
   ASSERT_EQ(block->reads.size(), 1u);
@@ -213,16 +219,17 @@ TEST(Te, AccessesToDifferentPointsCoverTheDimension) {
   EXPECT_TRUE(is_var(region[1].min, block->iter_vars[1].var));
   EXPECT_TRUE(ir::is_one(region[1].extent));
   auto arrays = testing::run_on_random(f, 9);
-  EXPECT_NEAR(arrays[1].get_double(3 * 3 + 2), arrays[0].get_double(3 * 3 + 2) + arrays[0].get_double(4 * 3 + 2),
-              1e-6);
+  EXPECT_NEAR(arrays[1].get_double(3 * 3 + 2), arrays[0].get_double(3 * 3 + 2) + arrays[0].get_double(4 * 3 + 2), 1e-6);
 }
 
 TEST(Te, MaxAndMinReductionsStartFromTheExtremes) {
   Tensor a = placeholder({3, 5}, "A");
   ir::IterVar k1 = reduce_axis(5, "k");
   ir::IterVar k2 = reduce_axis(5, "k");
-  Tensor mx = compute({3}, [&](const Idx& i) -> ComputeBody { return max_reduce(a(i[0], k1.var), {k1}); }, "mx");
-  Tensor mn = compute({3}, [&](const Idx& i) -> ComputeBody { return min_reduce(a(i[0], k2.var), {k2}); }, "mn");
+  Tensor mx = compute(
+      {3}, [&](const Idx& i) -> ComputeBody { return max_reduce(a(i[0], k1.var), {k1}); }, "mx");
+  Tensor mn = compute(
+      {3}, [&](const Idx& i) -> ComputeBody { return min_reduce(a(i[0], k2.var), {k2}); }, "mn");
   ir::PrimFunc f = create_prim_func({a, mx, mn});
   auto blocks = stage_blocks(f);
   ASSERT_EQ(blocks.size(), 2u);
@@ -248,7 +255,8 @@ TEST(Te, MaxAndMinReductionsStartFromTheExtremes) {
 TEST(Te, IntegerSumStartsFromIntegerZero) {
   Tensor a = placeholder({2, 3}, ir::DataType::Int(32), "A");
   ir::IterVar k = reduce_axis(3, "k");
-  Tensor s = compute({2}, [&](const Idx& i) -> ComputeBody { return sum(a(i[0], k.var), {k}); }, "S");
+  Tensor s = compute(
+      {2}, [&](const Idx& i) -> ComputeBody { return sum(a(i[0], k.var), {k}); }, "S");
   EXPECT_EQ(s.dtype(), ir::DataType::Int(32));
   ir::PrimFunc f = create_prim_func({a, s});
   const auto* init = stage_blocks(f)[0]->init.as<ir::BufferStoreNode>();
@@ -261,7 +269,8 @@ TEST(Te, IntegerSumStartsFromIntegerZero) {
 TEST(Te, ReduceAxisWithAnOffsetRange) {
   Tensor a = placeholder({2, 6}, "A");
   ir::IterVar k = reduce_axis(ir::Range::from_min_extent(ir::make_int(2), ir::make_int(3)), "k");
-  Tensor s = compute({2}, [&](const Idx& i) -> ComputeBody { return sum(a(i[0], k.var), {k}); }, "S");
+  Tensor s = compute(
+      {2}, [&](const Idx& i) -> ComputeBody { return sum(a(i[0], k.var), {k}); }, "S");
   ir::PrimFunc f = create_prim_func({a, s});
   ir::Stmt inner;
   auto loops = loop_nest(testing::root_block(f)->body, &inner);
@@ -278,7 +287,12 @@ TEST(Te, ZeroDimensionalOutput) {
   Tensor a = placeholder({3, 2}, "A");
   ir::IterVar i = reduce_axis(3, "i");
   ir::IterVar j = reduce_axis(2, "j");
-  Tensor total = compute({}, [&](const Idx&) -> ComputeBody { return sum(a(i.var, j.var), {i, j}); }, "total");
+  Tensor total = compute(
+      {},
+      [&](const Idx&) -> ComputeBody {
+        return sum(a(i.var, j.var), {i, j});
+      },
+      "total");
   ir::PrimFunc f = create_prim_func({a, total});
   const ir::BlockNode* block = stage_blocks(f)[0];
   EXPECT_EQ(testing::iter_types(block), "RR");
@@ -298,7 +312,9 @@ TEST(TeErrors, IndexCountMustMatchTheRank) {
 }
 
 TEST(TeErrors, BadShapesAndAxes) {
-  EXPECT_THAT(message_of([] { placeholder({3, 0}, "A"); }),
+  EXPECT_THAT(message_of([] {
+                placeholder({3, 0}, "A");
+              }),
               HasSubstr("placeholder A has shape (3, 0): extent 0 of dimension 1 must be in [1, 2^31 - 1]"));
   EXPECT_THAT(message_of([] { placeholder({4}, ""); }), HasSubstr("placeholder needs a non-empty name"));
   EXPECT_THAT(message_of([] { reduce_axis(0, "k"); }), HasSubstr("reduce_axis k: extent 0"));
@@ -317,7 +333,9 @@ TEST(TeErrors, ReductionsNeedReductionAxes) {
   EXPECT_THAT(message_of([&] { max_reduce(a(spatial.var), {spatial}); }),
               HasSubstr("max_reduce: axis s is not a reduction axis"));
   ir::IterVar k = reduce_axis(3, "k");
-  EXPECT_THAT(message_of([&] { min_reduce(a(k.var), {k, k}); }),
+  EXPECT_THAT(message_of([&] {
+                min_reduce(a(k.var), {k, k});
+              }),
               HasSubstr("min_reduce: reduction axis k is listed twice"));
 }
 
@@ -326,28 +344,35 @@ TEST(TeErrors, StageValuesOnlyUseTheirIndicesAndAxes) {
   ir::IterVar k = reduce_axis(3, "k");
   // k used without being reduced over.
   EXPECT_THAT(message_of([&] {
-                compute({3}, [&](const Idx& i) -> ComputeBody { return a(i[0], k.var); }, "B");
+                compute(
+                    {3}, [&](const Idx& i) -> ComputeBody { return a(i[0], k.var); }, "B");
               }),
               HasSubstr("compute B: its value uses variable k, which is neither an index of the stage nor one of "
                         "its reduction axes"));
   // A buffer loaded around the Tensor API.
   ir::Buffer raw = ir::Buffer::make("raw", ir::DataType::Float(32), {ir::make_int(3)});
   EXPECT_THAT(message_of([&] {
-                compute({3}, [&](const Idx& i) -> ComputeBody { return ir::BufferLoadNode::make(raw, {i[0]}); },
-                        "B");
+                compute(
+                    {3}, [&](const Idx& i) -> ComputeBody { return ir::BufferLoadNode::make(raw, {i[0]}); }, "B");
               }),
               HasSubstr("compute B: its value loads buffer raw directly"));
 }
 
 TEST(TeErrors, CreatePrimFuncChecksTheGraph) {
   Tensor a = placeholder({3}, "A");
-  Tensor b = compute({3}, [&](const Idx& i) -> ComputeBody { return a(i[0]) + ir::make_float(1.0); }, "B");
+  Tensor b = compute(
+      {3}, [&](const Idx& i) -> ComputeBody { return a(i[0]) + ir::make_float(1.0); }, "B");
   EXPECT_THAT(message_of([&] { create_prim_func({b}, "f"); }),
               HasSubstr("create_prim_func f: placeholder A is used but is not an argument of the function"));
-  EXPECT_THAT(message_of([&] { create_prim_func({a, b, a}, "f"); }),
+  EXPECT_THAT(message_of([&] {
+                create_prim_func({a, b, a}, "f");
+              }),
               HasSubstr("tensor A is passed twice as an argument"));
-  Tensor b2 = compute({3}, [&](const Idx& i) -> ComputeBody { return b(i[0]) + a(i[0]); }, "A");
-  EXPECT_THAT(message_of([&] { create_prim_func({a, b2}, "f"); }),
+  Tensor b2 = compute(
+      {3}, [&](const Idx& i) -> ComputeBody { return b(i[0]) + a(i[0]); }, "A");
+  EXPECT_THAT(message_of([&] {
+                create_prim_func({a, b2}, "f");
+              }),
               HasSubstr("two tensors are named A; tensor names must be unique"));
   EXPECT_THAT(message_of([&] { create_prim_func({a}, "f"); }), HasSubstr("there is no compute stage to run"));
   EXPECT_THAT(message_of([&] { create_prim_func({a, Tensor()}, "f"); }), HasSubstr("an argument tensor is undefined"));

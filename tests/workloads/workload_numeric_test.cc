@@ -130,15 +130,14 @@ TEST(WorkloadNumeric, Bmm) {
   for (int64_t t = 0; t < bs; ++t)
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
-        for (int64_t kk = 0; kk < k; ++kk)
-          c[(t * m + i) * n + j] += a[(t * m + i) * k + kk] * b[(t * k + kk) * n + j];
+        for (int64_t kk = 0; kk < k; ++kk) c[(t * m + i) * n + j] += a[(t * m + i) * k + kk] * b[(t * k + kk) * n + j];
   expect_matches(r, c, "bmm");
 }
 
 TEST(WorkloadNumeric, Conv1d) {
   for (auto [stride, pad, dil] : {std::tuple{2, 1, 1}, std::tuple{1, 2, 2}, std::tuple{3, 0, 1}}) {
-    Params p = {{"N", 2}, {"L", 11}, {"CI", 3}, {"CO", 4}, {"K", 3}, {"stride", stride}, {"padding", pad},
-                {"dilation", dil}};
+    Params p = {{"N", 2}, {"L", 11},          {"CI", 3},        {"CO", 4},
+                {"K", 3}, {"stride", stride}, {"padding", pad}, {"dilation", dil}};
     Result r = run_workload("c1d", p);
     Vec want = conv_reference(r.inputs[0], r.inputs[1], 2, {11}, 3, 4, 3, stride, pad, dil, 1);
     expect_matches(r, want, "c1d stride " + std::to_string(stride) + " pad " + std::to_string(pad));
@@ -214,8 +213,8 @@ TEST(WorkloadNumeric, TransposedConv2d) {
               for (int64_t o = 0; o < co; ++o)
                 want[(oy * ow + ox) * co + o] += data[(y * w + x) * ci + c] * weight[((ky * k + kx) * ci + c) * co + o];
           }
-    expect_matches(r, want, "t2d K " + std::to_string(k) + " stride " + std::to_string(s) + " pad " +
-                                std::to_string(p));
+    expect_matches(r, want,
+                   "t2d K " + std::to_string(k) + " stride " + std::to_string(s) + " pad " + std::to_string(p));
   }
 }
 
@@ -340,8 +339,8 @@ TEST(WorkloadNumeric, RandomConvolutionShapes) {
     int64_t ci = groups * pick(1, 2), co = groups * pick(1, 2);
     int64_t span = dil * (k - 1) + 1;
     int64_t h = std::max<int64_t>(pick(1, 7), span - 2 * pad), w = std::max<int64_t>(pick(1, 7), span - 2 * pad);
-    Params p = {{"N", 1}, {"H", h}, {"W", w}, {"CI", ci}, {"CO", co}, {"K", k}, {"stride", stride},
-                {"padding", pad}, {"dilation", dil}, {"groups", groups}};
+    Params p = {{"N", 1}, {"H", h},           {"W", w},         {"CI", ci},        {"CO", co},
+                {"K", k}, {"stride", stride}, {"padding", pad}, {"dilation", dil}, {"groups", groups}};
     std::ostringstream what;
     what << "trial " << trial << " (shape seed " << kShapeSeed << "): grp";
     for (const auto& [key, value] : p) what << " " << key << "=" << value;

@@ -1,6 +1,8 @@
 // The zoo registry: the list of workloads and their parameters, the default-shape
 // functions (buffer shapes, blocks and their iteration types, well-formedness), parameter
 // overrides, structural equality of rebuilt workloads and the errors for bad requests.
+#include "loom/workloads/zoo.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,13 +11,12 @@
 #include "block_helpers.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/verify.h"
-#include "loom/workloads/zoo.h"
 
 namespace loom::workloads {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::const_shape;
+using ::testing::HasSubstr;
 using testing::iter_types;
 using testing::stage_blocks;
 using Shape = std::vector<int64_t>;
@@ -92,7 +93,7 @@ TEST(Zoo, DefaultsAreTheIssueShapes) {
 
 struct Expected {
   std::string name;
-  std::vector<std::pair<std::string, Shape>> params;  // buffer name and shape, in order
+  std::vector<std::pair<std::string, Shape>> params;        // buffer name and shape, in order
   std::vector<std::pair<std::string, std::string>> blocks;  // block name and iter types
 };
 
@@ -256,20 +257,34 @@ TEST(ZooErrors, UnknownParameterListsTheValidOnes) {
 }
 
 TEST(ZooErrors, InvalidValuesAreRejectedWithTheRule) {
-  EXPECT_THAT(message_of([] { make_workload("gmm", {{"M", 0}}); }),
+  EXPECT_THAT(message_of([] {
+                make_workload("gmm", {{"M", 0}});
+              }),
               HasSubstr("workload gmm: parameter M = 0 is invalid; it must be at least 1"));
-  EXPECT_THAT(message_of([] { make_workload("c2d", {{"padding", -1}}); }),
+  EXPECT_THAT(message_of([] {
+                make_workload("c2d", {{"padding", -1}});
+              }),
               HasSubstr("parameter padding = -1 is invalid; it must be at least 0"));
   EXPECT_THAT(message_of([] { make_workload("gmm", {{"N", int64_t{1} << 33}}); }), HasSubstr("fit in int32"));
-  EXPECT_THAT(message_of([] { make_workload("grp", {{"groups", 3}}); }),
+  EXPECT_THAT(message_of([] {
+                make_workload("grp", {{"groups", 3}});
+              }),
               HasSubstr("workload grp: the input channels (64) must be divisible by groups (3)"));
-  EXPECT_THAT(message_of([] { make_workload("grp", {{"groups", 64}, {"CO", 96}}); }),
+  EXPECT_THAT(message_of([] {
+                make_workload("grp", {{"groups", 64}, {"CO", 96}});
+              }),
               HasSubstr("the output channels (96) must be divisible by groups (64)"));
-  EXPECT_THAT(message_of([] { make_workload("c2d", {{"H", 4}, {"padding", 0}}); }),
+  EXPECT_THAT(message_of([] {
+                make_workload("c2d", {{"H", 4}, {"padding", 0}});
+              }),
               HasSubstr("workload c2d: the dilated kernel (7) is larger than the padded h extent (4)"));
-  EXPECT_THAT(message_of([] { make_workload("dil", {{"W", 6}}); }),
+  EXPECT_THAT(message_of([] {
+                make_workload("dil", {{"W", 6}});
+              }),
               HasSubstr("the dilated kernel (13) is larger than the padded w extent (12)"));
-  EXPECT_THAT(message_of([] { make_workload("t2d", {{"padding", 4}}); }),
+  EXPECT_THAT(message_of([] {
+                make_workload("t2d", {{"padding", 4}});
+              }),
               HasSubstr("workload t2d: padding (4) must be at most K - 1 (3)"));
 }
 

@@ -184,13 +184,12 @@ ir::PrimFunc build_dep(const Params& p) {
   Tensor padded = pad(data, {0, padding, padding, 0}, {0, padding, padding, 0}, 0.0, "pad_temp");
   ir::IterVar rh = reduce_axis(k, "rh");
   ir::IterVar rw = reduce_axis(k, "rw");
-  Tensor out = compute(
-      {n, oh, ow, ch},
-      [&](const Idx& i) -> ComputeBody {
-        Expr x = padded(i[0], scaled(i[1], stride) + rh.var, scaled(i[2], stride) + rw.var, i[3]);
-        return sum(x * weight(rh.var, rw.var, i[3], 0), {rh, rw});
-      },
-      "depthwise_conv2d_nhwc", {"n", "oh", "ow", "c"});
+  Tensor out = compute({n, oh, ow, ch},
+                       [&](const Idx& i) -> ComputeBody {
+                         Expr x = padded(i[0], scaled(i[1], stride) + rh.var, scaled(i[2], stride) + rw.var, i[3]);
+                         return sum(x * weight(rh.var, rw.var, i[3], 0), {rh, rw});
+                       },
+                       "depthwise_conv2d_nhwc", {"n", "oh", "ow", "c"});
   return create_prim_func({data, weight, out}, "dep");
 }
 
@@ -230,14 +229,13 @@ ir::PrimFunc build_t2d(const Params& p) {
   ir::IterVar rh = reduce_axis(k, "rh");
   ir::IterVar rw = reduce_axis(k, "rw");
   ir::IterVar rc = reduce_axis(ci, "rc");
-  Tensor out = compute(
-      {n, oh, ow, co},
-      [&](const Idx& i) -> ComputeBody {
-        Expr x = dilated(i[0], i[1] + rh.var, i[2] + rw.var, rc.var);
-        Expr wt = weight(ir::make_int(k - 1) - rh.var, ir::make_int(k - 1) - rw.var, rc.var, i[3]);
-        return sum(x * wt, {rh, rw, rc});
-      },
-      "conv2d_transpose_nhwc", {"n", "oh", "ow", "co"});
+  Tensor out = compute({n, oh, ow, co},
+                       [&](const Idx& i) -> ComputeBody {
+                         Expr x = dilated(i[0], i[1] + rh.var, i[2] + rw.var, rc.var);
+                         Expr wt = weight(ir::make_int(k - 1) - rh.var, ir::make_int(k - 1) - rw.var, rc.var, i[3]);
+                         return sum(x * wt, {rh, rw, rc});
+                       },
+                       "conv2d_transpose_nhwc", {"n", "oh", "ow", "co"});
   return create_prim_func({data, weight, out}, "t2d");
 }
 
@@ -256,8 +254,8 @@ ir::PrimFunc build_cbr(const Params& p) {
   Tensor biased = elementwise(c.out, "bias_add", [&](const Expr& x, const Expr& ch) { return x + bias(ch); });
   Tensor scaled_out = elementwise(biased, "bn_mul", [&](const Expr& x, const Expr& ch) { return x * scale(ch); });
   Tensor shifted = elementwise(scaled_out, "bn_add", [&](const Expr& x, const Expr& ch) { return x + shift(ch); });
-  Tensor relu = elementwise(shifted, "relu",
-                            [&](const Expr& x, const Expr&) { return ir::max(x, ir::make_float(0.0)); });
+  Tensor relu =
+      elementwise(shifted, "relu", [&](const Expr& x, const Expr&) { return ir::max(x, ir::make_float(0.0)); });
   return create_prim_func({c.data, c.weight, bias, scale, shift, relu}, "cbr");
 }
 

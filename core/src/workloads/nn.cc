@@ -7,14 +7,12 @@ namespace loom::workloads {
 
 namespace {
 
-void add_condition(ir::Expr* all, const ir::Expr& cond) {
-  *all = all->defined() ? ir::logical_and(*all, cond) : cond;
-}
+void add_condition(ir::Expr* all, const ir::Expr& cond) { *all = all->defined() ? ir::logical_and(*all, cond) : cond; }
 
 }  // namespace
 
-Tensor pad(const Tensor& data, const std::vector<int64_t>& before, const std::vector<int64_t>& after,
-           double pad_value, std::string name) {
+Tensor pad(const Tensor& data, const std::vector<int64_t>& before, const std::vector<int64_t>& after, double pad_value,
+           std::string name) {
   if (before.size() != data.ndim() || after.size() != data.ndim()) {
     throw UserError("pad " + name + ": before and after need one entry per dimension of " + data.name() + " (" +
                     std::to_string(data.ndim()) + ")");

@@ -183,8 +183,10 @@ Expr reduce_identity(ReduceKind kind, DataType dtype) {
   switch (kind) {
     case ReduceKind::Sum:
       return dtype.is_float() ? ir::make_const(dtype, 0.0) : ir::make_const(dtype, int64_t{0});
-    case ReduceKind::Max: return ir::min_value(dtype);
-    case ReduceKind::Min: return ir::max_value(dtype);
+    case ReduceKind::Max:
+      return ir::min_value(dtype);
+    case ReduceKind::Min:
+      return ir::max_value(dtype);
   }
   LOOM_ICHECK(false, "unknown reduce kind");
   return {};
@@ -192,9 +194,12 @@ Expr reduce_identity(ReduceKind kind, DataType dtype) {
 
 Expr reduce_combine(ReduceKind kind, const Expr& acc, const Expr& value) {
   switch (kind) {
-    case ReduceKind::Sum: return acc + value;
-    case ReduceKind::Max: return ir::max(acc, value);
-    case ReduceKind::Min: return ir::min(acc, value);
+    case ReduceKind::Sum:
+      return acc + value;
+    case ReduceKind::Max:
+      return ir::max(acc, value);
+    case ReduceKind::Min:
+      return ir::min(acc, value);
   }
   LOOM_ICHECK(false, "unknown reduce kind");
   return {};
@@ -405,8 +410,8 @@ ir::PrimFunc create_prim_func(const std::vector<Tensor>& args, std::string name)
     stages.push_back(lower_stage(*t.get()));
   }
   if (stages.empty()) throw UserError("create_prim_func " + name + ": there is no compute stage to run");
-  ir::Block root = ir::Block::make("root", {}, {}, {}, ir::SeqStmtNode::make(std::move(stages)), {},
-                                   std::move(intermediates));
+  ir::Block root =
+      ir::Block::make("root", {}, {}, {}, ir::SeqStmtNode::make(std::move(stages)), {}, std::move(intermediates));
   Stmt body = ir::BlockRealizeNode::make({}, ir::make_bool(true), root);
   return ir::PrimFunc::make(std::move(name), std::move(params), std::move(buffer_map), body);
 }

@@ -84,16 +84,16 @@ const std::vector<Entry>& registry() {
                   "conv2d_nhwc (N, OH, OW, CO); blocks pad_temp and conv2d_nhwc.",
                   concat(conv2d_params(1, 224, 224, 3, 64, 7, 2, 3), {param("dilation", 1, "kernel dilation")})},
                  detail::build_c2d});
-    e.push_back({{"c3d",
-                  "3-D convolution, NDHWC layout: data (N, D, H, W, CI), weight (K, K, K, CI, CO) (DHWIO), output "
-                  "conv3d_ndhwc (N, OD, OH, OW, CO); blocks pad_temp and conv3d_ndhwc.",
-                  {param("N", 1, "batch size"), param("D", 16, "input depth"), param("H", 224, "input height"),
-                   param("W", 224, "input width"), param("CI", 3, "input channels"),
-                   param("CO", 64, "output channels"), param("K", 7, "kernel depth, height and width"),
-                   param("stride", 2, "stride in every spatial dimension"),
-                   param("padding", 3, "zero padding on every side of every spatial dimension", 0),
-                   param("dilation", 1, "kernel dilation")}},
-                 detail::build_c3d});
+    e.push_back(
+        {{"c3d",
+          "3-D convolution, NDHWC layout: data (N, D, H, W, CI), weight (K, K, K, CI, CO) (DHWIO), output "
+          "conv3d_ndhwc (N, OD, OH, OW, CO); blocks pad_temp and conv3d_ndhwc.",
+          {param("N", 1, "batch size"), param("D", 16, "input depth"), param("H", 224, "input height"),
+           param("W", 224, "input width"), param("CI", 3, "input channels"), param("CO", 64, "output channels"),
+           param("K", 7, "kernel depth, height and width"), param("stride", 2, "stride in every spatial dimension"),
+           param("padding", 3, "zero padding on every side of every spatial dimension", 0),
+           param("dilation", 1, "kernel dilation")}},
+         detail::build_c3d});
     e.push_back({{"dep",
                   "Depthwise 2-D convolution (channel multiplier 1), NHWC layout: data (N, H, W, C), weight "
                   "(K, K, C, 1) (HWOI), output depthwise_conv2d_nhwc (N, OH, OW, C); blocks pad_temp and "
@@ -108,14 +108,14 @@ const std::vector<Entry>& registry() {
                   "(K, K, CI, CO) (HWIO), output conv2d_nhwc (N, OH, OW, CO); blocks pad_temp and conv2d_nhwc.",
                   concat(conv2d_params(1, 224, 224, 3, 64, 7, 2, 3), {param("dilation", 2, "kernel dilation")})},
                  detail::build_dil});
-    e.push_back({{"grp",
-                  "Group 2-D convolution, NHWC layout: data (N, H, W, CI), weight (K, K, CI / groups, CO) (HWIO), "
-                  "output group_conv2d_nhwc (N, OH, OW, CO), output channel co reading input group "
-                  "co / (CO / groups); blocks pad_temp and group_conv2d_nhwc.",
-                  concat(conv2d_params(1, 56, 56, 64, 128, 3, 2, 1),
-                         {param("dilation", 1, "kernel dilation"),
-                          param("groups", 4, "channel groups (divides CI and CO)")})},
-                 detail::build_grp});
+    e.push_back(
+        {{"grp",
+          "Group 2-D convolution, NHWC layout: data (N, H, W, CI), weight (K, K, CI / groups, CO) (HWIO), "
+          "output group_conv2d_nhwc (N, OH, OW, CO), output channel co reading input group "
+          "co / (CO / groups); blocks pad_temp and group_conv2d_nhwc.",
+          concat(conv2d_params(1, 56, 56, 64, 128, 3, 2, 1),
+                 {param("dilation", 1, "kernel dilation"), param("groups", 4, "channel groups (divides CI and CO)")})},
+         detail::build_grp});
     e.push_back({{"t2d",
                   "Transposed 2-D convolution, NHWC layout: data (N, H, W, CI), weight (K, K, CI, CO) (HWIO), "
                   "output conv2d_transpose_nhwc (N, (H-1)*stride - 2*padding + K, ..., CO) with "
@@ -192,8 +192,8 @@ ir::PrimFunc make_workload(std::string_view name, const std::map<std::string, in
   std::map<std::string, int64_t> values;
   for (const WorkloadParam& p : info.params) values[p.name] = p.default_value;
   for (const auto& [key, value] : overrides) {
-    auto it = std::find_if(info.params.begin(), info.params.end(),
-                           [&](const WorkloadParam& p) { return p.name == key; });
+    auto it =
+        std::find_if(info.params.begin(), info.params.end(), [&](const WorkloadParam& p) { return p.name == key; });
     if (it == info.params.end()) {
       std::string valid;
       for (const WorkloadParam& p : info.params) valid += (valid.empty() ? "" : ", ") + p.name;

@@ -17,7 +17,7 @@ namespace loom::workloads {
 /// data.shape + before + after.
 /// Requires: before/after have one non-negative entry per dimension. Throws UserError naming
 /// the stage otherwise.
-Tensor pad(const Tensor& data, const std::vector<int64_t>& before, const std::vector<int64_t>& after,
-           double pad_value, std::string name);
+Tensor pad(const Tensor& data, const std::vector<int64_t>& before, const std::vector<int64_t>& after, double pad_value,
+           std::string name);
 
 }  // namespace loom::workloads

@@ -65,8 +65,8 @@ class Tensor {
   ir::Expr operator()(std::vector<ir::Expr> indices) const;
   /// The same, with the indices as separate arguments: `A(i, k)`.
   template <typename... Args>
-    requires(sizeof...(Args) != 1 || (!std::is_same_v<std::decay_t<Args>, std::vector<ir::Expr>> && ...))
-  ir::Expr operator()(Args&&... indices) const {
+  requires(sizeof...(Args) != 1 || (!std::is_same_v<std::decay_t<Args>, std::vector<ir::Expr>> && ...)) ir::Expr
+  operator()(Args&&... indices) const {
     return (*this)(std::vector<ir::Expr>{ir::Expr(std::forward<Args>(indices))...});
   }
 
