@@ -212,7 +212,11 @@ TEST(ParseStmt, RemapBindsLoopRanges) {
   EXPECT_EQ(as_const_int(ivs[0].dom.extent), 8);
   EXPECT_EQ(ivs[1].type, IterType::CommReduce);
   EXPECT_TRUE(ivs[1].dom.extent.same_as(f->params[3]));
-  EXPECT_TRUE(realize->iter_values[0].same_as(f->body.as<ForNode>()->loop_var));
+  const auto* root = f->body.as<BlockRealizeNode>();
+  ASSERT_NE(root, nullptr);
+  const auto* loop = root->block->body.as<ForNode>();
+  ASSERT_NE(loop, nullptr);
+  EXPECT_TRUE(realize->iter_values[0].same_as(loop->loop_var));
   expect_roundtrip(f);
   EXPECT_NE(print(f).find("vi, vk = T.axis.remap(\"SR\", [i, k])"), std::string::npos);
 }

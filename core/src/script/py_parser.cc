@@ -343,7 +343,8 @@ class Parser {
   PyExprPtr parse_or() {
     PyExprPtr e = parse_and();
     while (is_name("or")) {
-      auto op = make_expr(ExprKind::BoolOp, next().loc);
+      auto op = make_expr(ExprKind::BoolOp, e->loc);
+      next();
       op->str = "or";
       add_child(*op, std::move(e));
       add_child(*op, parse_and());
@@ -355,7 +356,8 @@ class Parser {
   PyExprPtr parse_and() {
     PyExprPtr e = parse_not();
     while (is_name("and")) {
-      auto op = make_expr(ExprKind::BoolOp, next().loc);
+      auto op = make_expr(ExprKind::BoolOp, e->loc);
+      next();
       op->str = "and";
       add_child(*op, std::move(e));
       add_child(*op, parse_not());
@@ -410,7 +412,7 @@ class Parser {
   PyExprPtr parse_arith() {
     PyExprPtr e = parse_term();
     while (is_op("+") || is_op("-")) {
-      auto op = make_expr(ExprKind::BinOp, peek().loc);
+      auto op = make_expr(ExprKind::BinOp, e->loc);
       op->str = next().text;
       add_child(*op, std::move(e));
       add_child(*op, parse_term());
@@ -423,7 +425,7 @@ class Parser {
     PyExprPtr e = parse_factor();
     while (is_op("*") || is_op("/") || is_op("//") || is_op("%") || is_op("@")) {
       if (is_op("@")) src_.fail(peek().loc, "operator '@' is not supported");
-      auto op = make_expr(ExprKind::BinOp, peek().loc);
+      auto op = make_expr(ExprKind::BinOp, e->loc);
       op->str = next().text;
       add_child(*op, std::move(e));
       add_child(*op, parse_factor());
@@ -442,7 +444,7 @@ class Parser {
     }
     PyExprPtr base = parse_primary();
     if (is_op("**")) {
-      auto op = make_expr(ExprKind::BinOp, peek().loc);
+      auto op = make_expr(ExprKind::BinOp, base->loc);
       op->str = next().text;
       add_child(*op, std::move(base));
       add_child(*op, parse_factor());
