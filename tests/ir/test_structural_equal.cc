@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -647,6 +648,65 @@ TEST(StructuralHash, ExpressionsAndStatements) {
   EXPECT_NE(structural_hash(SeqStmtNode::make({e0, e0})), structural_hash(SeqStmtNode::make({e0, e0, e0})));
   EXPECT_NE(structural_hash(IfThenElseNode::make(Var("p", DataType::Bool()), e0)),
             structural_hash(IfThenElseNode::make(Var("p", DataType::Bool()), e0, e0)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Property: random expressions equal their renamed copies and differ from perturbed ones.
+
+/// A random int32 expression over `vars` of every integer, comparison and logical kind.
+Expr random_expr(std::mt19937& rng, const std::vector<Var>& vars, int depth) {
+  std::uniform_int_distribution<int> pick(0, depth <= 0 ? 1 : 11);
+  switch (pick(rng)) {
+    case 0: return vars[std::uniform_int_distribution<size_t>(0, vars.size() - 1)(rng)];
+    case 1: return c(std::uniform_int_distribution<int>(-50, 50)(rng));
+    default: break;
+  }
+  Expr a = random_expr(rng, vars, depth - 1), b = random_expr(rng, vars, depth - 1);
+  switch (std::uniform_int_distribution<int>(0, 11)(rng)) {
+    case 0: return AddNode::make(a, b);
+    case 1: return SubNode::make(a, b);
+    case 2: return MulNode::make(a, b);
+    case 3: return FloorDivNode::make(a, b);
+    case 4: return FloorModNode::make(a, b);
+    case 5: return MinNode::make(a, b);
+    case 6: return MaxNode::make(a, b);
+    case 7: return SelectNode::make(LTNode::make(a, b), a, b);
+    case 8: return SelectNode::make(AndNode::make(EQNode::make(a, c(0)), NotNode::make(GENode::make(b, c(3)))), b, a);
+    case 9: return CastNode::make(i32, CastNode::make(DataType::Int(64), a));
+    case 10: return DivNode::make(a, b);
+    default: return ModNode::make(a, b);
+  }
+}
+
+TEST(StructuralEqualProperty, RenamedCopiesAreEqualAndPerturbedOnesAreNot) {
+  const uint32_t seed = 1234567;
+  std::mt19937 rng(seed);
+  Var x("x"), y("y"), z("z");
+  int trials = 0, hash_collisions = 0;
+  for (int n = 0; n < 300; ++n) {
+    Expr e = random_expr(rng, {x, y, z}, 4);
+    // A renamed copy: fresh variables with other names, everything rebuilt around them.
+    std::unordered_map<Var, Expr, RefHash, RefEqual> rename = {{x, Var("a")}, {y, Var("b")}, {z, Var("c")}};
+    Expr copy = substitute(e, rename);
+    ASSERT_EQ(diff_text(e, copy), "equal") << "seed " << seed << " case " << n << ": " << e;
+    ASSERT_EQ(structural_hash(e), structural_hash(copy)) << "seed " << seed << " case " << n << ": " << e;
+    // Perturb one integer constant (the k-th in post order).
+    int constants = 0;
+    post_order_visit(e, [&](const Object* node) { constants += node->kind() == NodeKind::IntImm; });
+    if (constants == 0) continue;
+    int target = std::uniform_int_distribution<int>(0, constants - 1)(rng), seen = 0;
+    Expr perturbed = mutate_exprs_with(copy, [&](const Expr& node) -> std::optional<Expr> {
+      if (auto v = as_const_int(node); v && node.dtype() == i32 && seen++ == target) return c(*v + 1);
+      return std::nullopt;
+    });
+    ++trials;
+    auto d = structural_diff(e, perturbed);
+    ASSERT_TRUE(d.has_value()) << "seed " << seed << " case " << n << ": " << e << " vs " << perturbed;
+    EXPECT_EQ(std::stoll(d->rhs), std::stoll(d->lhs) + 1) << "seed " << seed << " case " << n << ": " << d->to_string();
+    hash_collisions += structural_hash(e) == structural_hash(perturbed);
+  }
+  EXPECT_GT(trials, 200);
+  EXPECT_LE(hash_collisions, 1) << "seed " << seed;
 }
 
 }  // namespace
