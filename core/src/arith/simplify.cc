@@ -480,7 +480,26 @@ class Simplifier {
     // x && !x -> false, x || !x -> true.
     if (const auto* na = a.as<NotNode>(); na && same_expr(na->a, b)) return bool_imm(!is_and);
     if (const auto* nb = b.as<NotNode>(); nb && same_expr(nb->a, a)) return bool_imm(!is_and);
+    // The same for integer comparisons, whose negation was already flipped (a < b, a >= b).
+    Expr na = negated_compare(a);
+    if (na.defined() && same_expr(na, b)) return bool_imm(!is_and);
     return Expr();
+  }
+
+  /// The flipped form of an integer comparison (a < b -> a >= b), or null.
+  static Expr negated_compare(const Expr& e) {
+    auto flip = [](auto* node, auto make) -> Expr {
+      if (!node || !node->a.dtype().is_integer()) return Expr();
+      return make(node->a, node->b);
+    };
+    Expr r;
+    if (!r.defined()) r = flip(e.as<LTNode>(), [](const Expr& x, const Expr& y) { return GENode::make(x, y); });
+    if (!r.defined()) r = flip(e.as<LENode>(), [](const Expr& x, const Expr& y) { return GTNode::make(x, y); });
+    if (!r.defined()) r = flip(e.as<GTNode>(), [](const Expr& x, const Expr& y) { return LENode::make(x, y); });
+    if (!r.defined()) r = flip(e.as<GENode>(), [](const Expr& x, const Expr& y) { return LTNode::make(x, y); });
+    if (!r.defined()) r = flip(e.as<EQNode>(), [](const Expr& x, const Expr& y) { return NENode::make(x, y); });
+    if (!r.defined()) r = flip(e.as<NENode>(), [](const Expr& x, const Expr& y) { return EQNode::make(x, y); });
+    return r;
   }
 
   Expr visit_not(const Expr& e) {
@@ -489,18 +508,7 @@ class Simplifier {
     if (auto c = const_of(a); c && a.dtype().is_scalar()) return bool_imm(*c == 0);
     if (const auto* inner = a.as<NotNode>()) return inner->a;
     // Negated comparisons of integers flip (not for floats: NaN compares false both ways).
-    auto flip = [&](auto* node, auto make) -> Expr {
-      if (!node || !node->a.dtype().is_integer()) return Expr();
-      return make(node->a, node->b);
-    };
-    Expr r;
-    if (!r.defined()) r = flip(a.as<LTNode>(), [](const Expr& x, const Expr& y) { return GENode::make(x, y); });
-    if (!r.defined()) r = flip(a.as<LENode>(), [](const Expr& x, const Expr& y) { return GTNode::make(x, y); });
-    if (!r.defined()) r = flip(a.as<GTNode>(), [](const Expr& x, const Expr& y) { return LENode::make(x, y); });
-    if (!r.defined()) r = flip(a.as<GENode>(), [](const Expr& x, const Expr& y) { return LTNode::make(x, y); });
-    if (!r.defined()) r = flip(a.as<EQNode>(), [](const Expr& x, const Expr& y) { return NENode::make(x, y); });
-    if (!r.defined()) r = flip(a.as<NENode>(), [](const Expr& x, const Expr& y) { return EQNode::make(x, y); });
-    if (r.defined()) return r;
+    if (Expr r = negated_compare(a); r.defined()) return r;
     return a.same_as(n->a) ? e : NotNode::make(a);
   }
 
