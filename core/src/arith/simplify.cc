@@ -121,9 +121,13 @@ class Simplifier {
     const auto* n = e.as<Node>();
     Expr a = visit(n->a), b = visit(n->b);
     Expr r = rewrite(Node::kKind, a, b);
-    if (r.defined()) return r;
-    if (a.same_as(n->a) && b.same_as(n->b)) return e;
-    return Node::make(a, b);
+    if (!r.defined()) r = (a.same_as(n->a) && b.same_as(n->b)) ? e : Node::make(a, b);
+    // An index expression whose bound is a single value is that value.
+    if (detail::is_index_type(r.dtype()) && !r.template is<IntImmNode>()) {
+      ConstIntBound rb = bound(r);
+      if (rb.is_const()) return imm(r.dtype(), rb.min_value);
+    }
+    return r;
   }
 
   /// The rewritten form of kind(a, b) for simplified operands, or null to keep the node.
