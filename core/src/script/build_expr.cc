@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "ir_builder.h"
-#include "loom/arith/analyzer.h"
+#include "range.h"
 
 namespace loom::script::detail {
 
@@ -364,23 +364,7 @@ std::vector<Expr> IRBuilder::build_shape(const PyExpr& e) {
 }
 
 Range IRBuilder::build_range(Loc loc, Expr begin, Expr end) {
-  return guarded(loc, [&]() -> Range {
-    match_types(&begin, &end);
-    if (!begin.dtype().is_integer() || !begin.dtype().is_scalar()) {
-      throw UserError("range bounds must be integers, got " + begin.dtype().to_string());
-    }
-    auto b = as_const_int(begin), en = as_const_int(end);
-    if (b && en) return Range::from_min_extent(begin, make_const(begin.dtype(), *en - *b));
-    if (b && *b == 0) return Range::from_min_extent(begin, end);
-    StructuralEqualOptions exact;
-    exact.map_free_vars = false;
-    if (const auto* add = end.as<AddNode>(); add && structural_equal(add->a, begin, exact)) {
-      return Range::from_min_extent(begin, add->b);
-    }
-    // Otherwise simplify end - begin (A[v - 1:v + 1] has extent 2). The printer writes
-    // begin:begin + extent, which reads back through the Add case above.
-    return Range::from_min_extent(begin, arith::Analyzer().simplify(SubNode::make(end, begin)));
-  });
+  return guarded(loc, [&] { return range_from_begin_end(begin, end); });
 }
 
 BufferRegion IRBuilder::build_region(const PyExpr& e) {

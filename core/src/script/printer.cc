@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "loom/ir/ir.h"
+#include "range.h"
 
 namespace loom::script {
 
@@ -313,13 +314,10 @@ class ScriptPrinter {
     return s + (items.size() == 1 ? ",)" : ")");
   }
 
-  // The end of [min, min + extent) as the parser's range reading recovers the extent.
+  // The end of [min, min + extent), spelled so that the parser recovers the extent.
   std::string range_end(const Range& r) {
-    auto mn = as_const_int(r.min), ext = as_const_int(r.extent);
-    if (mn && ext && !r.min.dtype().is_bool()) return expr(make_const(r.min.dtype(), *mn + *ext));
-    if (mn && *mn == 0) return expr(r.extent);
     try {
-      return expr(AddNode::make(r.min, r.extent));
+      return expr(detail::range_end_for_print(r));
     } catch (const UserError&) {
       return expr(r.min) + " + " + wrap(r.extent, kPrecAdd + 1);
     }
