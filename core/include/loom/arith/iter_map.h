@@ -1,0 +1,76 @@
+// Affine iteration-map detection (TVM's DetectIterMap): decides whether a list of index
+// bindings is a bijective (or surjective) affine map of some loop iterators, and returns
+// the structured form: every binding as a sum of splits of the iterators.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "loom/arith/analyzer.h"
+#include "loom/ir/expr.h"
+
+namespace loom::arith {
+
+/// A piece of an input iterator: floordiv(floormod(var - min, lower_factor * extent),
+/// lower_factor) * scale, i.e. `extent` consecutive mixed-radix digits of the iterator
+/// starting at `lower_factor`, placed at weight `scale` in a binding.
+struct IterSplit {
+  ir::Var source;
+  /// The iterator's own range: the split reads var - source_min, in [0, source_extent).
+  int64_t source_min = 0;
+  int64_t source_extent = 1;
+  int64_t lower_factor = 1;
+  int64_t extent = 1;
+  int64_t scale = 1;
+};
+
+/// One binding in structured form: base + sum(split value * split.scale), splits ordered by
+/// decreasing scale. The splits form a dense mixed-radix number: the last has scale 1 and
+/// each other's scale is the product of the extents after it, so the binding ranges over
+/// [base, base + extent) exactly.
+struct IterSum {
+  std::vector<IterSplit> splits;
+  int64_t base = 0;
+  /// Product of the split extents.
+  int64_t extent = 1;
+};
+
+/// How much to check about the map as a whole.
+enum class IterMapLevel : uint8_t {
+  /// Every input point maps to a distinct output point and every output point is reached:
+  /// each iterator (of extent > 1) is tiled exactly by its splits.
+  Bijective,
+  /// Every output point is reached: the splits of one iterator never overlap, but some
+  /// digits (or whole iterators) may be unused.
+  Surjective,
+  /// Only that each binding is individually a dense affine sum of splits.
+  NoCheck,
+};
+
+/// The outcome of detect_iter_map: the structured bindings, or why they are not affine.
+struct IterMapResult {
+  std::vector<IterSum> indices;
+  /// Empty on success; otherwise names the binding and the rule it breaks.
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+/// Decides whether `bindings` is an affine map of `input_iters` (each var with a constant
+/// range) at `level`, under `predicate` (null or the constant true; other predicates are
+/// reported as unsupported). Bindings may use +, -, * by constants and floordiv /
+/// floormod by positive constants; any other variable or operator makes the map
+/// non-affine. Never throws for non-affine input: the reason is in the result.
+/// requires: input_iters have integer dtypes and constant min/extent (throws UserError
+/// naming the iterator otherwise).
+IterMapResult detect_iter_map(const std::vector<ir::Expr>& bindings,
+                              const std::vector<std::pair<ir::Var, ir::Range>>& input_iters,
+                              const ir::Expr& predicate = {}, IterMapLevel level = IterMapLevel::Bijective);
+
+/// The expression of one split / one structured binding, in canonical form (an identity
+/// split is the bare variable; trivial floordiv/floormod are omitted).
+ir::Expr iter_split_to_expr(const IterSplit& split, ir::DataType dtype);
+ir::Expr iter_sum_to_expr(const IterSum& sum, ir::DataType dtype);
+
+}  // namespace loom::arith

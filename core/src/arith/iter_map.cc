@@ -1,0 +1,310 @@
+// Affine iteration-map detection: rewrites each binding into a sum of splits of the input
+// iterators, then checks that the splits tile the iterators (bijective) or at least do not
+// overlap (surjective).
+//
+// The steps match the code below:
+// 1) every binding is converted bottom-up into an unordered sum of splits plus a constant
+//    (SplitSum); floordiv/floormod by a constant cut the sum, seen as one mixed-radix
+//    number, at the divisor, splitting one split in two when the cut falls inside it;
+// 2) each binding's sum must itself be a dense mixed-radix number (scales 1, e0, e0*e1, ...);
+// 3) the splits of each iterator, over all bindings, must not overlap and, for a bijective
+//    map, must tile the iterator's range exactly.
+#include "loom/arith/iter_map.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "fmt/format.h"
+#include "int_ops.h"
+#include "loom/ir/builder.h"
+#include "loom/ir/error.h"
+#include "loom/ir/printer.h"
+
+namespace loom::arith {
+
+namespace {
+
+using namespace loom::ir;
+
+struct SplitSum {
+  std::vector<IterSplit> splits;
+  int64_t base = 0;
+};
+
+bool same_split(const IterSplit& a, const IterSplit& b) {
+  return a.source.same_as(b.source) && a.lower_factor == b.lower_factor && a.extent == b.extent;
+}
+
+class IterMapBuilder {
+ public:
+  explicit IterMapBuilder(const std::vector<std::pair<Var, Range>>& iters) {
+    for (const auto& [var, range] : iters) {
+      auto lo = as_const_int(range.min), ext = as_const_int(range.extent);
+      if (!lo || !ext)
+        throw UserError(fmt::format("detect_iter_map: iterator {} must have a constant range, got [{}, +{})",
+                                    var.name(), to_string(range.min), to_string(range.extent)));
+      iters_.push_back({var, *lo, *ext});
+    }
+  }
+
+  /// Step 1: the binding as a sum of splits, or nullopt with error_ set.
+  std::optional<SplitSum> convert(const Expr& e) {
+    switch (e->kind()) {
+      case NodeKind::IntImm: return SplitSum{{}, e.as<IntImmNode>()->value};
+      case NodeKind::Var: {
+        for (const Iter& it : iters_) {
+          if (!it.var.same_as(e)) continue;
+          SplitSum s{{}, it.min};
+          if (it.extent > 1) s.splits.push_back(IterSplit{it.var, it.min, it.extent, 1, it.extent, 1});
+          return s;
+        }
+        return fail(fmt::format("variable {} is not an input iterator", e.as<VarNode>()->name));
+      }
+      case NodeKind::Cast: {
+        const auto* n = e.as<CastNode>();
+        if (!n->value.dtype().is_integer() || !e.dtype().is_integer()) return fail("a non-integer cast");
+        return convert(n->value);
+      }
+      case NodeKind::Add:
+      case NodeKind::Sub: {
+        Expr a = e->kind() == NodeKind::Add ? e.as<AddNode>()->a : e.as<SubNode>()->a;
+        Expr b = e->kind() == NodeKind::Add ? e.as<AddNode>()->b : e.as<SubNode>()->b;
+        auto sa = convert(a);
+        if (!sa) return std::nullopt;
+        auto sb = convert(b);
+        if (!sb) return std::nullopt;
+        int64_t sign = e->kind() == NodeKind::Add ? 1 : -1;
+        for (IterSplit s : sb->splits) {
+          s.scale *= sign;
+          add_split(&*sa, s);
+        }
+        sa->base += sign * sb->base;
+        return sa;
+      }
+      case NodeKind::Mul: {
+        auto sa = convert(e.as<MulNode>()->a);
+        if (!sa) return std::nullopt;
+        auto sb = convert(e.as<MulNode>()->b);
+        if (!sb) return std::nullopt;
+        if (!sa->splits.empty() && !sb->splits.empty()) return fail("a product of two iterators");
+        if (sa->splits.empty()) std::swap(sa, sb);
+        int64_t c = sb->base;
+        SplitSum out{{}, sa->base * c};
+        if (c != 0)
+          for (IterSplit s : sa->splits) {
+            s.scale *= c;
+            out.splits.push_back(s);
+          }
+        return out;
+      }
+      case NodeKind::FloorDiv:
+      case NodeKind::FloorMod: {
+        bool is_div = e->kind() == NodeKind::FloorDiv;
+        Expr a = is_div ? e.as<FloorDivNode>()->a : e.as<FloorModNode>()->a;
+        Expr b = is_div ? e.as<FloorDivNode>()->b : e.as<FloorModNode>()->b;
+        auto sa = convert(a);
+        if (!sa) return std::nullopt;
+        auto sb = convert(b);
+        if (!sb) return std::nullopt;
+        if (!sb->splits.empty() || sb->base <= 0)
+          return fail(fmt::format("{} by a non-constant or non-positive divisor", is_div ? "floordiv" : "floormod"));
+        return div_mod(*sa, sb->base, is_div);
+      }
+      default: return fail(fmt::format("an expression of kind {} ({})", node_kind_name(e->kind()), to_string(e)));
+    }
+  }
+
+  /// Step 2: checks that a binding is a dense mixed-radix number and orders it.
+  std::optional<IterSum> finish(SplitSum sum) {
+    IterSum out;
+    out.base = sum.base;
+    std::sort(sum.splits.begin(), sum.splits.end(), [](const IterSplit& a, const IterSplit& b) { return a.scale < b.scale; });
+    int64_t expected_scale = 1;
+    for (const IterSplit& s : sum.splits) {
+      if (s.scale != expected_scale) {
+        return fail(fmt::format("the term of iterator {} has scale {} where the dense sum needs {}", s.source.name(),
+                                s.scale, expected_scale));
+      }
+      expected_scale *= s.extent;
+    }
+    out.extent = expected_scale;
+    out.splits.assign(sum.splits.rbegin(), sum.splits.rend());
+    return out;
+  }
+
+  /// Step 3: the splits of each iterator over all bindings.
+  bool check_cover(const std::vector<IterSum>& sums, IterMapLevel level) {
+    if (level == IterMapLevel::NoCheck) return true;
+    for (const Iter& it : iters_) {
+      std::vector<IterSplit> mine;
+      for (const IterSum& sum : sums)
+        for (const IterSplit& s : sum.splits)
+          if (s.source.same_as(it.var)) mine.push_back(s);
+      std::sort(mine.begin(), mine.end(),
+                [](const IterSplit& a, const IterSplit& b) { return a.lower_factor < b.lower_factor; });
+      int64_t next = 1;  // The lowest digit not yet used.
+      for (const IterSplit& s : mine) {
+        bool ok = level == IterMapLevel::Bijective ? s.lower_factor == next
+                                                   : (s.lower_factor >= next && s.lower_factor % next == 0);
+        if (!ok) {
+          if (s.lower_factor < next) {
+            error_ = fmt::format("iterator {} is used twice (overlapping splits)", it.var.name());
+          } else {
+            error_ = fmt::format("iterator {} is not fully used: digits [{}, {}) are missing", it.var.name(), next,
+                                 s.lower_factor);
+          }
+          return false;
+        }
+        next = s.lower_factor * s.extent;
+      }
+      if (level == IterMapLevel::Bijective && it.extent > 1 && next != it.extent) {
+        error_ = fmt::format("iterator {} of extent {} is not fully used by the bindings (covered {})", it.var.name(),
+                             it.extent, next);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Iter {
+    Var var;
+    int64_t min;
+    int64_t extent;
+  };
+
+  std::nullopt_t fail(std::string reason) {
+    if (error_.empty()) error_ = std::move(reason);
+    return std::nullopt;
+  }
+
+  static void add_split(SplitSum* sum, const IterSplit& s) {
+    for (auto it = sum->splits.begin(); it != sum->splits.end(); ++it) {
+      if (!same_split(*it, s)) continue;
+      it->scale += s.scale;
+      if (it->scale == 0) sum->splits.erase(it);
+      return;
+    }
+    sum->splits.push_back(s);
+  }
+
+  /// floordiv / floormod of a sum by c > 0.
+  std::optional<SplitSum> div_mod(SplitSum sum, int64_t c, bool is_div) {
+    if (sum.splits.empty()) {
+      return SplitSum{{}, is_div ? detail::floordiv_i64(sum.base, c) : detail::floormod_i64(sum.base, c)};
+    }
+    // The constant must not carry into the iterators' digits.
+    if (sum.base % c != 0) return fail(fmt::format("the constant {} is not a multiple of the divisor {}", sum.base, c));
+    int64_t base_part = sum.base / c;
+    std::sort(sum.splits.begin(), sum.splits.end(), [](const IterSplit& a, const IterSplit& b) { return a.scale < b.scale; });
+    int64_t s0 = sum.splits[0].scale;
+    if (s0 <= 0) return fail("an iterator with a negative coefficient under floordiv/floormod");
+    for (size_t k = 0; k + 1 < sum.splits.size(); ++k) {
+      if (sum.splits[k + 1].scale != sum.splits[k].scale * sum.splits[k].extent)
+        return fail("floordiv/floormod of a sum that is not a dense fused iterator");
+    }
+    if (s0 % c == 0) {
+      // Every digit is a multiple of c.
+      if (!is_div) return SplitSum{{}, 0};
+      for (IterSplit& s : sum.splits) s.scale /= c;
+      sum.base = base_part;
+      return sum;
+    }
+    if (c % s0 != 0) return fail(fmt::format("divisor {} does not align with the coefficient {}", c, s0));
+    int64_t cut = c / s0;  // In units of the lowest digit.
+    // Relative scales of the fused number F: sum = s0 * F.
+    std::vector<IterSplit> lower, upper;
+    for (const IterSplit& s0split : sum.splits) {
+      IterSplit s = s0split;
+      int64_t rel = s.scale / s0;
+      if (rel * s.extent <= cut) {
+        lower.push_back(s);
+      } else if (rel >= cut) {
+        if (rel % cut != 0) return fail("floordiv/floormod cut does not align with the iterator digits");
+        upper.push_back(s);
+      } else {
+        // The cut falls inside this split: split it at m = cut / rel.
+        if (cut % rel != 0) return fail("floordiv/floormod cut does not align with the iterator digits");
+        int64_t m = cut / rel;
+        if (s.extent % m != 0)
+          return fail(fmt::format("iterator {} of extent {} cannot be split by {}", s.source.name(), s.extent, m));
+        lower.push_back(IterSplit{s.source, s.source_min, s.source_extent, s.lower_factor, m, s.scale});
+        upper.push_back(IterSplit{s.source, s.source_min, s.source_extent, s.lower_factor * m, s.extent / m, s.scale * m});
+      }
+    }
+    SplitSum out;
+    if (is_div) {
+      for (IterSplit s : upper) {
+        s.scale /= c;
+        out.splits.push_back(s);
+      }
+      out.base = base_part;
+    } else {
+      out.splits = lower;
+      out.base = 0;
+    }
+    return out;
+  }
+
+  std::vector<Iter> iters_;
+  std::string error_;
+};
+
+}  // namespace
+
+IterMapResult detect_iter_map(const std::vector<Expr>& bindings, const std::vector<std::pair<Var, Range>>& input_iters,
+                              const Expr& predicate, IterMapLevel level) {
+  IterMapResult result;
+  if (predicate.defined() && !is_const_true(predicate)) {
+    result.error = fmt::format("predicate {} is not supported (only iteration maps without a predicate are)", to_string(predicate));
+    return result;
+  }
+  IterMapBuilder builder(input_iters);
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    auto sum = builder.convert(bindings[i]);
+    std::optional<IterSum> finished;
+    if (sum) finished = builder.finish(std::move(*sum));
+    if (!finished) {
+      result.error = fmt::format("binding {} ({}) is not affine: {}", i, to_string(bindings[i]), builder.error());
+      result.indices.clear();
+      return result;
+    }
+    result.indices.push_back(std::move(*finished));
+  }
+  if (!builder.check_cover(result.indices, level)) {
+    result.error = fmt::format("the bindings are not {}: {}", level == IterMapLevel::Bijective ? "bijective" : "surjective",
+                               builder.error());
+    result.indices.clear();
+  }
+  return result;
+}
+
+Expr iter_split_to_expr(const IterSplit& split, DataType dtype) {
+  Expr x = split.source;
+  if (x.dtype() != dtype) x = cast(dtype, x);
+  if (split.source_min != 0) x = x - make_const(dtype, split.source_min);
+  // The top digits need no floormod (the iterator stays below lower_factor * extent) and
+  // the lowest digits no floordiv.
+  Expr v = x;
+  if (split.lower_factor * split.extent != split.source_extent)
+    v = floormod(v, make_const(dtype, split.lower_factor * split.extent));
+  if (split.lower_factor != 1) v = floordiv(v, make_const(dtype, split.lower_factor));
+  if (split.scale != 1) v = v * make_const(dtype, split.scale);
+  return v;
+}
+
+Expr iter_sum_to_expr(const IterSum& sum, DataType dtype) {
+  Expr acc;
+  for (const IterSplit& s : sum.splits) {
+    Expr term = iter_split_to_expr(s, dtype);
+    acc = acc.defined() ? acc + term : term;
+  }
+  if (!acc.defined()) return make_const(dtype, sum.base);
+  if (sum.base != 0) acc = acc + make_const(dtype, sum.base);
+  return acc;
+}
+
+}  // namespace loom::arith

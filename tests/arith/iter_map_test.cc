@@ -1,0 +1,149 @@
+// Tests of affine iteration-map detection: positive cases with their structured form and
+// negative cases with their reasons.
+#include "loom/arith/iter_map.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "loom/ir/ir.h"
+
+namespace loom::arith {
+namespace {
+
+using namespace loom::ir;
+using ::testing::HasSubstr;
+
+class IterMapTest : public ::testing::Test {
+ protected:
+  std::vector<std::pair<Var, Range>> iters(std::vector<std::pair<Var, int64_t>> extents) {
+    std::vector<std::pair<Var, Range>> out;
+    for (auto& [v, e] : extents) out.emplace_back(v, Range::from_min_extent(0, make_int(e)));
+    return out;
+  }
+
+  ::testing::AssertionResult rebuilds_to(const IterSum& sum, const Expr& expected) {
+    Expr got = iter_sum_to_expr(sum, DataType::Int(32));
+    StructuralEqualOptions o;
+    o.map_free_vars = false;
+    if (structural_equal(got, expected, o)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "got " << to_string(got) << ", expected " << to_string(expected);
+  }
+
+  Var i{"i"}, j{"j"}, k{"k"};
+};
+
+TEST_F(IterMapTest, FusedPairIsBijective) {
+  IterMapResult r = detect_iter_map({i * 4 + j}, iters({{i, 32}, {j, 4}}));
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.indices.size(), 1u);
+  EXPECT_EQ(r.indices[0].extent, 128);
+  EXPECT_EQ(r.indices[0].base, 0);
+  ASSERT_EQ(r.indices[0].splits.size(), 2u);
+  EXPECT_TRUE(r.indices[0].splits[0].source.same_as(i));
+  EXPECT_EQ(r.indices[0].splits[0].scale, 4);
+  EXPECT_TRUE(r.indices[0].splits[1].source.same_as(j));
+  EXPECT_EQ(r.indices[0].splits[1].scale, 1);
+  EXPECT_TRUE(rebuilds_to(r.indices[0], i * 4 + j));
+}
+
+TEST_F(IterMapTest, FuseThenSplitIsBijective) {
+  Expr fused = i * 4 + j;
+  IterMapResult r = detect_iter_map({floordiv(fused, 8), floormod(fused, 8)}, iters({{i, 32}, {j, 4}}));
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.indices.size(), 2u);
+  EXPECT_EQ(r.indices[0].extent, 16);
+  EXPECT_EQ(r.indices[1].extent, 8);
+  EXPECT_TRUE(rebuilds_to(r.indices[0], floordiv(i, 2)));
+  EXPECT_TRUE(rebuilds_to(r.indices[1], floormod(i, 2) * 4 + j));
+}
+
+TEST_F(IterMapTest, SplitOfOneIteratorIsBijective) {
+  IterMapResult r = detect_iter_map({floordiv(i, 8), floordiv(floormod(i, 8), 2), floormod(i, 2)}, iters({{i, 64}}));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.indices[0].extent, 8);
+  EXPECT_EQ(r.indices[1].extent, 4);
+  EXPECT_EQ(r.indices[2].extent, 2);
+  EXPECT_TRUE(rebuilds_to(r.indices[1], floordiv(floormod(i, 8), 2)));
+}
+
+TEST_F(IterMapTest, ReorderedAndOffsetBindings) {
+  IterMapResult r = detect_iter_map({j, i + 3}, iters({{i, 16}, {j, 8}}));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.indices[1].base, 3);
+  EXPECT_TRUE(rebuilds_to(r.indices[1], i + 3));
+}
+
+TEST_F(IterMapTest, ThreeWayFuse) {
+  IterMapResult r = detect_iter_map({i * 32 + j * 4 + k}, iters({{i, 2}, {j, 8}, {k, 4}}));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.indices[0].extent, 64);
+}
+
+TEST_F(IterMapTest, NonZeroIteratorMin) {
+  std::vector<std::pair<Var, Range>> it = {{i, Range::from_min_extent(2, 8)}};
+  IterMapResult r = detect_iter_map({i}, it);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.indices[0].base, 2);
+  EXPECT_EQ(r.indices[0].extent, 8);
+}
+
+TEST_F(IterMapTest, SumOfIteratorsIsNotAffineMap) {
+  IterMapResult r = detect_iter_map({i + j}, iters({{i, 8}, {j, 8}}));
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error, HasSubstr("binding 0"));
+  EXPECT_THAT(r.error, HasSubstr("scale"));
+  EXPECT_TRUE(r.indices.empty());
+}
+
+TEST_F(IterMapTest, RepeatedIteratorIsNotBijective) {
+  IterMapResult r = detect_iter_map({i, i}, iters({{i, 8}}));
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error, HasSubstr("used twice"));
+  EXPECT_FALSE(detect_iter_map({i, i}, iters({{i, 8}}), {}, IterMapLevel::Surjective).ok());
+}
+
+TEST_F(IterMapTest, UnusedIteratorIsSurjectiveButNotBijective) {
+  IterMapResult r = detect_iter_map({i}, iters({{i, 8}, {j, 4}}));
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error, HasSubstr("iterator j"));
+  EXPECT_TRUE(detect_iter_map({i}, iters({{i, 8}, {j, 4}}), {}, IterMapLevel::Surjective).ok());
+  // An iterator of extent 1 needs no use.
+  EXPECT_TRUE(detect_iter_map({i}, iters({{i, 8}, {j, 1}})).ok());
+  // Only the high digits of i: surjective onto [0, 4), not bijective.
+  EXPECT_FALSE(detect_iter_map({floordiv(i, 2)}, iters({{i, 8}})).ok());
+  EXPECT_TRUE(detect_iter_map({floordiv(i, 2)}, iters({{i, 8}}), {}, IterMapLevel::Surjective).ok());
+}
+
+TEST_F(IterMapTest, GapsAndNonAffineOperators) {
+  // i * 8 + j with j < 4 leaves holes.
+  EXPECT_FALSE(detect_iter_map({i * 8 + j}, iters({{i, 4}, {j, 4}})).ok());
+  EXPECT_FALSE(detect_iter_map({i * j}, iters({{i, 4}, {j, 4}})).ok());
+  EXPECT_FALSE(detect_iter_map({min(i, 3)}, iters({{i, 4}})).ok());
+  // A split that does not divide the extent.
+  IterMapResult r = detect_iter_map({floordiv(i, 4), floormod(i, 4)}, iters({{i, 10}}));
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error, HasSubstr("cannot be split"));
+  // A free variable.
+  Var n("n");
+  r = detect_iter_map({i + n}, iters({{i, 4}}));
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error, HasSubstr("n is not an input iterator"));
+  // Negative coefficient.
+  EXPECT_FALSE(detect_iter_map({0 - i}, iters({{i, 4}})).ok());
+}
+
+TEST_F(IterMapTest, PredicateIsReportedUnsupported) {
+  IterMapResult r = detect_iter_map({i}, iters({{i, 8}}), i < 6);
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error, HasSubstr("predicate"));
+  EXPECT_TRUE(detect_iter_map({i}, iters({{i, 8}}), make_bool(true)).ok());
+}
+
+TEST_F(IterMapTest, SymbolicRangeIsAUserError) {
+  Var n("n");
+  std::vector<std::pair<Var, Range>> it = {{i, Range::from_min_extent(0, n)}};
+  EXPECT_THROW(detect_iter_map({i}, it), UserError);
+}
+
+}  // namespace
+}  // namespace loom::arith
