@@ -191,7 +191,10 @@ ir::PrimFunc make_workload(std::string_view name, const std::map<std::string, in
   const WorkloadInfo& info = entry.info;
   std::map<std::string, int64_t> values;
   for (const WorkloadParam& p : info.params) values[p.name] = p.default_value;
-  for (const auto& [key, value] : overrides) {
+  for (const auto& entry : overrides) {
+    // Named copies, not a structured binding: the lambda below captures the key.
+    const std::string& key = entry.first;
+    int64_t value = entry.second;
     auto it =
         std::find_if(info.params.begin(), info.params.end(), [&](const WorkloadParam& p) { return p.name == key; });
     if (it == info.params.end()) {
