@@ -54,7 +54,8 @@ struct Arg {
 /// Throws ArgumentError when the arguments break a requirement (naming the parameter and
 /// what was expected), RuntimeError when the program fails while running (out-of-bounds
 /// access, integer division by zero, a block binding outside its domain, ...). Arrays may be
-/// partly written when a RuntimeError is thrown.
+/// partly written when a RuntimeError is thrown. Runs share no state: concurrent calls on
+/// different arrays are safe.
 void run(const ir::PrimFunc& func, const std::vector<Arg>& args);
 
 /// Zero-filled arrays for every buffer parameter of `func`, in parameter order.
