@@ -132,15 +132,24 @@ struct Gen {
     Expr a = make(depth - 1), b = make(depth - 1);
     int64_t c = uniform(1, 7) * (uniform(0, 3) == 0 ? -1 : 1);
     switch (uniform(0, 8)) {
-      case 0: return a + b;
-      case 1: return a - b;
-      case 2: return a * make_int(uniform(-4, 4));
-      case 3: return a * b;
-      case 4: return floordiv(a, make_int(c));
-      case 5: return floormod(a, make_int(c));
-      case 6: return min(a, b);
-      case 7: return max(a, b);
-      default: return select(a < b, a, b + 1);
+      case 0:
+        return a + b;
+      case 1:
+        return a - b;
+      case 2:
+        return a * make_int(uniform(-4, 4));
+      case 3:
+        return a * b;
+      case 4:
+        return floordiv(a, make_int(c));
+      case 5:
+        return floormod(a, make_int(c));
+      case 6:
+        return min(a, b);
+      case 7:
+        return max(a, b);
+      default:
+        return select(a < b, a, b + 1);
     }
   }
 };
@@ -189,7 +198,8 @@ TEST(EvalInterval, RandomPointsFallInside) {
     }
     for (int p = 0; p < 10; ++p) {
       std::unordered_map<const VarNode*, int64_t> env;
-      for (size_t v = 0; v < gen.vars.size(); ++v) env[gen.vars[v].get()] = gen.uniform(ranges[v].first, ranges[v].second);
+      for (size_t v = 0; v < gen.vars.size(); ++v)
+        env[gen.vars[v].get()] = gen.uniform(ranges[v].first, ranges[v].second);
       int64_t value = evaluate(e, env);
       if (value < *lo || value > *hi) {
         ++failures;

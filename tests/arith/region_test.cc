@@ -24,16 +24,20 @@ StructuralEqualOptions exact() {
   for (size_t d = 0; d < ranges.size(); ++d) {
     if (!structural_equal(r.region[d].min, ranges[d].first, exact()) ||
         !structural_equal(r.region[d].extent, ranges[d].second, exact()))
-      return ::testing::AssertionFailure() << buffer->name << " dim " << d << ": got [" << to_string(r.region[d].min)
-                                           << ", extent " << to_string(r.region[d].extent) << "], expected ["
-                                           << to_string(ranges[d].first) << ", extent " << to_string(ranges[d].second)
-                                           << "]";
+      return ::testing::AssertionFailure()
+             << buffer->name << " dim " << d << ": got [" << to_string(r.region[d].min) << ", extent "
+             << to_string(r.region[d].extent) << "], expected [" << to_string(ranges[d].first) << ", extent "
+             << to_string(ranges[d].second) << "]";
   }
   return ::testing::AssertionSuccess();
 }
 
-IterVar spatial(const Var& v, int64_t extent) { return IterVar{v, Range::from_min_extent(0, make_int(extent)), IterType::DataPar}; }
-IterVar reduce(const Var& v, int64_t extent) { return IterVar{v, Range::from_min_extent(0, make_int(extent)), IterType::CommReduce}; }
+IterVar spatial(const Var& v, int64_t extent) {
+  return IterVar{v, Range::from_min_extent(0, make_int(extent)), IterType::DataPar};
+}
+IterVar reduce(const Var& v, int64_t extent) {
+  return IterVar{v, Range::from_min_extent(0, make_int(extent)), IterType::CommReduce};
+}
 
 TEST(InferBlockAccessRegions, MatmulReductionReadsOutputAndInputs) {
   Buffer a = Buffer::make("A", DataType::Float(32), {128, 64});
@@ -99,7 +103,8 @@ TEST(InferBlockAccessRegions, NestedLoopsWithSplitIndex) {
   Buffer a = Buffer::make("A", DataType::Float(32), {256});
   Buffer b = Buffer::make("B", DataType::Float(32), {8});
   Var vo("vo"), i("i"), j("j");
-  Stmt store = BufferStoreNode::make(b, BufferLoadNode::make(b, {vo}) + BufferLoadNode::make(a, {vo * 32 + i * 4 + j}), {vo});
+  Stmt store =
+      BufferStoreNode::make(b, BufferLoadNode::make(b, {vo}) + BufferLoadNode::make(a, {vo * 32 + i * 4 + j}), {vo});
   Stmt loops = ForNode::make(i, 0, 8, ForKind::Serial, ForNode::make(j, 0, 4, ForKind::Serial, store));
   Block block = Block::make("B", {spatial(vo, 8)}, {}, {}, loops);
   AccessRegions r = infer_block_access_regions(*block.get());
@@ -111,8 +116,8 @@ TEST(InferBlockAccessRegions, NestedBlockRegionsAreSubstitutedAndRelaxed) {
   Buffer a = Buffer::make("A", DataType::Float(32), {64});
   Buffer b = Buffer::make("B", DataType::Float(32), {64});
   Var vo("vo"), i("i"), vi("vi");
-  Block inner = Block::make("inner", {spatial(vi, 64)}, {}, {},
-                            BufferStoreNode::make(b, BufferLoadNode::make(a, {vi}), {vi}));
+  Block inner =
+      Block::make("inner", {spatial(vi, 64)}, {}, {}, BufferStoreNode::make(b, BufferLoadNode::make(a, {vi}), {vi}));
   Stmt realize = BlockRealizeNode::make({vo * 16 + i}, make_bool(true), inner);
   Block outer = Block::make("outer", {spatial(vo, 4)}, {}, {}, ForNode::make(i, 0, 16, ForKind::Serial, realize));
   AccessRegions r = infer_block_access_regions(*outer.get());

@@ -26,33 +26,56 @@ int64_t floormod_ref(int64_t a, int64_t b) { return a - b * floordiv_ref(a, b); 
 /// so no wrap-around happens).
 int64_t eval(const Expr& e, const Env& env) {
   switch (e->kind()) {
-    case NodeKind::IntImm: return e.as<IntImmNode>()->value;
-    case NodeKind::Var: return env.at(e.as<VarNode>());
-    case NodeKind::Add: return eval(e.as<AddNode>()->a, env) + eval(e.as<AddNode>()->b, env);
-    case NodeKind::Sub: return eval(e.as<SubNode>()->a, env) - eval(e.as<SubNode>()->b, env);
-    case NodeKind::Mul: return eval(e.as<MulNode>()->a, env) * eval(e.as<MulNode>()->b, env);
-    case NodeKind::Div: return eval(e.as<DivNode>()->a, env) / eval(e.as<DivNode>()->b, env);
-    case NodeKind::Mod: return eval(e.as<ModNode>()->a, env) % eval(e.as<ModNode>()->b, env);
-    case NodeKind::FloorDiv: return floordiv_ref(eval(e.as<FloorDivNode>()->a, env), eval(e.as<FloorDivNode>()->b, env));
-    case NodeKind::FloorMod: return floormod_ref(eval(e.as<FloorModNode>()->a, env), eval(e.as<FloorModNode>()->b, env));
-    case NodeKind::Min: return std::min(eval(e.as<MinNode>()->a, env), eval(e.as<MinNode>()->b, env));
-    case NodeKind::Max: return std::max(eval(e.as<MaxNode>()->a, env), eval(e.as<MaxNode>()->b, env));
-    case NodeKind::EQ: return eval(e.as<EQNode>()->a, env) == eval(e.as<EQNode>()->b, env);
-    case NodeKind::NE: return eval(e.as<NENode>()->a, env) != eval(e.as<NENode>()->b, env);
-    case NodeKind::LT: return eval(e.as<LTNode>()->a, env) < eval(e.as<LTNode>()->b, env);
-    case NodeKind::LE: return eval(e.as<LENode>()->a, env) <= eval(e.as<LENode>()->b, env);
-    case NodeKind::GT: return eval(e.as<GTNode>()->a, env) > eval(e.as<GTNode>()->b, env);
-    case NodeKind::GE: return eval(e.as<GENode>()->a, env) >= eval(e.as<GENode>()->b, env);
-    case NodeKind::And: return eval(e.as<AndNode>()->a, env) && eval(e.as<AndNode>()->b, env);
-    case NodeKind::Or: return eval(e.as<OrNode>()->a, env) || eval(e.as<OrNode>()->b, env);
-    case NodeKind::Not: return !eval(e.as<NotNode>()->a, env);
+    case NodeKind::IntImm:
+      return e.as<IntImmNode>()->value;
+    case NodeKind::Var:
+      return env.at(e.as<VarNode>());
+    case NodeKind::Add:
+      return eval(e.as<AddNode>()->a, env) + eval(e.as<AddNode>()->b, env);
+    case NodeKind::Sub:
+      return eval(e.as<SubNode>()->a, env) - eval(e.as<SubNode>()->b, env);
+    case NodeKind::Mul:
+      return eval(e.as<MulNode>()->a, env) * eval(e.as<MulNode>()->b, env);
+    case NodeKind::Div:
+      return eval(e.as<DivNode>()->a, env) / eval(e.as<DivNode>()->b, env);
+    case NodeKind::Mod:
+      return eval(e.as<ModNode>()->a, env) % eval(e.as<ModNode>()->b, env);
+    case NodeKind::FloorDiv:
+      return floordiv_ref(eval(e.as<FloorDivNode>()->a, env), eval(e.as<FloorDivNode>()->b, env));
+    case NodeKind::FloorMod:
+      return floormod_ref(eval(e.as<FloorModNode>()->a, env), eval(e.as<FloorModNode>()->b, env));
+    case NodeKind::Min:
+      return std::min(eval(e.as<MinNode>()->a, env), eval(e.as<MinNode>()->b, env));
+    case NodeKind::Max:
+      return std::max(eval(e.as<MaxNode>()->a, env), eval(e.as<MaxNode>()->b, env));
+    case NodeKind::EQ:
+      return eval(e.as<EQNode>()->a, env) == eval(e.as<EQNode>()->b, env);
+    case NodeKind::NE:
+      return eval(e.as<NENode>()->a, env) != eval(e.as<NENode>()->b, env);
+    case NodeKind::LT:
+      return eval(e.as<LTNode>()->a, env) < eval(e.as<LTNode>()->b, env);
+    case NodeKind::LE:
+      return eval(e.as<LENode>()->a, env) <= eval(e.as<LENode>()->b, env);
+    case NodeKind::GT:
+      return eval(e.as<GTNode>()->a, env) > eval(e.as<GTNode>()->b, env);
+    case NodeKind::GE:
+      return eval(e.as<GENode>()->a, env) >= eval(e.as<GENode>()->b, env);
+    case NodeKind::And:
+      return eval(e.as<AndNode>()->a, env) && eval(e.as<AndNode>()->b, env);
+    case NodeKind::Or:
+      return eval(e.as<OrNode>()->a, env) || eval(e.as<OrNode>()->b, env);
+    case NodeKind::Not:
+      return !eval(e.as<NotNode>()->a, env);
     case NodeKind::Select: {
       const auto* n = e.as<SelectNode>();
       int64_t c = eval(n->condition, env), t = eval(n->true_value, env), f = eval(n->false_value, env);
       return c ? t : f;
     }
-    case NodeKind::Cast: return eval(e.as<CastNode>()->value, env);
-    default: ADD_FAILURE() << "evaluator: unsupported node " << node_kind_name(e->kind()); return 0;
+    case NodeKind::Cast:
+      return eval(e.as<CastNode>()->value, env);
+    default:
+      ADD_FAILURE() << "evaluator: unsupported node " << node_kind_name(e->kind());
+      return 0;
   }
 }
 
@@ -76,17 +99,28 @@ class ExprGenerator {
     Expr a = integer(depth - 1);
     switch (uniform(0, 12)) {
       case 0:
-      case 1: return AddNode::make(a, integer(depth - 1));
-      case 2: return SubNode::make(a, integer(depth - 1));
-      case 3: return MulNode::make(a, make_int(uniform(-5, 5)));
-      case 4: return MulNode::make(a, integer(depth - 2));
-      case 5: return FloorDivNode::make(a, make_int(nonzero(-9, 9)));
-      case 6: return FloorModNode::make(a, make_int(nonzero(-9, 9)));
-      case 7: return DivNode::make(a, make_int(nonzero(-9, 9)));
-      case 8: return ModNode::make(a, make_int(nonzero(-9, 9)));
-      case 9: return MinNode::make(a, integer(depth - 1));
-      case 10: return MaxNode::make(a, integer(depth - 1));
-      case 11: return SelectNode::make(boolean(depth - 1), a, integer(depth - 1));
+      case 1:
+        return AddNode::make(a, integer(depth - 1));
+      case 2:
+        return SubNode::make(a, integer(depth - 1));
+      case 3:
+        return MulNode::make(a, make_int(uniform(-5, 5)));
+      case 4:
+        return MulNode::make(a, integer(depth - 2));
+      case 5:
+        return FloorDivNode::make(a, make_int(nonzero(-9, 9)));
+      case 6:
+        return FloorModNode::make(a, make_int(nonzero(-9, 9)));
+      case 7:
+        return DivNode::make(a, make_int(nonzero(-9, 9)));
+      case 8:
+        return ModNode::make(a, make_int(nonzero(-9, 9)));
+      case 9:
+        return MinNode::make(a, integer(depth - 1));
+      case 10:
+        return MaxNode::make(a, integer(depth - 1));
+      case 11:
+        return SelectNode::make(boolean(depth - 1), a, integer(depth - 1));
       default: {
         // Split-and-fuse patterns: (a // c) * c + a % c with a positive c.
         int64_t c = uniform(1, 8);
@@ -101,12 +135,18 @@ class ExprGenerator {
     if (depth <= 0 || pick < 6) {
       Expr a = integer(depth - 1), b = integer(depth - 1);
       switch (pick % 6) {
-        case 0: return LTNode::make(a, b);
-        case 1: return LENode::make(a, b);
-        case 2: return GTNode::make(a, b);
-        case 3: return GENode::make(a, b);
-        case 4: return EQNode::make(a, b);
-        default: return NENode::make(a, b);
+        case 0:
+          return LTNode::make(a, b);
+        case 1:
+          return LENode::make(a, b);
+        case 2:
+          return GTNode::make(a, b);
+        case 3:
+          return GENode::make(a, b);
+        case 4:
+          return EQNode::make(a, b);
+        default:
+          return NENode::make(a, b);
       }
     }
     if (pick == 6) return AndNode::make(boolean(depth - 1), boolean(depth - 1));
@@ -153,12 +193,13 @@ TEST(SimplifyProperty, KeepsValueAtRandomPointsInRanges) {
                       got <= sbound.max_value;
       if (expected != got || !in_bound) {
         ++failures;
-        ADD_FAILURE() << "seed " << seed << ", expression #" << n << ": " << to_string(e) << "\n  simplified: "
-                      << to_string(s) << "\n  at x=" << env[vars[0].get()] << " y=" << env[vars[1].get()]
-                      << " z=" << env[vars[2].get()] << " (ranges x in [" << ranges[0].first << ", +"
-                      << ranges[0].second << "), y in [" << ranges[1].first << ", +" << ranges[1].second
-                      << "), z in [" << ranges[2].first << ", +" << ranges[2].second << ")): expected " << expected
-                      << ", got " << got << "; bound [" << bound.min_value << ", " << bound.max_value << "]";
+        ADD_FAILURE() << "seed " << seed << ", expression #" << n << ": " << to_string(e)
+                      << "\n  simplified: " << to_string(s) << "\n  at x=" << env[vars[0].get()]
+                      << " y=" << env[vars[1].get()] << " z=" << env[vars[2].get()] << " (ranges x in ["
+                      << ranges[0].first << ", +" << ranges[0].second << "), y in [" << ranges[1].first << ", +"
+                      << ranges[1].second << "), z in [" << ranges[2].first << ", +" << ranges[2].second
+                      << ")): expected " << expected << ", got " << got << "; bound [" << bound.min_value << ", "
+                      << bound.max_value << "]";
         break;
       }
     }

@@ -141,7 +141,8 @@ TEST_F(SimplifyTest, ConstantFoldingOfOtherDtypes) {
   EXPECT_TRUE(simplifies_to(MulNode::make(make_float(60000.0, f16), make_float(2.0, f16)),
                             make_float(std::numeric_limits<double>::infinity(), f16)));
   // Division by zero is not folded.
-  EXPECT_TRUE(simplifies_to(FloorDivNode::make(make_int(1), make_int(0)), FloorDivNode::make(make_int(1), make_int(0))));
+  EXPECT_TRUE(
+      simplifies_to(FloorDivNode::make(make_int(1), make_int(0)), FloorDivNode::make(make_int(1), make_int(0))));
   // Float identities that would change -0.0 are not applied.
   Var f("f", DataType::Float(32));
   EXPECT_TRUE(simplifies_to(AddNode::make(f, make_float(0.0)), AddNode::make(f, make_float(0.0))));

@@ -13,8 +13,8 @@ using namespace loom::ir;
 void Analyzer::bind(const Var& var, const Range& range) {
   LOOM_ICHECK(var.defined() && range.min.defined() && range.extent.defined(), "bind: undefined variable or range");
   if (!var.dtype().is_integer() || !range.min.dtype().is_integer() || !range.extent.dtype().is_integer())
-    throw UserError(fmt::format("cannot bind variable {} of dtype {} to a range: ranges are for integers",
-                                var.name(), var.dtype().to_string()));
+    throw UserError(fmt::format("cannot bind variable {} of dtype {} to a range: ranges are for integers", var.name(),
+                                var.dtype().to_string()));
   VarInfo info;
   info.range = range;
   ConstIntBound lo = const_int_bound(range.min);

@@ -32,9 +32,12 @@ std::optional<Expr> fold_int(NodeKind kind, DataType t, int64_t a, int64_t b) {
   bool is_unsigned = t.is_uint();
   uint64_t ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
   switch (kind) {
-    case NodeKind::Add: return make_int_const(t, static_cast<int64_t>(ua + ub));
-    case NodeKind::Sub: return make_int_const(t, static_cast<int64_t>(ua - ub));
-    case NodeKind::Mul: return make_int_const(t, static_cast<int64_t>(ua * ub));
+    case NodeKind::Add:
+      return make_int_const(t, static_cast<int64_t>(ua + ub));
+    case NodeKind::Sub:
+      return make_int_const(t, static_cast<int64_t>(ua - ub));
+    case NodeKind::Mul:
+      return make_int_const(t, static_cast<int64_t>(ua * ub));
     case NodeKind::Div:
     case NodeKind::FloorDiv:
     case NodeKind::Mod:
@@ -50,45 +53,70 @@ std::optional<Expr> fold_int(NodeKind kind, DataType t, int64_t a, int64_t b) {
         return make_int_const(t, a);
       }
       switch (kind) {
-        case NodeKind::Div: return make_int_const(t, a / b);
-        case NodeKind::Mod: return make_int_const(t, a % b);
-        case NodeKind::FloorDiv: return make_int_const(t, floordiv_i64(a, b));
-        default: return make_int_const(t, floormod_i64(a, b));
+        case NodeKind::Div:
+          return make_int_const(t, a / b);
+        case NodeKind::Mod:
+          return make_int_const(t, a % b);
+        case NodeKind::FloorDiv:
+          return make_int_const(t, floordiv_i64(a, b));
+        default:
+          return make_int_const(t, floormod_i64(a, b));
       }
     }
-    case NodeKind::Min: return make_int_const(t, is_unsigned ? static_cast<int64_t>(std::min(ua, ub)) : std::min(a, b));
-    case NodeKind::Max: return make_int_const(t, is_unsigned ? static_cast<int64_t>(std::max(ua, ub)) : std::max(a, b));
-    case NodeKind::EQ: return make_bool_const(a == b);
-    case NodeKind::NE: return make_bool_const(a != b);
-    case NodeKind::LT: return make_bool_const(is_unsigned ? ua < ub : a < b);
-    case NodeKind::LE: return make_bool_const(is_unsigned ? ua <= ub : a <= b);
-    case NodeKind::GT: return make_bool_const(is_unsigned ? ua > ub : a > b);
-    case NodeKind::GE: return make_bool_const(is_unsigned ? ua >= ub : a >= b);
-    default: return std::nullopt;
+    case NodeKind::Min:
+      return make_int_const(t, is_unsigned ? static_cast<int64_t>(std::min(ua, ub)) : std::min(a, b));
+    case NodeKind::Max:
+      return make_int_const(t, is_unsigned ? static_cast<int64_t>(std::max(ua, ub)) : std::max(a, b));
+    case NodeKind::EQ:
+      return make_bool_const(a == b);
+    case NodeKind::NE:
+      return make_bool_const(a != b);
+    case NodeKind::LT:
+      return make_bool_const(is_unsigned ? ua < ub : a < b);
+    case NodeKind::LE:
+      return make_bool_const(is_unsigned ? ua <= ub : a <= b);
+    case NodeKind::GT:
+      return make_bool_const(is_unsigned ? ua > ub : a > b);
+    case NodeKind::GE:
+      return make_bool_const(is_unsigned ? ua >= ub : a >= b);
+    default:
+      return std::nullopt;
   }
 }
 
 std::optional<Expr> fold_float(NodeKind kind, DataType t, double a, double b) {
   auto make = [t](double v) { return FloatImmNode::make(t, round_to_float_dtype(t, v)); };
   switch (kind) {
-    case NodeKind::Add: return make(a + b);
-    case NodeKind::Sub: return make(a - b);
-    case NodeKind::Mul: return make(a * b);
-    case NodeKind::Div: return make(a / b);
-    case NodeKind::Mod: return make(std::fmod(a, b));
+    case NodeKind::Add:
+      return make(a + b);
+    case NodeKind::Sub:
+      return make(a - b);
+    case NodeKind::Mul:
+      return make(a * b);
+    case NodeKind::Div:
+      return make(a / b);
+    case NodeKind::Mod:
+      return make(std::fmod(a, b));
     case NodeKind::Min:
       if (std::isnan(a) || std::isnan(b)) return std::nullopt;
       return make(std::min(a, b));
     case NodeKind::Max:
       if (std::isnan(a) || std::isnan(b)) return std::nullopt;
       return make(std::max(a, b));
-    case NodeKind::EQ: return make_bool_const(a == b);
-    case NodeKind::NE: return make_bool_const(a != b);
-    case NodeKind::LT: return make_bool_const(a < b);
-    case NodeKind::LE: return make_bool_const(a <= b);
-    case NodeKind::GT: return make_bool_const(a > b);
-    case NodeKind::GE: return make_bool_const(a >= b);
-    default: return std::nullopt;
+    case NodeKind::EQ:
+      return make_bool_const(a == b);
+    case NodeKind::NE:
+      return make_bool_const(a != b);
+    case NodeKind::LT:
+      return make_bool_const(a < b);
+    case NodeKind::LE:
+      return make_bool_const(a <= b);
+    case NodeKind::GT:
+      return make_bool_const(a > b);
+    case NodeKind::GE:
+      return make_bool_const(a >= b);
+    default:
+      return std::nullopt;
   }
 }
 
@@ -109,11 +137,16 @@ std::optional<Expr> fold_binary(NodeKind kind, const Expr& a, const Expr& b) {
     if (!y) return std::nullopt;
     if (t.is_bool()) {
       switch (kind) {
-        case NodeKind::And: return make_bool_const(x->value && y->value);
-        case NodeKind::Or: return make_bool_const(x->value || y->value);
-        case NodeKind::EQ: return make_bool_const(x->value == y->value);
-        case NodeKind::NE: return make_bool_const(x->value != y->value);
-        default: return std::nullopt;
+        case NodeKind::And:
+          return make_bool_const(x->value && y->value);
+        case NodeKind::Or:
+          return make_bool_const(x->value || y->value);
+        case NodeKind::EQ:
+          return make_bool_const(x->value == y->value);
+        case NodeKind::NE:
+          return make_bool_const(x->value != y->value);
+        default:
+          return std::nullopt;
       }
     }
     return fold_int(kind, t, x->value, y->value);
@@ -155,8 +188,10 @@ std::optional<Expr> fold_cast(DataType t, const Expr& value) {
         return make_int_const(t, static_cast<int64_t>(std::min(tv, hi)));
       }
       double hi = std::ldexp(1.0, t.bits() - 1) - 1, lo = -std::ldexp(1.0, t.bits() - 1);
-      if (tv >= hi) return make_int_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi));
-      if (tv <= lo) return make_int_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::min() : static_cast<int64_t>(lo));
+      if (tv >= hi)
+        return make_int_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi));
+      if (tv <= lo)
+        return make_int_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::min() : static_cast<int64_t>(lo));
       return make_int_const(t, static_cast<int64_t>(tv));
     }
   }

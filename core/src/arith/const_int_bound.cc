@@ -103,7 +103,6 @@ class BoundEvaluator {
         ConstIntBound a = eval(n->a), b = eval(n->b);
         // |a % b| < |b| and the result has the sign of a.
         int64_t bmax = std::max(detail::sat_neg(b.min_value), b.max_value);
-        if (b.min_value <= 0 && b.max_value >= 0 && !(b.min_value == 0 && b.max_value == 0)) bmax = std::max<int64_t>(bmax, 0);
         int64_t m = bmax == kPosInf ? kPosInf : bmax - 1;
         if (m < 0) return everything();
         int64_t lo = a.min_value >= 0 ? 0 : std::max(detail::sat_neg(m), a.min_value);
@@ -135,18 +134,21 @@ class BoundEvaluator {
       }
       case NodeKind::Call: {
         const auto* n = e.as<CallNode>();
-        if (n->op == Intrinsic::if_then_else)
-          return bound_union(eval(n->args[1]), eval(n->args[2]));
+        if (n->op == Intrinsic::if_then_else) return bound_union(eval(n->args[1]), eval(n->args[2]));
         return ConstIntBound::of_dtype(e.dtype());
       }
-      default: return ConstIntBound::of_dtype(e.dtype());
+      default:
+        return ConstIntBound::of_dtype(e.dtype());
     }
   }
 
   /// Bound of a / b, floor or truncating.
   static ConstIntBound div_bound(const ConstIntBound& a, const ConstIntBound& b, bool floor) {
-    auto div = [floor](int64_t x, int64_t c) { return floor ? detail::sat_floordiv(x, c) : detail::sat_truncdiv(x, c); };
-    if (b.is_const() && b.min_value > 0) return make_bound(div(a.min_value, b.min_value), div(a.max_value, b.min_value));
+    auto div = [floor](int64_t x, int64_t c) {
+      return floor ? detail::sat_floordiv(x, c) : detail::sat_truncdiv(x, c);
+    };
+    if (b.is_const() && b.min_value > 0)
+      return make_bound(div(a.min_value, b.min_value), div(a.max_value, b.min_value));
     if (b.is_const() && b.min_value < 0 && b.min_value != kNegInf) {
       // a / c == (-a) / (-c) for both roundings.
       int64_t c = -b.min_value;

@@ -46,7 +46,8 @@ int compare_expr(const Expr& a, const Expr& b) {
   if (int c = cmp_int(static_cast<int>(a->kind()), static_cast<int>(b->kind()))) return c;
   if (int c = cmp_dtype(a.dtype(), b.dtype())) return c;
   switch (a->kind()) {
-    case NodeKind::IntImm: return cmp_int(a.as<IntImmNode>()->value, b.as<IntImmNode>()->value);
+    case NodeKind::IntImm:
+      return cmp_int(a.as<IntImmNode>()->value, b.as<IntImmNode>()->value);
     case NodeKind::FloatImm: {
       double x = a.as<FloatImmNode>()->value, y = b.as<FloatImmNode>()->value;
       if (x < y) return -1;
@@ -70,7 +71,8 @@ int compare_expr(const Expr& a, const Expr& b) {
       }
       return cmp_exprs(x->indices, y->indices);
     }
-    case NodeKind::Not: return compare_expr(a.as<NotNode>()->a, b.as<NotNode>()->a);
+    case NodeKind::Not:
+      return compare_expr(a.as<NotNode>()->a, b.as<NotNode>()->a);
     case NodeKind::Select: {
       const auto* x = a.as<SelectNode>();
       const auto* y = b.as<SelectNode>();
@@ -78,7 +80,8 @@ int compare_expr(const Expr& a, const Expr& b) {
       if (int c = compare_expr(x->true_value, y->true_value)) return c;
       return compare_expr(x->false_value, y->false_value);
     }
-    case NodeKind::Cast: return compare_expr(a.as<CastNode>()->value, b.as<CastNode>()->value);
+    case NodeKind::Cast:
+      return compare_expr(a.as<CastNode>()->value, b.as<CastNode>()->value);
     case NodeKind::Ramp: {
       const auto* x = a.as<RampNode>();
       const auto* y = b.as<RampNode>();
@@ -98,13 +101,15 @@ int compare_expr(const Expr& a, const Expr& b) {
       if (int c = cmp_int(static_cast<int>(x->op), static_cast<int>(y->op))) return c;
       return cmp_exprs(x->args, y->args);
     }
-#define LOOM_X(T) \
-  case NodeKind::T: return cmp_binary<NodeKind::T>(a, b);
+#define LOOM_X(T)   \
+  case NodeKind::T: \
+    return cmp_binary<NodeKind::T>(a, b);
       LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
       LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
       LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
 #undef LOOM_X
-    default: return cmp_ptr(a.get(), b.get());
+    default:
+      return cmp_ptr(a.get(), b.get());
   }
 }
 
@@ -114,18 +119,20 @@ int expr_size(const Expr& e, int cap) {
     if (!x.defined() || count >= cap) return;
     ++count;
     switch (x->kind()) {
-#define LOOM_X(T)                                  \
-  case NodeKind::T: {                              \
+#define LOOM_X(T)                                    \
+  case NodeKind::T: {                                \
     const auto* n = x.as<BinaryNode<NodeKind::T>>(); \
-    walk(n->a);                                    \
-    walk(n->b);                                    \
-    break;                                         \
+    walk(n->a);                                      \
+    walk(n->b);                                      \
+    break;                                           \
   }
       LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
       LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
       LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
 #undef LOOM_X
-      case NodeKind::Not: walk(x.as<NotNode>()->a); break;
+      case NodeKind::Not:
+        walk(x.as<NotNode>()->a);
+        break;
       case NodeKind::Select: {
         const auto* n = x.as<SelectNode>();
         walk(n->condition);
@@ -133,14 +140,17 @@ int expr_size(const Expr& e, int cap) {
         walk(n->false_value);
         break;
       }
-      case NodeKind::Cast: walk(x.as<CastNode>()->value); break;
+      case NodeKind::Cast:
+        walk(x.as<CastNode>()->value);
+        break;
       case NodeKind::BufferLoad:
         for (const Expr& i : x.as<BufferLoadNode>()->indices) walk(i);
         break;
       case NodeKind::Call:
         for (const Expr& i : x.as<CallNode>()->args) walk(i);
         break;
-      default: break;
+      default:
+        break;
     }
   };
   walk(e);

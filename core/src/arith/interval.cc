@@ -33,7 +33,8 @@ class IntervalEvaluator {
     DataType t = e.dtype();
     if (!t.is_integer() || !t.is_scalar()) return Interval::everything();
     switch (e->kind()) {
-      case NodeKind::Var: return dom_.at(Var(e.as<VarNode>()));
+      case NodeKind::Var:
+        return dom_.at(Var(e.as<VarNode>()));
       case NodeKind::Add: {
         const auto* n = e.as<AddNode>();
         Interval a = eval(n->a), b = eval(n->b);
@@ -92,11 +93,13 @@ class IntervalEvaluator {
         // Widening within the same signedness keeps every value.
         if (from.is_integer() && from.code() == t.code() && t.bits() >= from.bits()) {
           Interval v = eval(n->value);
-          return {v.min.defined() ? simplify(cast(t, v.min)) : Expr(), v.max.defined() ? simplify(cast(t, v.max)) : Expr()};
+          return {v.min.defined() ? simplify(cast(t, v.min)) : Expr(),
+                  v.max.defined() ? simplify(cast(t, v.max)) : Expr()};
         }
         return Interval::everything();
       }
-      default: return Interval::everything();
+      default:
+        return Interval::everything();
     }
   }
 
@@ -134,8 +137,10 @@ class IntervalEvaluator {
       return {simplify(a.min * b.min), a.max.defined() && b.max.defined() ? simplify(a.max * b.max) : Expr()};
     }
     // Constant ends: the extremes are among the corner products.
-    auto ca = a.is_bounded() ? std::make_pair(as_const_int(a.min), as_const_int(a.max)) : std::make_pair(std::optional<int64_t>(), std::optional<int64_t>());
-    auto cb = b.is_bounded() ? std::make_pair(as_const_int(b.min), as_const_int(b.max)) : std::make_pair(std::optional<int64_t>(), std::optional<int64_t>());
+    auto ca = a.is_bounded() ? std::make_pair(as_const_int(a.min), as_const_int(a.max))
+                             : std::make_pair(std::optional<int64_t>(), std::optional<int64_t>());
+    auto cb = b.is_bounded() ? std::make_pair(as_const_int(b.min), as_const_int(b.max))
+                             : std::make_pair(std::optional<int64_t>(), std::optional<int64_t>());
     if (ca.first && ca.second && cb.first && cb.second) {
       Expr c[4] = {a.min * b.min, a.min * b.max, a.max * b.min, a.max * b.max};
       Expr lo = c[0], hi = c[0];
@@ -180,9 +185,7 @@ class IntervalEvaluator {
 
 }  // namespace
 
-bool Interval::is_single_point() const {
-  return min.defined() && max.defined() && detail::same_expr(min, max);
-}
+bool Interval::is_single_point() const { return min.defined() && max.defined() && detail::same_expr(min, max); }
 
 Interval Interval::from_range(const Range& range, Analyzer* analyzer) {
   Analyzer local;

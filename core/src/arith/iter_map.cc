@@ -51,7 +51,8 @@ class IterMapBuilder {
   /// Step 1: the binding as a sum of splits, or nullopt with error_ set.
   std::optional<SplitSum> convert(const Expr& e) {
     switch (e->kind()) {
-      case NodeKind::IntImm: return SplitSum{{}, e.as<IntImmNode>()->value};
+      case NodeKind::IntImm:
+        return SplitSum{{}, e.as<IntImmNode>()->value};
       case NodeKind::Var: {
         for (const Iter& it : iters_) {
           if (!it.var.same_as(e)) continue;
@@ -111,7 +112,8 @@ class IterMapBuilder {
           return fail(fmt::format("{} by a non-constant or non-positive divisor", is_div ? "floordiv" : "floormod"));
         return div_mod(*sa, sb->base, is_div);
       }
-      default: return fail(fmt::format("an expression of kind {} ({})", node_kind_name(e->kind()), to_string(e)));
+      default:
+        return fail(fmt::format("an expression of kind {} ({})", node_kind_name(e->kind()), to_string(e)));
     }
   }
 
@@ -119,7 +121,8 @@ class IterMapBuilder {
   std::optional<IterSum> finish(SplitSum sum) {
     IterSum out;
     out.base = sum.base;
-    std::sort(sum.splits.begin(), sum.splits.end(), [](const IterSplit& a, const IterSplit& b) { return a.scale < b.scale; });
+    std::sort(sum.splits.begin(), sum.splits.end(),
+              [](const IterSplit& a, const IterSplit& b) { return a.scale < b.scale; });
     int64_t expected_scale = 1;
     for (const IterSplit& s : sum.splits) {
       if (s.scale != expected_scale) {
@@ -199,7 +202,8 @@ class IterMapBuilder {
     // The constant must not carry into the iterators' digits.
     if (sum.base % c != 0) return fail(fmt::format("the constant {} is not a multiple of the divisor {}", sum.base, c));
     int64_t base_part = sum.base / c;
-    std::sort(sum.splits.begin(), sum.splits.end(), [](const IterSplit& a, const IterSplit& b) { return a.scale < b.scale; });
+    std::sort(sum.splits.begin(), sum.splits.end(),
+              [](const IterSplit& a, const IterSplit& b) { return a.scale < b.scale; });
     int64_t s0 = sum.splits[0].scale;
     if (s0 <= 0) return fail("an iterator with a negative coefficient under floordiv/floormod");
     for (size_t k = 0; k + 1 < sum.splits.size(); ++k) {
@@ -232,7 +236,8 @@ class IterMapBuilder {
         if (s.extent % m != 0)
           return fail(fmt::format("iterator {} of extent {} cannot be split by {}", s.source.name(), s.extent, m));
         lower.push_back(IterSplit{s.source, s.source_min, s.source_extent, s.lower_factor, m, s.scale});
-        upper.push_back(IterSplit{s.source, s.source_min, s.source_extent, s.lower_factor * m, s.extent / m, s.scale * m});
+        upper.push_back(
+            IterSplit{s.source, s.source_min, s.source_extent, s.lower_factor * m, s.extent / m, s.scale * m});
       }
     }
     SplitSum out;
@@ -259,7 +264,8 @@ IterMapResult detect_iter_map(const std::vector<Expr>& bindings, const std::vect
                               const Expr& predicate, IterMapLevel level) {
   IterMapResult result;
   if (predicate.defined() && !is_const_true(predicate)) {
-    result.error = fmt::format("predicate {} is not supported (only iteration maps without a predicate are)", to_string(predicate));
+    result.error = fmt::format("predicate {} is not supported (only iteration maps without a predicate are)",
+                               to_string(predicate));
     return result;
   }
   IterMapBuilder builder(input_iters);
@@ -275,8 +281,8 @@ IterMapResult detect_iter_map(const std::vector<Expr>& bindings, const std::vect
     result.indices.push_back(std::move(*finished));
   }
   if (!builder.check_cover(result.indices, level)) {
-    result.error = fmt::format("the bindings are not {}: {}", level == IterMapLevel::Bijective ? "bijective" : "surjective",
-                               builder.error());
+    result.error = fmt::format("the bindings are not {}: {}",
+                               level == IterMapLevel::Bijective ? "bijective" : "surjective", builder.error());
     result.indices.clear();
   }
   return result;

@@ -24,7 +24,9 @@ Expr make_imm(DataType t, int64_t v) { return IntImmNode::make(t, wrap_to(t, v))
 void collect(const Expr& e, int64_t coef, LinearForm* out) {
   DataType t = out->dtype;
   switch (e->kind()) {
-    case NodeKind::IntImm: out->constant = wrap_add(t, out->constant, wrap_mul(t, coef, e.as<IntImmNode>()->value)); return;
+    case NodeKind::IntImm:
+      out->constant = wrap_add(t, out->constant, wrap_mul(t, coef, e.as<IntImmNode>()->value));
+      return;
     case NodeKind::Add: {
       const auto* n = e.as<AddNode>();
       collect(n->a, coef, out);
@@ -49,7 +51,8 @@ void collect(const Expr& e, int64_t coef, LinearForm* out) {
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
   out->add_term(e, coef);
 }
@@ -59,8 +62,9 @@ void collect(const Expr& e, int64_t coef, LinearForm* out) {
 void LinearForm::add_term(const Expr& term, int64_t coef) {
   coef = wrap_to(dtype, coef);
   if (coef == 0) return;
-  auto it = std::lower_bound(terms.begin(), terms.end(), term,
-                             [](const std::pair<Expr, int64_t>& p, const Expr& t) { return compare_expr(p.first, t) < 0; });
+  auto it = std::lower_bound(terms.begin(), terms.end(), term, [](const std::pair<Expr, int64_t>& p, const Expr& t) {
+    return compare_expr(p.first, t) < 0;
+  });
   if (it != terms.end() && compare_expr(it->first, term) == 0) {
     it->second = wrap_add(dtype, it->second, coef);
     if (it->second == 0) terms.erase(it);
@@ -100,7 +104,9 @@ LinearForm to_linear(const Expr& e) {
 Expr from_linear(const LinearForm& form) {
   DataType t = form.dtype;
   Expr acc;
-  auto scaled = [&](const Expr& term, int64_t coef) { return coef == 1 ? term : MulNode::make(term, make_imm(t, coef)); };
+  auto scaled = [&](const Expr& term, int64_t coef) {
+    return coef == 1 ? term : MulNode::make(term, make_imm(t, coef));
+  };
   for (const auto& [term, coef] : form.terms) {
     if (coef <= 0) continue;
     acc = acc.defined() ? AddNode::make(acc, scaled(term, coef)) : scaled(term, coef);

@@ -60,7 +60,8 @@ class AccessCollector : public IRVisitor {
     visit_expr(op->extent);
     // The loop variable ranges over [min, min + extent), itself relaxed over outer loops.
     Interval lo = eval_interval(op->min, relaxed_, &analyzer_);
-    Interval hi = eval_interval(op->min + op->extent - make_const(op->extent.dtype(), int64_t{1}), relaxed_, &analyzer_);
+    Interval hi =
+        eval_interval(op->min + op->extent - make_const(op->extent.dtype(), int64_t{1}), relaxed_, &analyzer_);
     relaxed_[op->loop_var] = Interval{lo.min, hi.max};
     if (lo.min.defined() && hi.max.defined() && !mentions_relaxed(op->min) && !mentions_relaxed(op->extent))
       analyzer_.bind(op->loop_var, Range::from_min_extent(op->min, op->extent));
@@ -97,7 +98,8 @@ class AccessCollector : public IRVisitor {
       for (const Range& r : region.region) {
         Expr lo = substitute(r.min, binding);
         Expr hi = substitute(r.min + r.extent - make_const(r.extent.dtype(), int64_t{1}), binding);
-        hull.push_back(Interval{eval_interval(lo, relaxed_, &analyzer_).min, eval_interval(hi, relaxed_, &analyzer_).max});
+        hull.push_back(
+            Interval{eval_interval(lo, relaxed_, &analyzer_).min, eval_interval(hi, relaxed_, &analyzer_).max});
       }
       merge(into, region.buffer, std::move(hull));
     };
@@ -143,7 +145,8 @@ class AccessCollector : public IRVisitor {
     if (std::any_of(excluded_.begin(), excluded_.end(), [&](const Buffer& b) { return b.same_as(buffer); })) return;
     for (BufferAccess& a : *into) {
       if (!a.buffer.same_as(buffer)) continue;
-      for (size_t d = 0; d < a.hull.size() && d < hull.size(); ++d) a.hull[d] = interval_union(a.hull[d], hull[d], &analyzer_);
+      for (size_t d = 0; d < a.hull.size() && d < hull.size(); ++d)
+        a.hull[d] = interval_union(a.hull[d], hull[d], &analyzer_);
       return;
     }
     into->push_back(BufferAccess{buffer, std::move(hull)});

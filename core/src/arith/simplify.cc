@@ -37,7 +37,9 @@ std::optional<int64_t> const_of(const Expr& e) {
   return std::nullopt;
 }
 
-bool finite(const ConstIntBound& b) { return b.min_value != ConstIntBound::kNegInf && b.max_value != ConstIntBound::kPosInf; }
+bool finite(const ConstIntBound& b) {
+  return b.min_value != ConstIntBound::kNegInf && b.max_value != ConstIntBound::kPosInf;
+}
 
 class Simplifier {
  public:
@@ -47,7 +49,8 @@ class Simplifier {
     if (!e.defined()) return e;
     switch (e->kind()) {
       case NodeKind::IntImm:
-      case NodeKind::FloatImm: return e;
+      case NodeKind::FloatImm:
+        return e;
       case NodeKind::Var: {
         const Analyzer::VarInfo* info = analyzer_->lookup(Var(e.as<VarNode>()));
         if (info && info->value.defined()) return info->value;
@@ -79,27 +82,48 @@ class Simplifier {
         Expr value = visit(n->value);
         return value.same_as(n->value) ? e : BroadcastNode::make(value, n->lanes);
       }
-      case NodeKind::Cast: return visit_cast(e);
-      case NodeKind::Not: return visit_not(e);
-      case NodeKind::Select: return visit_select(e);
-      case NodeKind::Add: return binary<AddNode>(e);
-      case NodeKind::Sub: return binary<SubNode>(e);
-      case NodeKind::Mul: return binary<MulNode>(e);
-      case NodeKind::Div: return binary<DivNode>(e);
-      case NodeKind::Mod: return binary<ModNode>(e);
-      case NodeKind::FloorDiv: return binary<FloorDivNode>(e);
-      case NodeKind::FloorMod: return binary<FloorModNode>(e);
-      case NodeKind::Min: return binary<MinNode>(e);
-      case NodeKind::Max: return binary<MaxNode>(e);
-      case NodeKind::EQ: return binary<EQNode>(e);
-      case NodeKind::NE: return binary<NENode>(e);
-      case NodeKind::LT: return binary<LTNode>(e);
-      case NodeKind::LE: return binary<LENode>(e);
-      case NodeKind::GT: return binary<GTNode>(e);
-      case NodeKind::GE: return binary<GENode>(e);
-      case NodeKind::And: return binary<AndNode>(e);
-      case NodeKind::Or: return binary<OrNode>(e);
-      default: return e;
+      case NodeKind::Cast:
+        return visit_cast(e);
+      case NodeKind::Not:
+        return visit_not(e);
+      case NodeKind::Select:
+        return visit_select(e);
+      case NodeKind::Add:
+        return binary<AddNode>(e);
+      case NodeKind::Sub:
+        return binary<SubNode>(e);
+      case NodeKind::Mul:
+        return binary<MulNode>(e);
+      case NodeKind::Div:
+        return binary<DivNode>(e);
+      case NodeKind::Mod:
+        return binary<ModNode>(e);
+      case NodeKind::FloorDiv:
+        return binary<FloorDivNode>(e);
+      case NodeKind::FloorMod:
+        return binary<FloorModNode>(e);
+      case NodeKind::Min:
+        return binary<MinNode>(e);
+      case NodeKind::Max:
+        return binary<MaxNode>(e);
+      case NodeKind::EQ:
+        return binary<EQNode>(e);
+      case NodeKind::NE:
+        return binary<NENode>(e);
+      case NodeKind::LT:
+        return binary<LTNode>(e);
+      case NodeKind::LE:
+        return binary<LENode>(e);
+      case NodeKind::GT:
+        return binary<GTNode>(e);
+      case NodeKind::GE:
+        return binary<GENode>(e);
+      case NodeKind::And:
+        return binary<AndNode>(e);
+      case NodeKind::Or:
+        return binary<OrNode>(e);
+      default:
+        return e;
     }
   }
 
@@ -136,8 +160,10 @@ class Simplifier {
     DataType t = a.dtype();
     switch (kind) {
       case NodeKind::And:
-      case NodeKind::Or: return rewrite_logic(kind, a, b);
-      default: break;
+      case NodeKind::Or:
+        return rewrite_logic(kind, a, b);
+      default:
+        break;
     }
     if (!t.is_scalar()) return Expr();
     bool index = detail::is_index_type(t);
@@ -165,14 +191,17 @@ class Simplifier {
         if (t.is_integer() && is_const_int_value(b, 1)) return kind == NodeKind::Div ? a : imm(t, 0);
         return Expr();
       case NodeKind::Min:
-      case NodeKind::Max: return rewrite_minmax(kind, a, b);
+      case NodeKind::Max:
+        return rewrite_minmax(kind, a, b);
       case NodeKind::EQ:
       case NodeKind::NE:
       case NodeKind::LT:
       case NodeKind::LE:
       case NodeKind::GT:
-      case NodeKind::GE: return rewrite_compare(kind, a, b);
-      default: return Expr();
+      case NodeKind::GE:
+        return rewrite_compare(kind, a, b);
+      default:
+        return Expr();
     }
   }
 
@@ -220,7 +249,7 @@ class Simplifier {
       ta = la.terms[0].first;
       tb = lb.terms[0].first;
       coef = detail::wrap_to(a.dtype(), static_cast<int64_t>(static_cast<uint64_t>(la.terms[0].second) *
-                                                               static_cast<uint64_t>(lb.terms[0].second)));
+                                                             static_cast<uint64_t>(lb.terms[0].second)));
     }
     if (compare_expr(ta, tb) > 0) std::swap(ta, tb);
     LinearForm out;
@@ -467,7 +496,8 @@ class Simplifier {
         if (d.min_value == 0 && d.max_value == 0) decided = false;
         if (d.min_value > 0 || d.max_value < 0) decided = true;
         break;
-      default: break;
+      default:
+        break;
     }
     if (decided) return bool_imm(*decided);
     return Expr();
