@@ -20,10 +20,9 @@ PrimFunc matmul(DataType t, int64_t n, int64_t m, int64_t kk) {
   Buffer b = make_buffer("B", t, {ir::make_int(kk), ir::make_int(m)});
   Buffer c = make_buffer("C", t, {ir::make_int(n), ir::make_int(m)});
   Var i("i"), j("j"), k("k"), vi("vi"), vj("vj"), vk("vk");
-  ir::Block block = make_block(
-      "C", {iter(vi, 0, n), iter(vj, 0, m), iter(vk, 0, kk, IterType::CommReduce)},
-      store(c, load(c, {vi, vj}) + load(a, {vi, vk}) * load(b, {vk, vj}), {vi, vj}),
-      store(c, ir::make_const(t, int64_t{0}), {vi, vj}));
+  ir::Block block = make_block("C", {iter(vi, 0, n), iter(vj, 0, m), iter(vk, 0, kk, IterType::CommReduce)},
+                               store(c, load(c, {vi, vj}) + load(a, {vi, vk}) * load(b, {vk, vj}), {vi, vj}),
+                               store(c, ir::make_const(t, int64_t{0}), {vi, vj}));
   Stmt body = loop(i, ir::make_int(n), loop(j, ir::make_int(m), loop(k, ir::make_int(kk), realize({i, j, k}, block))));
   return make_func("matmul", {a, b, c}, root(body));
 }
@@ -66,7 +65,8 @@ TEST(Block, Matmul64RunsWellUnderASecond) {
   // Spot-check one element.
   std::vector<NDArray> in = random_params(f, 1);
   double acc = 0;
-  for (int64_t k = 0; k < 64; ++k) acc = static_cast<float>(acc + static_cast<float>(in[0].get_double(5 * 64 + k) * in[1].get_double(k * 64 + 7)));
+  for (int64_t k = 0; k < 64; ++k)
+    acc = static_cast<float>(acc + static_cast<float>(in[0].get_double(5 * 64 + k) * in[1].get_double(k * 64 + 7)));
   EXPECT_NEAR(out[2].get_double(5 * 64 + 7), acc, 1e-5);
 }
 
@@ -77,10 +77,10 @@ TEST(Block, InitRunsWhenEveryReductionVariableIsAtItsDomainMin) {
   Buffer out = make_buffer("out", DataType::Int(32), {2});
   ir::Block one = make_block("one", {iter(vk, 2, 3, IterType::CommReduce)}, store(out, load(out, {0}) + vk, {0}),
                              store(out, 100, {0}));
-  ir::Block two = make_block("two", {iter(vo, 1, 1), iter(vr, 0, 3, IterType::CommReduce), iter(vs, 0, 2, IterType::CommReduce)},
-                             store(out, load(out, {vo}) + vr * 10 + vs, {vo}), store(out, 1000, {vo}));
-  Stmt body = seq({loop(k, 3, realize({k + 2}, one)),
-                   loop(o, 1, loop(r, 3, loop(s, 2, realize({o + 1, r, s}, two))))});
+  ir::Block two =
+      make_block("two", {iter(vo, 1, 1), iter(vr, 0, 3, IterType::CommReduce), iter(vs, 0, 2, IterType::CommReduce)},
+                 store(out, load(out, {vo}) + vr * 10 + vs, {vo}), store(out, 1000, {vo}));
+  Stmt body = seq({loop(k, 3, realize({k + 2}, one)), loop(o, 1, loop(r, 3, loop(s, 2, realize({o + 1, r, s}, two))))});
   PrimFunc f = make_func("init", {out}, root(body));
   NDArray arr = NDArray::from_ints(DataType::Int(32), {2}, {-7, -7});
   run(f, {arr});

@@ -32,18 +32,30 @@ TEST(ArgumentErrors, KindDtypeRankAndShapeMismatch) {
   NDArray f64(DataType::Float(64), {4});
   NDArray rank2(DataType::Float(32), {2, 2});
   NDArray longer(DataType::Float(32), {5});
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {a, 1, 2}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {a, 1, 2});
+            }),
             "argument 2 (\"B\") of function \"f\" is a buffer (4,) float32, but a scalar was passed");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {a, 1, static_cast<NDArray*>(nullptr)}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {a, 1, static_cast<NDArray*>(nullptr)});
+            }),
             "argument 2 (\"B\") of function \"f\" is a buffer (4,) float32, but a null array was passed");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {f64, 1, b}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {f64, 1, b});
+            }),
             "argument 0 (\"A\") of function \"f\" is a buffer (4,) float32, but an array of dtype float64 was passed");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {rank2, 1, b}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {rank2, 1, b});
+            }),
             "argument 0 (\"A\") of function \"f\" is a buffer (4,) float32, but an array of shape (2, 2) was passed");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {a, 1, longer}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {a, 1, longer});
+            }),
             "argument 2 (\"B\") of function \"f\" is a buffer (4,) float32, but an array of shape (5,) was passed "
             "(dimension 0 is 5, expected 4)");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {a, b, b}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {a, b, b});
+            }),
             "argument 1 (\"n\") of function \"f\" is a scalar of dtype int8, but an array was passed");
 }
 
@@ -52,20 +64,30 @@ TEST(ArgumentErrors, ScalarValuesMustFitTheirDtype) {
   PrimFunc f = two_buffers_and_scalar(&n);
   NDArray a(DataType::Float(32), {4});
   NDArray b(DataType::Float(32), {4});
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {a, 300, b}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {a, 300, b});
+            }),
             "argument 1 (\"n\") of function \"f\" is a scalar of dtype int8, but 300 is outside its range");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(f, {a, 1.5, b}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(f, {a, 1.5, b});
+            }),
             "argument 1 (\"n\") of function \"f\" is a scalar of dtype int8, but the double 1.5 was passed");
   Var flag("flag", DataType::Bool());
   Var u("u", DataType::UInt(8));
   Buffer out = make_buffer("out", DataType::Int(32), {1});
   PrimFunc g = make_func("g", {flag, u, out}, store(out, 1, {0}));
   NDArray o(DataType::Int(32), {1});
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(g, {2, 1, o}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(g, {2, 1, o});
+            }),
             "argument 0 (\"flag\") of function \"g\" is a scalar of dtype bool, but 2 is outside its range");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(g, {1, -1, o}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(g, {1, -1, o});
+            }),
             "argument 1 (\"u\") of function \"g\" is a scalar of dtype uint8, but -1 is outside its range");
-  EXPECT_EQ(error_of<ArgumentError>([&] { run(g, {1, 256, o}); }),
+  EXPECT_EQ(error_of<ArgumentError>([&] {
+              run(g, {1, 256, o});
+            }),
             "argument 1 (\"u\") of function \"g\" is a scalar of dtype uint8, but 256 is outside its range");
   run(g, {1, 255, o});
   EXPECT_EQ(o.get_int(0), 1);
@@ -102,7 +124,9 @@ TEST(RuntimeErrors, OutOfBoundsLoadWithNegativeIndex) {
   PrimFunc f = make_func("shift", {a, b}, loop(i, 3, store(b, load(a, {i - 1, 1}), {i})));
   NDArray x(DataType::Int(32), {3, 2});
   NDArray y(DataType::Int(32), {3});
-  EXPECT_EQ(error_of<RuntimeError>([&] { run(f, {x, y}); }),
+  EXPECT_EQ(error_of<RuntimeError>([&] {
+              run(f, {x, y});
+            }),
             "out-of-bounds load from A[-1, 1]: shape is (3, 2), in function \"shift\"");
 }
 
@@ -115,7 +139,8 @@ TEST(RuntimeErrors, IntegerDivisionByZero) {
     PrimFunc f = make_func("div", {a, b, out}, store(out, expr, {0}));
     NDArray o(DataType::Int(32), {1});
     const std::string msg = error_of<RuntimeError>([&] { run(f, {7, 0, o}); });
-    EXPECT_EQ(msg, "integer division by zero in `" + ir::to_string(expr) + "` (" + kind + " of 7 by 0), in function \"div\"");
+    EXPECT_EQ(
+        msg, "integer division by zero in `" + ir::to_string(expr) + "` (" + kind + " of 7 by 0), in function \"div\"");
   }
 }
 
@@ -157,12 +182,15 @@ TEST(RuntimeErrors, MatchBufferThatDoesNotFitItsRegion) {
   Var vi("vi");
   Buffer a = make_buffer("A", DataType::Int(32), {4, 4});
   auto run_with = [&](Buffer view, std::vector<ir::Range> region) {
-    ir::Block b = make_block("m", {iter(vi, 0, 1)}, ir::EvaluateNode::make(0), {}, {}, {{view, {a, std::move(region)}}});
+    ir::Block b =
+        make_block("m", {iter(vi, 0, 1)}, ir::EvaluateNode::make(0), {}, {}, {{view, {a, std::move(region)}}});
     PrimFunc f = make_func("match", {a}, root(realize({0}, b)));
     NDArray arr(DataType::Int(32), {4, 4});
     return error_of<RuntimeError>([&] { run(f, {arr}); });
   };
-  auto r = [](int64_t min, int64_t extent) { return ir::Range::from_min_extent(ir::make_int(min), ir::make_int(extent)); };
+  auto r = [](int64_t min, int64_t extent) {
+    return ir::Range::from_min_extent(ir::make_int(min), ir::make_int(extent));
+  };
   EXPECT_EQ(run_with(make_buffer("S", DataType::Int(32), {2, 2}), {r(3, 2), r(0, 2)}),
             "match_buffer \"S\": region A[3:5, 0:2] is outside the shape (4, 4) of \"A\", in block \"m\" of function "
             "\"match\"");
@@ -172,10 +200,12 @@ TEST(RuntimeErrors, MatchBufferThatDoesNotFitItsRegion) {
   EXPECT_EQ(run_with(make_buffer("S", DataType::Int(32), {2}), {r(0, 2), r(0, 2)}),
             "match_buffer \"S\" of shape rank 1 cannot view region A[0:2, 0:2]: the dropped leading dimensions must "
             "have extent 1, in block \"m\" of function \"match\"");
-  EXPECT_EQ(run_with(make_buffer("S", DataType::Float(32), {2, 2}), {r(0, 2), r(0, 2)}),
-            "match_buffer \"S\" has dtype float32 but its source \"A\" has int32, in block \"m\" of function \"match\"");
-  EXPECT_EQ(run_with(Buffer::make("S", DataType::Int(32), {2, 2}, {1, 1}), {r(0, 2), r(0, 2)}),
-            "match_buffer \"S\": stride 0 is 1 but the region A[0:2, 0:2] gives 4, in block \"m\" of function \"match\"");
+  EXPECT_EQ(
+      run_with(make_buffer("S", DataType::Float(32), {2, 2}), {r(0, 2), r(0, 2)}),
+      "match_buffer \"S\" has dtype float32 but its source \"A\" has int32, in block \"m\" of function \"match\"");
+  EXPECT_EQ(
+      run_with(Buffer::make("S", DataType::Int(32), {2, 2}, {1, 1}), {r(0, 2), r(0, 2)}),
+      "match_buffer \"S\": stride 0 is 1 but the region A[0:2, 0:2] gives 4, in block \"m\" of function \"match\"");
   EXPECT_EQ(run_with(make_buffer("S", DataType::Int(32), {2, 2}), {r(0, 2), r(0, 2)}), "");
 }
 
@@ -185,13 +215,17 @@ TEST(RuntimeErrors, BadAllocations) {
   Buffer t = make_buffer("T", DataType::Int(32), {n});
   PrimFunc f = make_func("alloc", {n, out}, ir::AllocateNode::make(t, store(out, 1, {0})));
   NDArray o(DataType::Int(32), {1});
-  EXPECT_EQ(error_of<RuntimeError>([&] { run(f, {-1, o}); }),
+  EXPECT_EQ(error_of<RuntimeError>([&] {
+              run(f, {-1, o});
+            }),
             "buffer \"T\" has negative dimension -1, in function \"alloc\"");
   run(f, {0, o});  // an empty buffer is fine
   EXPECT_EQ(o.get_int(0), 1);
   Buffer back = Buffer::make("T", DataType::Int(32), {3}, {s});
   PrimFunc g = make_func("alloc", {s, out}, ir::AllocateNode::make(back, store(out, 2, {0})));
-  EXPECT_EQ(error_of<RuntimeError>([&] { run(g, {-1, o}); }),
+  EXPECT_EQ(error_of<RuntimeError>([&] {
+              run(g, {-1, o});
+            }),
             "buffer \"T\" would address element offset -2 (before its storage): check its strides and elem_offset, in "
             "function \"alloc\"");
 }

@@ -47,10 +47,19 @@ TEST(Expr, Constants) {
 }
 
 TEST(Expr, VariablesTakeTheirArguments) {
-  EXPECT_EQ(eval_unary(DataType::Int(32), [](Expr a) { return a; }, 7).get_int(0), 7);
-  EXPECT_EQ(eval_unary(DataType::Float(64), [](Expr a) { return a; }, 2.5).get_double(0), 2.5);
+  EXPECT_EQ(eval_unary(
+                DataType::Int(32), [](Expr a) { return a; }, 7)
+                .get_int(0),
+            7);
+  EXPECT_EQ(eval_unary(
+                DataType::Float(64), [](Expr a) { return a; }, 2.5)
+                .get_double(0),
+            2.5);
   // A float16 parameter rounds its argument.
-  EXPECT_EQ(eval_unary(DataType::Float(16), [](Expr a) { return a; }, 0.1).get_double(0), 0.0999755859375);
+  EXPECT_EQ(eval_unary(
+                DataType::Float(16), [](Expr a) { return a; }, 0.1)
+                .get_double(0),
+            0.0999755859375);
 }
 
 TEST(Expr, IntegerArithmeticWrapsAtTheDtypeWidth) {
@@ -104,8 +113,8 @@ TEST(Expr, DivisionFlavoursOnEverySignCombination) {
   Var a("a"), b("b");
   Buffer out = make_buffer("out", DataType::Int(32), {4});
   PrimFunc f = make_func("div", {a, b, out},
-                         seq({store(out, kDiv(a, b), {0}), store(out, kMod(a, b), {1}), store(out, kFloorDiv(a, b), {2}),
-                              store(out, kFloorMod(a, b), {3})}));
+                         seq({store(out, kDiv(a, b), {0}), store(out, kMod(a, b), {1}),
+                              store(out, kFloorDiv(a, b), {2}), store(out, kFloorMod(a, b), {3})}));
   for (const Case& c : cases) {
     NDArray o(DataType::Int(32), {4});
     run(f, {c.a, c.b, o});
@@ -200,7 +209,10 @@ TEST(Expr, LogicalOperators) {
       EXPECT_EQ(eval_binary(DataType::Bool(), bin<K::And>, x, y).get_int(0), x && y);
       EXPECT_EQ(eval_binary(DataType::Bool(), bin<K::Or>, x, y).get_int(0), x || y);
     }
-    EXPECT_EQ(eval_unary(DataType::Bool(), [](Expr a) { return ir::NotNode::make(a); }, x).get_int(0), !x);
+    EXPECT_EQ(eval_unary(
+                  DataType::Bool(), [](Expr a) { return ir::NotNode::make(a); }, x)
+                  .get_int(0),
+              !x);
   }
 }
 
@@ -209,7 +221,8 @@ TEST(Expr, SelectPicksAndEvaluatesBothSides) {
   Buffer a = make_buffer("A", DataType::Int(32), {2});
   Buffer out = make_buffer("out", DataType::Int(32), {1});
   auto func_for = [&](Expr false_index) {
-    return make_func("sel", {c, a, out}, store(out, ir::SelectNode::make(c, load(a, {0}), load(a, {false_index})), {0}));
+    return make_func("sel", {c, a, out},
+                     store(out, ir::SelectNode::make(c, load(a, {0}), load(a, {false_index})), {0}));
   };
   NDArray arr = NDArray::from_ints(DataType::Int(32), {2}, {10, 20});
   NDArray o(DataType::Int(32), {1});
@@ -218,7 +231,9 @@ TEST(Expr, SelectPicksAndEvaluatesBothSides) {
   run(func_for(1), {0, arr, o});
   EXPECT_EQ(o.get_int(0), 20);
   // Select is not lazy: the unselected out-of-bounds load still fails.
-  EXPECT_EQ(error_of([&] { run(func_for(5), {1, arr, o}); }),
+  EXPECT_EQ(error_of([&] {
+              run(func_for(5), {1, arr, o});
+            }),
             "out-of-bounds load from A[5]: shape is (2,), in function \"sel\"");
 }
 
@@ -347,8 +362,8 @@ TEST(Expr, BufferLoadReadsTheIndexedElement) {
 /// B[i] = A[i] * 3 - 1 for every dtype on random data, against the same computation done
 /// in C++ with per-operation rounding or wrap-around.
 TEST(Expr, EveryDtypeComputesLikeCpp) {
-  const DataType dtypes[] = {DataType::Int(8),   DataType::Int(16),  DataType::Int(32),    DataType::Int(64),
-                             DataType::UInt(8),  DataType::UInt(16), DataType::UInt(32),   DataType::UInt(64),
+  const DataType dtypes[] = {DataType::Int(8),    DataType::Int(16),    DataType::Int(32),   DataType::Int(64),
+                             DataType::UInt(8),   DataType::UInt(16),   DataType::UInt(32),  DataType::UInt(64),
                              DataType::Float(16), DataType::BFloat16(), DataType::Float(32), DataType::Float(64)};
   const uint64_t seed = 99;
   for (DataType t : dtypes) {

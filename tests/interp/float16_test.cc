@@ -99,10 +99,10 @@ TEST(Float16, AgreesWithCompilerFloat16OnRandomDoubles) {
 TEST(BFloat16, EncodesAndRounds) {
   EXPECT_EQ(double_to_bfloat16_bits(1.0), 0x3F80);
   EXPECT_EQ(double_to_bfloat16_bits(-2.0), 0xC000);
-  EXPECT_EQ(double_to_bfloat16_bits(1.0 + std::ldexp(1.0, -8)), 0x3F80);      // tie to even
-  EXPECT_EQ(double_to_bfloat16_bits(1.0 + 3 * std::ldexp(1.0, -8)), 0x3F82);  // tie to even
+  EXPECT_EQ(double_to_bfloat16_bits(1.0 + std::ldexp(1.0, -8)), 0x3F80);          // tie to even
+  EXPECT_EQ(double_to_bfloat16_bits(1.0 + 3 * std::ldexp(1.0, -8)), 0x3F82);      // tie to even
   EXPECT_EQ(double_to_bfloat16_bits(std::numeric_limits<float>::max()), 0x7F80);  // rounds up to inf
-  EXPECT_EQ(double_to_bfloat16_bits(3.3895313892515355e38), 0x7F7F);            // largest finite
+  EXPECT_EQ(double_to_bfloat16_bits(3.3895313892515355e38), 0x7F7F);              // largest finite
   EXPECT_EQ(bfloat16_bits_to_float(0x3F80), 1.0f);
   EXPECT_EQ(round_to_bfloat16(257.0), 256.0f);  // spacing 2 at 256: tie to even
   EXPECT_TRUE(std::isnan(round_to_bfloat16(std::nan(""))));

@@ -33,7 +33,9 @@ TEST(Layout, ParameterElemOffsetShiftsTheStart) {
   EXPECT_EQ(out.to_string(), "[12, 0, 0]");
   // Reading A[1] addresses storage element 3, past the array: a clear error.
   PrimFunc g = make_func("offset", {a, b}, loop(i, 3, store(b, load(a, {i}), {i})));
-  EXPECT_EQ(error_of([&] { run(g, {in, out}); }),
+  EXPECT_EQ(error_of([&] {
+              run(g, {in, out});
+            }),
             "out-of-bounds load from A[1]: shape is (3,), but element offset 3 is outside its storage of 3 elements "
             "(check strides and elem_offset), in function \"offset\"");
 }
@@ -42,8 +44,9 @@ TEST(Layout, SymbolicStridesAndOffsetBindToTheCompactLayout) {
   Var s0("s0"), s1("s1"), off("off"), i("i");
   Buffer a = Buffer::make("A", DataType::Int(32), {2, 3}, {s0, s1}, off);
   Buffer out = make_buffer("out", DataType::Int(32), {4});
-  PrimFunc f = make_func("sym", {a, out},
-                         seq({store(out, s0, {0}), store(out, s1, {1}), store(out, off, {2}), store(out, load(a, {1, 2}), {3})}));
+  PrimFunc f = make_func(
+      "sym", {a, out},
+      seq({store(out, s0, {0}), store(out, s1, {1}), store(out, off, {2}), store(out, load(a, {1, 2}), {3})}));
   NDArray in(DataType::Int(32), {2, 3});
   for (int64_t e = 0; e < 6; ++e) in.set_int(e, e + 100);
   NDArray o(DataType::Int(32), {4});
@@ -63,8 +66,8 @@ TEST(Layout, AllocatedBuffersHonourStridesAndOffset) {
   Buffer row = make_buffer("Row", DataType::Int(32), {3});
   Var x("x");
   ir::BufferRegion region{t, {ir::Range::from_min_extent(vi, 1), ir::Range::from_min_extent(0, 3)}};
-  ir::Block copy_out = make_block("copy_out", {iter(vi, 0, 2)}, loop(x, 3, store(b, load(row, {x}) * 2, {vi, x})), {}, {},
-                                  {{row, region}});
+  ir::Block copy_out = make_block("copy_out", {iter(vi, 0, 2)}, loop(x, 3, store(b, load(row, {x}) * 2, {vi, x})), {},
+                                  {}, {{row, region}});
   Stmt body = seq({loop(i, 2, loop(j, 3, store(t, load(a, {i, j}) + 1, {i, j}))), loop(i, 2, realize({i}, copy_out))});
   PrimFunc f = make_func("strided", {a, b}, root(body, {t}));
   NDArray in(DataType::Int(32), {2, 3});
@@ -78,7 +81,8 @@ TEST(Layout, OverlappingStridesAliasElements) {
   // T of shape (2, 2) with strides (1, 1): T[0, 1] and T[1, 0] are the same element.
   Buffer t = Buffer::make("T", DataType::Int(32), {2, 2}, {1, 1});
   Buffer out = make_buffer("out", DataType::Int(32), {1});
-  PrimFunc f = make_func("alias", {out}, ir::AllocateNode::make(t, seq({store(t, 7, {0, 1}), store(out, load(t, {1, 0}), {0})})));
+  PrimFunc f = make_func("alias", {out},
+                         ir::AllocateNode::make(t, seq({store(t, 7, {0, 1}), store(out, load(t, {1, 0}), {0})})));
   NDArray o(DataType::Int(32), {1});
   run(f, {o});
   EXPECT_EQ(o.get_int(0), 7);
@@ -112,7 +116,9 @@ TEST(Layout, ShapesMayBeExpressionsOfBoundVariables) {
   run(f, {out, in});
   EXPECT_EQ(out.to_string(), "[1, 1, 2, 2, 3, 3]");
   NDArray wrong(DataType::Int(32), {5});
-  EXPECT_EQ(error_of([&] { run(f, {wrong, in}); }),
+  EXPECT_EQ(error_of([&] {
+              run(f, {wrong, in});
+            }),
             "argument 0 (\"B\") of function \"dup\" is a buffer (n * 2,) int32, but an array of shape (5,) was "
             "passed (dimension 0 is 5, expected 6)");
 }

@@ -17,8 +17,8 @@ using ir::DataType;
 
 const std::vector<DataType>& all_dtypes() {
   static const std::vector<DataType> dtypes = {
-      DataType::Bool(),     DataType::Int(8),    DataType::Int(16),   DataType::Int(32),  DataType::Int(64),
-      DataType::UInt(8),    DataType::UInt(16),  DataType::UInt(32),  DataType::UInt(64), DataType::Float(16),
+      DataType::Bool(),     DataType::Int(8),    DataType::Int(16),  DataType::Int(32),  DataType::Int(64),
+      DataType::UInt(8),    DataType::UInt(16),  DataType::UInt(32), DataType::UInt(64), DataType::Float(16),
       DataType::BFloat16(), DataType::Float(32), DataType::Float(64)};
   return dtypes;
 }
@@ -194,11 +194,12 @@ TEST(NDArray, ChecksumIsFnvOfDtypeShapeAndBytes) {
   const NDArray::Checksum sum = a.checksum();
   EXPECT_EQ(sum.fnv1a, h);
   EXPECT_EQ(sum.sum, 2.0);
-  EXPECT_EQ(sum.to_string(), "sum=2 fnv=" + [&] {
-    char buf[17];
-    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-    return std::string(buf);
-  }());
+  EXPECT_EQ(
+      sum.to_string(), "sum=2 fnv=" + [&] {
+        char buf[17];
+        std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+        return std::string(buf);
+      }());
 }
 
 TEST(NDArray, ChecksumIsOrderAndShapeSensitive) {

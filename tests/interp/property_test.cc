@@ -29,13 +29,16 @@ class Generator {
   Node make(int depth) {
     const int leaf_choice = pick(depth == 0 ? 3 : 14);
     switch (leaf_choice) {
-      case 0: return {x_, [](int32_t x, int32_t, bool*) { return x; }};
-      case 1: return {y_, [](int32_t, int32_t y, bool*) { return y; }};
+      case 0:
+        return {x_, [](int32_t x, int32_t, bool*) { return x; }};
+      case 1:
+        return {y_, [](int32_t, int32_t y, bool*) { return y; }};
       case 2: {
         const int32_t c = static_cast<int32_t>(pick(21)) - 10;
         return {ir::make_int(c), [c](int32_t, int32_t, bool*) { return c; }};
       }
-      default: break;
+      default:
+        break;
     }
     Node a = make(depth - 1);
     Node b = make(depth - 1);
@@ -43,14 +46,23 @@ class Generator {
     auto eb = b.eval;
     using K = ir::NodeKind;
     switch (leaf_choice) {
-      case 3: return {ir::AddNode::make(a.expr, b.expr), [=](int32_t x, int32_t y, bool* ok) { return wrap32(int64_t{ea(x, y, ok)} + eb(x, y, ok)); }};
-      case 4: return {ir::SubNode::make(a.expr, b.expr), [=](int32_t x, int32_t y, bool* ok) { return wrap32(int64_t{ea(x, y, ok)} - eb(x, y, ok)); }};
-      case 5: return {ir::MulNode::make(a.expr, b.expr), [=](int32_t x, int32_t y, bool* ok) { return wrap32(int64_t{ea(x, y, ok)} * eb(x, y, ok)); }};
+      case 3:
+        return {ir::AddNode::make(a.expr, b.expr),
+                [=](int32_t x, int32_t y, bool* ok) { return wrap32(int64_t{ea(x, y, ok)} + eb(x, y, ok)); }};
+      case 4:
+        return {ir::SubNode::make(a.expr, b.expr),
+                [=](int32_t x, int32_t y, bool* ok) { return wrap32(int64_t{ea(x, y, ok)} - eb(x, y, ok)); }};
+      case 5:
+        return {ir::MulNode::make(a.expr, b.expr),
+                [=](int32_t x, int32_t y, bool* ok) { return wrap32(int64_t{ea(x, y, ok)} * eb(x, y, ok)); }};
       case 6:
       case 7:
       case 8:
       case 9: {
-        const K kind = leaf_choice == 6 ? K::Div : leaf_choice == 7 ? K::Mod : leaf_choice == 8 ? K::FloorDiv : K::FloorMod;
+        const K kind = leaf_choice == 6   ? K::Div
+                       : leaf_choice == 7 ? K::Mod
+                       : leaf_choice == 8 ? K::FloorDiv
+                                          : K::FloorMod;
         Expr e = kind == K::Div        ? ir::DivNode::make(a.expr, b.expr)
                  : kind == K::Mod      ? ir::ModNode::make(a.expr, b.expr)
                  : kind == K::FloorDiv ? ir::FloorDivNode::make(a.expr, b.expr)
@@ -64,15 +76,23 @@ class Generator {
                   const int64_t t = p / q, r = p % q;  // exact in int64 for int32 operands
                   const int64_t f = (r != 0 && ((r < 0) != (q < 0))) ? t - 1 : t;
                   switch (kind) {
-                    case K::Div: return wrap32(t);
-                    case K::Mod: return wrap32(r);
-                    case K::FloorDiv: return wrap32(f);
-                    default: return wrap32(p - q * f);
+                    case K::Div:
+                      return wrap32(t);
+                    case K::Mod:
+                      return wrap32(r);
+                    case K::FloorDiv:
+                      return wrap32(f);
+                    default:
+                      return wrap32(p - q * f);
                   }
                 }};
       }
-      case 10: return {ir::MinNode::make(a.expr, b.expr), [=](int32_t x, int32_t y, bool* ok) { return std::min(ea(x, y, ok), eb(x, y, ok)); }};
-      case 11: return {ir::MaxNode::make(a.expr, b.expr), [=](int32_t x, int32_t y, bool* ok) { return std::max(ea(x, y, ok), eb(x, y, ok)); }};
+      case 10:
+        return {ir::MinNode::make(a.expr, b.expr),
+                [=](int32_t x, int32_t y, bool* ok) { return std::min(ea(x, y, ok), eb(x, y, ok)); }};
+      case 11:
+        return {ir::MaxNode::make(a.expr, b.expr),
+                [=](int32_t x, int32_t y, bool* ok) { return std::max(ea(x, y, ok), eb(x, y, ok)); }};
       case 12: {
         Node c = make(depth - 1);
         auto ec = c.eval;
@@ -84,9 +104,11 @@ class Generator {
       }
       default: {
         // A wrap-around through int8 and back.
-        return {ir::CastNode::make(DataType::Int(32), ir::CastNode::make(DataType::Int(8), ir::AddNode::make(a.expr, b.expr))),
+        return {ir::CastNode::make(DataType::Int(32),
+                                   ir::CastNode::make(DataType::Int(8), ir::AddNode::make(a.expr, b.expr))),
                 [=](int32_t x, int32_t y, bool* ok) {
-                  return static_cast<int32_t>(static_cast<int8_t>(static_cast<uint8_t>(wrap32(int64_t{ea(x, y, ok)} + eb(x, y, ok)))));
+                  return static_cast<int32_t>(
+                      static_cast<int8_t>(static_cast<uint8_t>(wrap32(int64_t{ea(x, y, ok)} + eb(x, y, ok)))));
                 }};
       }
     }

@@ -12,8 +12,7 @@ using namespace test;  // NOLINT(google-build-using-namespace)
 TEST(Stmt, ForRunsFromMinOverExtent) {
   Var v("v");
   Buffer out = make_buffer("out", DataType::Int(32), {8});
-  PrimFunc f = make_func("loop", {out},
-                         ir::ForNode::make(v, 2, 3, ir::ForKind::Serial, store(out, v * 10, {v})));
+  PrimFunc f = make_func("loop", {out}, ir::ForNode::make(v, 2, 3, ir::ForKind::Serial, store(out, v * 10, {v})));
   NDArray o = NDArray::from_ints(DataType::Int(32), {8}, {-1, -1, -1, -1, -1, -1, -1, -1});
   run(f, {o});
   EXPECT_EQ(o.to_string(), "[-1, -1, 20, 30, 40, -1, -1, -1]");
@@ -54,8 +53,8 @@ TEST(Stmt, EveryLoopKindRunsSeriallyWithTheSameResult) {
 
 TEST(Stmt, SeqStmtRunsInOrder) {
   Buffer out = make_buffer("out", DataType::Int(32), {2});
-  PrimFunc f = make_func("seq", {out},
-                         seq({store(out, 1, {0}), store(out, 2, {0}), store(out, load(out, {0}) + 5, {1})}));
+  PrimFunc f =
+      make_func("seq", {out}, seq({store(out, 1, {0}), store(out, 2, {0}), store(out, load(out, {0}) + 5, {1})}));
   NDArray o(DataType::Int(32), {2});
   run(f, {o});
   EXPECT_EQ(o.to_string(), "[2, 7]");
@@ -94,8 +93,7 @@ TEST(Stmt, LetStmtBindsAndRestoresShadowedValues) {
   Var a("a"), x("x");
   Buffer out = make_buffer("out", DataType::Int(32), {3});
   Stmt body = ir::LetStmtNode::make(
-      x, a * 2,
-      seq({store(out, x + 1, {0}), ir::LetStmtNode::make(x, 100, store(out, x, {1})), store(out, x, {2})}));
+      x, a * 2, seq({store(out, x + 1, {0}), ir::LetStmtNode::make(x, 100, store(out, x, {1})), store(out, x, {2})}));
   PrimFunc f = make_func("let", {a, out}, body);
   NDArray o(DataType::Int(32), {3});
   run(f, {21, o});
@@ -116,7 +114,7 @@ TEST(Stmt, AllocateGivesZeroedScopedStorage) {
 }
 
 TEST(Stmt, AllocateOfEveryDtypeIsZeroed) {
-  const DataType dtypes[] = {DataType::Bool(),  DataType::Int(8),     DataType::UInt(64),
+  const DataType dtypes[] = {DataType::Bool(),    DataType::Int(8),     DataType::UInt(64),
                              DataType::Float(16), DataType::BFloat16(), DataType::Float(64)};
   for (DataType t : dtypes) {
     Var i("i");
@@ -135,7 +133,8 @@ TEST(Stmt, ScalarParametersCanBoundLoops) {
   Var n("n"), i("i");
   Var scale("scale", DataType::Float(32));
   Buffer out = make_buffer("out", DataType::Float(32), {6});
-  PrimFunc f = make_func("fill", {n, scale, out}, loop(i, n, store(out, ir::cast(DataType::Float(32), i) * scale, {i})));
+  PrimFunc f =
+      make_func("fill", {n, scale, out}, loop(i, n, store(out, ir::cast(DataType::Float(32), i) * scale, {i})));
   NDArray o(DataType::Float(32), {6});
   run(f, {4, 0.5, o});
   EXPECT_EQ(o.to_string(), "[0, 0.5, 1, 1.5, 0, 0]");

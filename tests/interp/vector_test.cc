@@ -16,8 +16,9 @@ Expr bcast(Expr value, int lanes) { return ir::BroadcastNode::make(std::move(val
 TEST(Vector, RampAndBroadcastProduceTheirLanes) {
   Var base("base"), stride("stride");
   Buffer out = make_buffer("out", DataType::Int(32), {8});
-  PrimFunc f = make_func("ramp", {base, stride, out},
-                         seq({store(out, ramp(base, stride, 4), {ramp(0, 1, 4)}), store(out, bcast(base, 4), {ramp(4, 1, 4)})}));
+  PrimFunc f =
+      make_func("ramp", {base, stride, out},
+                seq({store(out, ramp(base, stride, 4), {ramp(0, 1, 4)}), store(out, bcast(base, 4), {ramp(4, 1, 4)})}));
   NDArray o(DataType::Int(32), {8});
   run(f, {10, -3, o});
   EXPECT_EQ(o.to_string(), "[10, 7, 4, 1, 10, 10, 10, 10]");
@@ -26,7 +27,8 @@ TEST(Vector, RampAndBroadcastProduceTheirLanes) {
 TEST(Vector, RampLanesWrapAtTheDtypeWidth) {
   Var base("base", DataType::Int(8));
   Buffer out = make_buffer("out", DataType::Int(8), {4});
-  PrimFunc f = make_func("wrap", {base, out}, store(out, ramp(base, ir::make_int(1, DataType::Int(8)), 4), {ramp(0, 1, 4)}));
+  PrimFunc f =
+      make_func("wrap", {base, out}, store(out, ramp(base, ir::make_int(1, DataType::Int(8)), 4), {ramp(0, 1, 4)}));
   NDArray o(DataType::Int(8), {4});
   run(f, {126, o});
   EXPECT_EQ(o.to_string(), "[126, 127, -128, -127]");
@@ -71,7 +73,8 @@ TEST(Vector, CompareSelectAndCastAreLaneWise) {
   Expr x = load(a, {idx});
   Expr zero = bcast(ir::make_float(0.0), 4);
   Expr relu = ir::SelectNode::make(x > zero, x, zero);
-  PrimFunc f = make_func("relu", {a, b}, store(b, ir::CastNode::make(DataType::Int(32, 4), relu * bcast(ir::make_float(10.0), 4)), {idx}));
+  PrimFunc f = make_func(
+      "relu", {a, b}, store(b, ir::CastNode::make(DataType::Int(32, 4), relu * bcast(ir::make_float(10.0), 4)), {idx}));
   NDArray in = NDArray::from_doubles(DataType::Float(32), {4}, {-1.5, 2.25, 0.0, 3.9});
   NDArray out(DataType::Int(32), {4});
   run(f, {in, out});

@@ -78,7 +78,8 @@ const BufferView& Machine::view_of(const ir::Buffer& buffer) {
   if (it == buffers_.end()) {
     throw RuntimeError("buffer \"" + buffer->name +
                        "\" is used where it is not defined (not a parameter, alloc_buffer, match_buffer or "
-                       "Allocate in scope)" + where());
+                       "Allocate in scope)" +
+                       where());
   }
   return it->second;
 }
@@ -95,8 +96,8 @@ int64_t Machine::element_offset(const BufferView& view, const std::vector<Value>
   if (!in_bounds || offset < 0 || offset >= view.storage_elems) {
     std::vector<int64_t> index(ndim);
     for (size_t d = 0; d < ndim; ++d) index[d] = indices[d].lane(lane).i;
-    std::string msg = std::string(is_store ? "out-of-bounds store to " : "out-of-bounds load from ") + view.name +
-                      "[" + index_to_string(index) + "]: shape is " + shape_to_string(view.shape);
+    std::string msg = std::string(is_store ? "out-of-bounds store to " : "out-of-bounds load from ") + view.name + "[" +
+                      index_to_string(index) + "]: shape is " + shape_to_string(view.shape);
     if (in_bounds) {
       msg += ", but element offset " + std::to_string(offset) + " is outside its storage of " +
              std::to_string(view.storage_elems) + " elements (check strides and elem_offset)";
@@ -190,20 +191,25 @@ Value Machine::eval_call(const ir::CallNode* op) {
 Value Machine::eval(const Expr& expr) {
   LOOM_ICHECK(expr.defined(), "evaluating a null expression");
   switch (expr->kind()) {
-    case NodeKind::IntImm: return Value::from_int(expr.dtype(), expr.as<ir::IntImmNode>()->value);
-    case NodeKind::FloatImm: return Value::from_float(expr.dtype(), expr.as<ir::FloatImmNode>()->value);
+    case NodeKind::IntImm:
+      return Value::from_int(expr.dtype(), expr.as<ir::IntImmNode>()->value);
+    case NodeKind::FloatImm:
+      return Value::from_float(expr.dtype(), expr.as<ir::FloatImmNode>()->value);
     case NodeKind::Var: {
       const auto* var = static_cast<const ir::VarNode*>(expr.get());
       auto it = vars_.find(var);
       if (it == vars_.end() || !it->second.bound) {
         throw RuntimeError("variable \"" + var->name +
                            "\" is used where it is not bound (not a parameter, loop, block iteration, let or "
-                           "buffer-shape variable in scope)" + where());
+                           "buffer-shape variable in scope)" +
+                           where());
       }
       return it->second.value;
     }
-    case NodeKind::BufferLoad: return eval_load(expr.as<ir::BufferLoadNode>());
-    case NodeKind::Not: return logical_not(eval(expr.as<ir::NotNode>()->a));
+    case NodeKind::BufferLoad:
+      return eval_load(expr.as<ir::BufferLoadNode>());
+    case NodeKind::Not:
+      return logical_not(eval(expr.as<ir::NotNode>()->a));
     case NodeKind::Select: {
       const auto* op = expr.as<ir::SelectNode>();
       const Value c = eval(op->condition);
@@ -236,17 +242,19 @@ Value Machine::eval(const Expr& expr) {
       for (int l = 0; l < op->lanes; ++l) out.lane_ref(l) = v.lane(0);
       return out;
     }
-    case NodeKind::Call: return eval_call(expr.as<ir::CallNode>());
-#define LOOM_X(T)                                                   \
-  case NodeKind::T: {                                               \
-    const auto* op = expr.as<ir::T##Node>();                        \
-    return eval_binary(op, op->a, op->b);                           \
+    case NodeKind::Call:
+      return eval_call(expr.as<ir::CallNode>());
+#define LOOM_X(T)                            \
+  case NodeKind::T: {                        \
+    const auto* op = expr.as<ir::T##Node>(); \
+    return eval_binary(op, op->a, op->b);    \
   }
       LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
       LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
       LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
 #undef LOOM_X
-    default: break;
+    default:
+      break;
   }
   LOOM_ICHECK(false, std::string("not an expression kind: ") + ir::node_kind_name(expr->kind()));
   return Value();

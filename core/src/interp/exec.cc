@@ -259,8 +259,8 @@ void Machine::exec_block(const ir::BlockNode* block, const std::vector<Value>& i
     const int64_t value = iter_values[i].lane(0).i;
     if (iter_values[i].lanes() != 1 || value < min || value >= min + extent) {
       throw RuntimeError("block \"" + block->name + "\": iter_var " + iv.var.name() + " = " + std::to_string(value) +
-                         " is outside its domain [" + std::to_string(min) + ", " + std::to_string(min + extent) +
-                         ")" + where());
+                         " is outside its domain [" + std::to_string(min) + ", " + std::to_string(min + extent) + ")" +
+                         where());
     }
     dom_mins[i] = min;
   }
@@ -281,7 +281,8 @@ void Machine::exec_block(const ir::BlockNode* block, const std::vector<Value>& i
   if (block->init.defined()) {
     bool first = true;
     for (size_t i = 0; i < n; ++i) {
-      if (block->iter_vars[i].type == ir::IterType::CommReduce && iter_values[i].lane(0).i != dom_mins[i]) first = false;
+      if (block->iter_vars[i].type == ir::IterType::CommReduce && iter_values[i].lane(0).i != dom_mins[i])
+        first = false;
     }
     if (first) exec(block->init);
   }
@@ -321,8 +322,10 @@ void Machine::exec_allocate(const ir::AllocateNode* op) {
 void Machine::exec(const ir::Stmt& stmt) {
   if (!stmt.defined()) return;
   switch (stmt->kind()) {
-    case NodeKind::For: return exec_for(stmt.as<ir::ForNode>());
-    case NodeKind::BlockRealize: return exec_block_realize(stmt.as<ir::BlockRealizeNode>());
+    case NodeKind::For:
+      return exec_for(stmt.as<ir::ForNode>());
+    case NodeKind::BlockRealize:
+      return exec_block_realize(stmt.as<ir::BlockRealizeNode>());
     case NodeKind::Block: {
       const auto* block = stmt.as<ir::BlockNode>();
       if (!block->iter_vars.empty()) {
@@ -330,7 +333,8 @@ void Machine::exec(const ir::Stmt& stmt) {
       }
       return exec_block(block, {});
     }
-    case NodeKind::BufferStore: return exec_store(stmt.as<ir::BufferStoreNode>());
+    case NodeKind::BufferStore:
+      return exec_store(stmt.as<ir::BufferStoreNode>());
     case NodeKind::IfThenElse: {
       const auto* op = stmt.as<ir::IfThenElseNode>();
       const Value cond = eval(op->condition);
@@ -343,7 +347,9 @@ void Machine::exec(const ir::Stmt& stmt) {
     case NodeKind::SeqStmt:
       for (const ir::Stmt& s : stmt.as<ir::SeqStmtNode>()->seq) exec(s);
       return;
-    case NodeKind::Evaluate: eval(stmt.as<ir::EvaluateNode>()->value); return;
+    case NodeKind::Evaluate:
+      eval(stmt.as<ir::EvaluateNode>()->value);
+      return;
     case NodeKind::LetStmt: {
       const auto* op = stmt.as<ir::LetStmtNode>();
       Value value = eval(op->value);
@@ -351,8 +357,10 @@ void Machine::exec(const ir::Stmt& stmt) {
       scope.bind_var(op->var.get(), std::move(value));
       return exec(op->body);
     }
-    case NodeKind::Allocate: return exec_allocate(stmt.as<ir::AllocateNode>());
-    default: break;
+    case NodeKind::Allocate:
+      return exec_allocate(stmt.as<ir::AllocateNode>());
+    default:
+      break;
   }
   LOOM_ICHECK(false, std::string("not a statement kind: ") + ir::node_kind_name(stmt->kind()));
 }

@@ -29,7 +29,7 @@ uint32_t encode(double value, int ebits, int mbits) {
   const int emin = 1 - bias;
   int exp2 = 0;
   std::frexp(magnitude, &exp2);
-  int exponent = exp2 - 1;  // magnitude = 1.f * 2^exponent
+  int exponent = exp2 - 1;               // magnitude = 1.f * 2^exponent
   if (exponent < emin) exponent = emin;  // subnormal range: the quantum stops shrinking
   const double scaled = std::ldexp(magnitude, mbits - exponent);
   const double rounded = std::nearbyint(scaled);

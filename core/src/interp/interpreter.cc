@@ -16,8 +16,8 @@ using ir::Expr;
 namespace {
 
 std::string param_label(const ir::PrimFunc& func, size_t index) {
-  return "argument " + std::to_string(index) + " (\"" + func->params[index].name() + "\") of function \"" +
-         func->name + "\"";
+  return "argument " + std::to_string(index) + " (\"" + func->params[index].name() + "\") of function \"" + func->name +
+         "\"";
 }
 
 std::string buffer_signature(const ir::Buffer& buffer) {
@@ -47,8 +47,9 @@ Value scalar_arg(const ir::PrimFunc& func, size_t index, const Arg& arg) {
   const int64_t v = std::get<int64_t>(arg.value);
   if (dtype.is_float()) return Value::from_float(dtype, static_cast<double>(v));
   const bool fits = dtype.is_bool() ? (v == 0 || v == 1)
-                    : dtype.is_uint() ? (v >= 0 && (dtype.bits() >= 64 || wrap_int(static_cast<uint64_t>(v), dtype) == v))
-                                      : wrap_int(static_cast<uint64_t>(v), dtype) == v;
+                    : dtype.is_uint()
+                        ? (v >= 0 && (dtype.bits() >= 64 || wrap_int(static_cast<uint64_t>(v), dtype) == v))
+                        : wrap_int(static_cast<uint64_t>(v), dtype) == v;
   if (!fits) {
     throw ArgumentError(label + " is a scalar of dtype " + dtype.to_string() + ", but " + std::to_string(v) +
                         " is outside its range");

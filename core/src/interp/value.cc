@@ -49,9 +49,12 @@ int64_t wrap_int(uint64_t v, DataType t) {
 double round_float(double v, DataType t) {
   if (t.is_bfloat16()) return round_to_bfloat16(v);
   switch (t.bits()) {
-    case 16: return round_to_float16(v);
-    case 32: return round_to_float32(v);
-    default: return v;
+    case 16:
+      return round_to_float16(v);
+    case 32:
+      return round_to_float32(v);
+    default:
+      return v;
   }
 }
 
@@ -164,18 +167,27 @@ double float_arith(DataType t, double a, double b, F fn) {
 
 double float_binary(NodeKind kind, DataType t, double a, double b) {
   switch (kind) {
-    case NodeKind::Add: return float_arith(t, a, b, [](auto x, auto y) { return x + y; });
-    case NodeKind::Sub: return float_arith(t, a, b, [](auto x, auto y) { return x - y; });
-    case NodeKind::Mul: return float_arith(t, a, b, [](auto x, auto y) { return x * y; });
-    case NodeKind::Div: return float_arith(t, a, b, [](auto x, auto y) { return x / y; });
-    case NodeKind::Mod: return float_arith(t, a, b, [](auto x, auto y) { return std::fmod(x, y); });
-    case NodeKind::FloorDiv: return float_arith(t, a, b, [](auto x, auto y) { return std::floor(x / y); });
+    case NodeKind::Add:
+      return float_arith(t, a, b, [](auto x, auto y) { return x + y; });
+    case NodeKind::Sub:
+      return float_arith(t, a, b, [](auto x, auto y) { return x - y; });
+    case NodeKind::Mul:
+      return float_arith(t, a, b, [](auto x, auto y) { return x * y; });
+    case NodeKind::Div:
+      return float_arith(t, a, b, [](auto x, auto y) { return x / y; });
+    case NodeKind::Mod:
+      return float_arith(t, a, b, [](auto x, auto y) { return std::fmod(x, y); });
+    case NodeKind::FloorDiv:
+      return float_arith(t, a, b, [](auto x, auto y) { return std::floor(x / y); });
     case NodeKind::FloorMod:
       return float_arith(t, a, b, [](auto x, auto y) { return x - y * std::floor(x / y); });
     // Min/Max behave as select(a < b, a, b) / select(a > b, a, b), as generated code does.
-    case NodeKind::Min: return a < b ? a : b;
-    case NodeKind::Max: return a > b ? a : b;
-    default: break;
+    case NodeKind::Min:
+      return a < b ? a : b;
+    case NodeKind::Max:
+      return a > b ? a : b;
+    default:
+      break;
   }
   LOOM_ICHECK(false, std::string("not a float arithmetic node: ") + ir::node_kind_name(kind));
   return 0.0;
@@ -202,9 +214,12 @@ int64_t int_binary(NodeKind kind, DataType t, int64_t a, int64_t b) {
   const uint64_t ub = static_cast<uint64_t>(b);
   const bool is_unsigned = t.is_uint() || t.is_bool();
   switch (kind) {
-    case NodeKind::Add: return wrap_int(ua + ub, t);
-    case NodeKind::Sub: return wrap_int(ua - ub, t);
-    case NodeKind::Mul: return wrap_int(ua * ub, t);
+    case NodeKind::Add:
+      return wrap_int(ua + ub, t);
+    case NodeKind::Sub:
+      return wrap_int(ua - ub, t);
+    case NodeKind::Mul:
+      return wrap_int(ua * ub, t);
     case NodeKind::Div:
     case NodeKind::FloorDiv:
       if (b == 0) return 0;
@@ -215,11 +230,16 @@ int64_t int_binary(NodeKind kind, DataType t, int64_t a, int64_t b) {
       if (b == 0) return 0;
       if (is_unsigned) return wrap_int(ua % ub, t);
       return wrap_int(static_cast<uint64_t>(kind == NodeKind::Mod ? trunc_mod(a, b) : floor_mod(a, b)), t);
-    case NodeKind::Min: return is_unsigned ? (ua < ub ? a : b) : (a < b ? a : b);
-    case NodeKind::Max: return is_unsigned ? (ua > ub ? a : b) : (a > b ? a : b);
-    case NodeKind::And: return (a != 0 && b != 0) ? 1 : 0;
-    case NodeKind::Or: return (a != 0 || b != 0) ? 1 : 0;
-    default: break;
+    case NodeKind::Min:
+      return is_unsigned ? (ua < ub ? a : b) : (a < b ? a : b);
+    case NodeKind::Max:
+      return is_unsigned ? (ua > ub ? a : b) : (a > b ? a : b);
+    case NodeKind::And:
+      return (a != 0 && b != 0) ? 1 : 0;
+    case NodeKind::Or:
+      return (a != 0 || b != 0) ? 1 : 0;
+    default:
+      break;
   }
   LOOM_ICHECK(false, std::string("not an integer arithmetic node: ") + ir::node_kind_name(kind));
   return 0;
@@ -229,13 +249,20 @@ int64_t int_binary(NodeKind kind, DataType t, int64_t a, int64_t b) {
 bool compare(NodeKind kind, DataType t, Scalar a, Scalar b) {
   auto apply = [kind](auto x, auto y) {
     switch (kind) {
-      case NodeKind::EQ: return x == y;
-      case NodeKind::NE: return x != y;
-      case NodeKind::LT: return x < y;
-      case NodeKind::LE: return x <= y;
-      case NodeKind::GT: return x > y;
-      case NodeKind::GE: return x >= y;
-      default: return false;
+      case NodeKind::EQ:
+        return x == y;
+      case NodeKind::NE:
+        return x != y;
+      case NodeKind::LT:
+        return x < y;
+      case NodeKind::LE:
+        return x <= y;
+      case NodeKind::GT:
+        return x > y;
+      case NodeKind::GE:
+        return x >= y;
+      default:
+        return false;
     }
   };
   if (t.is_float()) return apply(a.f, b.f);
@@ -249,7 +276,8 @@ bool is_compare(NodeKind kind) {
     LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
 #undef LOOM_X
     return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -298,15 +326,22 @@ double float_unary(DataType t, double x, F fn) {
 
 double float_math(Intrinsic op, DataType t, double x, double y) {
   switch (op) {
-    case Intrinsic::exp: return float_unary(t, x, [](auto v) { return std::exp(v); });
-    case Intrinsic::exp2: return float_unary(t, x, [](auto v) { return std::exp2(v); });
+    case Intrinsic::exp:
+      return float_unary(t, x, [](auto v) { return std::exp(v); });
+    case Intrinsic::exp2:
+      return float_unary(t, x, [](auto v) { return std::exp2(v); });
     case Intrinsic::exp10:
       return float_unary(t, x, [](auto v) { return std::pow(static_cast<decltype(v)>(10), v); });
-    case Intrinsic::log: return float_unary(t, x, [](auto v) { return std::log(v); });
-    case Intrinsic::log2: return float_unary(t, x, [](auto v) { return std::log2(v); });
-    case Intrinsic::log10: return float_unary(t, x, [](auto v) { return std::log10(v); });
-    case Intrinsic::log1p: return float_unary(t, x, [](auto v) { return std::log1p(v); });
-    case Intrinsic::sqrt: return float_unary(t, x, [](auto v) { return std::sqrt(v); });
+    case Intrinsic::log:
+      return float_unary(t, x, [](auto v) { return std::log(v); });
+    case Intrinsic::log2:
+      return float_unary(t, x, [](auto v) { return std::log2(v); });
+    case Intrinsic::log10:
+      return float_unary(t, x, [](auto v) { return std::log10(v); });
+    case Intrinsic::log1p:
+      return float_unary(t, x, [](auto v) { return std::log1p(v); });
+    case Intrinsic::sqrt:
+      return float_unary(t, x, [](auto v) { return std::sqrt(v); });
     case Intrinsic::rsqrt:
       return float_unary(t, x, [](auto v) { return static_cast<decltype(v)>(1) / std::sqrt(v); });
     case Intrinsic::sigmoid:
@@ -314,21 +349,35 @@ double float_math(Intrinsic op, DataType t, double x, double y) {
         using F = decltype(v);
         return static_cast<F>(1) / (static_cast<F>(1) + std::exp(-v));
       });
-    case Intrinsic::tanh: return float_unary(t, x, [](auto v) { return std::tanh(v); });
-    case Intrinsic::sin: return float_unary(t, x, [](auto v) { return std::sin(v); });
-    case Intrinsic::cos: return float_unary(t, x, [](auto v) { return std::cos(v); });
-    case Intrinsic::tan: return float_unary(t, x, [](auto v) { return std::tan(v); });
-    case Intrinsic::atan: return float_unary(t, x, [](auto v) { return std::atan(v); });
-    case Intrinsic::erf: return float_unary(t, x, [](auto v) { return std::erf(v); });
-    case Intrinsic::abs: return float_unary(t, x, [](auto v) { return std::fabs(v); });
-    case Intrinsic::floor: return float_unary(t, x, [](auto v) { return std::floor(v); });
-    case Intrinsic::ceil: return float_unary(t, x, [](auto v) { return std::ceil(v); });
+    case Intrinsic::tanh:
+      return float_unary(t, x, [](auto v) { return std::tanh(v); });
+    case Intrinsic::sin:
+      return float_unary(t, x, [](auto v) { return std::sin(v); });
+    case Intrinsic::cos:
+      return float_unary(t, x, [](auto v) { return std::cos(v); });
+    case Intrinsic::tan:
+      return float_unary(t, x, [](auto v) { return std::tan(v); });
+    case Intrinsic::atan:
+      return float_unary(t, x, [](auto v) { return std::atan(v); });
+    case Intrinsic::erf:
+      return float_unary(t, x, [](auto v) { return std::erf(v); });
+    case Intrinsic::abs:
+      return float_unary(t, x, [](auto v) { return std::fabs(v); });
+    case Intrinsic::floor:
+      return float_unary(t, x, [](auto v) { return std::floor(v); });
+    case Intrinsic::ceil:
+      return float_unary(t, x, [](auto v) { return std::ceil(v); });
     // round: to nearest, ties to even (as numpy.round and LLVM's nearbyint).
-    case Intrinsic::round: return float_unary(t, x, [](auto v) { return std::nearbyint(v); });
-    case Intrinsic::trunc: return float_unary(t, x, [](auto v) { return std::trunc(v); });
-    case Intrinsic::pow: return float_arith(t, x, y, [](auto a, auto b) { return std::pow(a, b); });
-    case Intrinsic::fmod: return float_arith(t, x, y, [](auto a, auto b) { return std::fmod(a, b); });
-    case Intrinsic::if_then_else: break;
+    case Intrinsic::round:
+      return float_unary(t, x, [](auto v) { return std::nearbyint(v); });
+    case Intrinsic::trunc:
+      return float_unary(t, x, [](auto v) { return std::trunc(v); });
+    case Intrinsic::pow:
+      return float_arith(t, x, y, [](auto a, auto b) { return std::pow(a, b); });
+    case Intrinsic::fmod:
+      return float_arith(t, x, y, [](auto a, auto b) { return std::fmod(a, b); });
+    case Intrinsic::if_then_else:
+      break;
   }
   LOOM_ICHECK(false, std::string("not a math intrinsic: ") + ir::intrinsic_name(op));
   return 0.0;

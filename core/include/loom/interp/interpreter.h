@@ -39,10 +39,10 @@ struct Arg {
   std::variant<NDArray*, int64_t, double> value;
 
   Arg(NDArray& array) : value(&array) {}  // NOLINT(google-explicit-constructor)
-  Arg(NDArray* array) : value(array) {}  // NOLINT(google-explicit-constructor)
-  Arg(int64_t v) : value(v) {}  // NOLINT(google-explicit-constructor)
-  Arg(int v) : value(int64_t{v}) {}  // NOLINT(google-explicit-constructor)
-  Arg(double v) : value(v) {}  // NOLINT(google-explicit-constructor)
+  Arg(NDArray* array) : value(array) {}   // NOLINT(google-explicit-constructor)
+  Arg(int64_t v) : value(v) {}            // NOLINT(google-explicit-constructor)
+  Arg(int v) : value(int64_t{v}) {}       // NOLINT(google-explicit-constructor)
+  Arg(double v) : value(v) {}             // NOLINT(google-explicit-constructor)
 };
 
 /// Runs `func` on `args`, one per parameter in order, writing results into the arrays.
