@@ -404,13 +404,12 @@ TEST(Call, IntegerArgumentsOfMathFunctionsBecomeFloat32) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Known bugs, disabled so the suite stays green; each fails today and is described in the
-// IR test report. Enable with --gtest_also_run_disabled_tests.
+// Regression tests for bugs found by this suite (they failed before the fix).
 
 // A constant that adapts to the other operand's dtype is wrapped when it does not fit: an
 // int64 constant 2^40 added to an int32 variable becomes x + 0. The constant should only
 // adapt when its value fits (else the variable widens, as TVM does, or a UserError).
-TEST(KnownBugs, DISABLED_PromotionDoesNotWrapAnOutOfRangeConstant) {
+TEST(FixedBugs, PromotionDoesNotWrapAnOutOfRangeConstant) {
   Var x("x");
   Expr e = x + make_int(int64_t{1} << 40, i64);
   EXPECT_EQ(e.dtype(), i64);
@@ -420,7 +419,7 @@ TEST(KnownBugs, DISABLED_PromotionDoesNotWrapAnOutOfRangeConstant) {
 
 // Folding compares and orders uint64 constants as signed int64: max_value(uint64) > 1 folds
 // to False and min(uint64 max, 1) to uint64 max.
-TEST(KnownBugs, DISABLED_Uint64FoldingIsUnsigned) {
+TEST(FixedBugs, Uint64FoldingIsUnsigned) {
   const DataType u64 = DataType::UInt(64);
   EXPECT_TRUE(is_const_true(max_value(u64) > make_const(u64, int64_t{1})));
   EXPECT_EQ(as_const_int(min(max_value(u64), make_const(u64, int64_t{1}))), 1);
@@ -429,7 +428,7 @@ TEST(KnownBugs, DISABLED_Uint64FoldingIsUnsigned) {
 
 // FloatImmNode::make rejects float32 constants beyond the float32 range but accepts any
 // float16 value: 1e6 is not representable in float16 (max 65504).
-TEST(KnownBugs, DISABLED_Float16ConstantRangeIsChecked) {
+TEST(FixedBugs, Float16ConstantRangeIsChecked) {
   EXPECT_USER_ERROR(make_float(1e6, f16), "does not fit in float16");
 }
 

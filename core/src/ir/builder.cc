@@ -3,6 +3,7 @@
 #include "loom/ir/builder.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "fmt/format.h"
@@ -113,14 +114,28 @@ void match_types(Expr* a, Expr* b) {
     tb = b->dtype();
   }
   if (ta == tb) return;
-  bool a_const = a->is<IntImmNode>() || a->is<FloatImmNode>();
-  bool b_const = b->is<IntImmNode>() || b->is<FloatImmNode>();
+  // A constant may take the other side's dtype only when its value is representable there;
+  // otherwise the usual widening applies (x_int32 + 2^40 becomes int64, never x + 0).
+  auto retypable = [](const Expr& c, DataType target) {
+    if (c.is<FloatImmNode>()) return target.is_float();
+    auto v = as_const_int(c);
+    if (!v) return false;
+    if (target.is_float()) return true;
+    if (target.is_bool()) return *v == 0 || *v == 1;
+    if (c.dtype().is_uint() && c.dtype().bits() == 64 && *v < 0) return target.is_uint() && target.bits() == 64;
+    if (target.bits() >= 64) return target.is_int() || *v >= 0;
+    int64_t lo = target.is_int() ? -(int64_t{1} << (target.bits() - 1)) : 0;
+    int64_t hi = target.is_int() ? (int64_t{1} << (target.bits() - 1)) - 1 : (int64_t{1} << target.bits()) - 1;
+    return *v >= lo && *v <= hi;
+  };
+  bool a_const = retypable(*a, tb);
+  bool b_const = retypable(*b, ta);
   // A constant takes the other side's dtype, unless that would turn a float constant into an int.
-  if (b_const && !(b->dtype().is_float() && !ta.is_float())) {
+  if (b_const) {
     *b = cast(ta, *b);
     return;
   }
-  if (a_const && !(a->dtype().is_float() && !tb.is_float())) {
+  if (a_const) {
     *a = cast(tb, *a);
     return;
   }
@@ -142,6 +157,20 @@ void match_types(Expr* a, Expr* b) {
 }
 
 namespace {
+
+bool is_u64(DataType t) { return t.is_uint() && t.bits() == 64; }
+
+/// Folds two uint64 constants with unsigned semantics (their int64 fields hold the bits).
+std::optional<Expr> fold_u64(const Expr& a, const Expr& b,
+                             const std::function<std::optional<uint64_t>(uint64_t, uint64_t)>& fn) {
+  if (!is_u64(a.dtype())) return std::nullopt;
+  auto ia = as_const_int(a), ib = as_const_int(b);
+  if (!ia || !ib) return std::nullopt;
+  auto r = fn(static_cast<uint64_t>(*ia), static_cast<uint64_t>(*ib));
+  if (!r) return std::nullopt;
+  return make_const(a.dtype(), static_cast<int64_t>(*r));
+}
+using OptU = std::optional<uint64_t>;
 
 template <typename IntFn, typename FloatFn>
 std::optional<Expr> fold(const Expr& a, const Expr& b, IntFn int_fn, FloatFn float_fn) {
@@ -194,6 +223,7 @@ Expr operator*(const Expr& x, const Expr& y) {
 Expr operator/(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
+  if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p / q); })) return *f;
   if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || (q == -1 && p == std::numeric_limits<int64_t>::min()) ? OptI() : OptI(p / q); },
                     [](double p, double q) -> OptF { return p / q; }))
     return *f;
@@ -203,6 +233,7 @@ Expr operator/(const Expr& x, const Expr& y) {
 Expr operator%(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
+  if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p % q); })) return *f;
   if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(p % q); }, no_float))
     return *f;
   return ModNode::make(a, b);
@@ -220,6 +251,7 @@ Expr operator-(const Expr& a) {
 Expr floordiv(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
+  if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p / q); })) return *f;
   if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(floordiv_int(p, q)); }, no_float))
     return *f;
   return FloorDivNode::make(a, b);
@@ -228,6 +260,7 @@ Expr floordiv(const Expr& x, const Expr& y) {
 Expr floormod(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
+  if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p % q); })) return *f;
   if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(p - q * floordiv_int(p, q)); }, no_float))
     return *f;
   return FloorModNode::make(a, b);
@@ -236,6 +269,7 @@ Expr floormod(const Expr& x, const Expr& y) {
 Expr min(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
+  if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return std::min(p, q); })) return *f;
   if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return std::min(p, q); },
                     [](double p, double q) -> OptF { return std::fmin(p, q); }))
     return *f;
@@ -245,6 +279,7 @@ Expr min(const Expr& x, const Expr& y) {
 Expr max(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
+  if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return std::max(p, q); })) return *f;
   if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return std::max(p, q); },
                     [](double p, double q) -> OptF { return std::fmax(p, q); }))
     return *f;
@@ -257,6 +292,8 @@ Expr max(const Expr& x, const Expr& y) {
     match_types(&a, &b);                                                                     \
     if (a.dtype().is_scalar()) {                                                             \
       auto ia = as_const_int(a), ib = as_const_int(b);                                       \
+      if (ia && ib && is_u64(a.dtype()))                                                     \
+        return make_bool(static_cast<uint64_t>(*ia) op static_cast<uint64_t>(*ib));          \
       if (ia && ib) return make_bool(*ia op * ib);                                           \
       auto fa = as_const_float(a), fb = as_const_float(b);                                   \
       if (fa && fb) return make_bool(*fa op * fb);                                           \

@@ -81,8 +81,14 @@ Expr IntImmNode::make(DataType dtype, int64_t value) {
 Expr FloatImmNode::make(DataType dtype, double value) {
   if (!dtype.is_float() || !dtype.is_scalar())
     fail(fmt::format("float constant {} cannot have dtype {}", value, dtype.to_string()));
-  if (dtype.bits() == 32 && std::isfinite(value) && std::fabs(value) > std::numeric_limits<float>::max())
-    fail(fmt::format("float constant {} does not fit in float32", value));
+  // The largest finite value of each narrow float type; a finite constant beyond it would
+  // silently become infinity.
+  double limit = dtype.is_bfloat16() ? 3.3895313892515355e38
+                 : dtype.bits() == 16 ? 65504.0
+                 : dtype.bits() == 32 ? static_cast<double>(std::numeric_limits<float>::max())
+                                      : std::numeric_limits<double>::infinity();
+  if (std::isfinite(value) && std::fabs(value) > limit)
+    fail(fmt::format("float constant {} does not fit in {}", value, dtype.to_string()));
   return Expr(Ref<ExprNode>(new FloatImmNode(dtype, value)));
 }
 

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -45,6 +46,11 @@ class Expr : public Ref<ExprNode> {
   Expr(const Ref<ExprNode>& ref) : Ref<ExprNode>(ref) {}  // NOLINT
   /// An int32 constant.
   Expr(int32_t value);  // NOLINT(google-explicit-constructor)
+  /// Every other arithmetic type is refused rather than silently converted to int32 (a
+  /// `2.5` would become `2`): use make_const / make_float / make_int with an explicit dtype.
+  template <typename T>
+    requires(std::is_arithmetic_v<T> && !std::is_same_v<T, int32_t>)
+  Expr(T value) = delete;  // NOLINT(google-explicit-constructor)
   DataType dtype() const;
 };
 
