@@ -1,0 +1,91 @@
+// Instructions: one recorded call of a schedule primitive, and the registry of instruction
+// kinds. A kind is registered once, next to its primitive, and says everything the trace
+// machinery needs: its TVM name, its Python spelling and parameters (for printing and for
+// reading schedule scripts), and how to apply it to a schedule (for replay).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loom/sched/value.h"
+
+namespace loom::sched {
+
+class Schedule;
+
+/// One parameter of a primitive's Python signature.
+struct InstParam {
+  enum class Role : uint8_t {
+    Input,          // a random variable or literal input, recorded in the instruction's inputs
+    VariadicInput,  // a list of inputs (e.g. the factors of split, the loops of fuse), flattened
+    Attr,           // a literal attribute, recorded in the instruction's attrs
+  };
+  std::string name;
+  Role role = Role::Input;
+  /// The default when the caller omits it (attrs and trailing inputs); nullopt: required.
+  std::optional<Value> default_value;
+};
+
+/// How an instruction kind applies to a schedule: given the inputs (random variables of that
+/// schedule, or literals), the attributes and the decision (None when the instruction does
+/// not sample, or to sample afresh), call the primitive and return its outputs.
+using ApplyFn = std::function<std::vector<Value>(Schedule& sch, const std::vector<Value>& inputs,
+                                                 const std::vector<Value>& attrs, const Value& decision)>;
+
+struct InstructionKind {
+  /// TVM's instruction-kind name: "GetBlock", "Split", "SamplePerfectTile", ...
+  std::string name;
+  /// The Python method on `sch`: "get_block", "split", "sample_perfect_tile", ...
+  std::string python_name;
+  /// The Python parameters in order.
+  std::vector<InstParam> params;
+  /// True when the instruction does not change the IR (queries, sampling): such an
+  /// instruction whose outputs nobody uses is dropped by Trace::simplify.
+  bool pure = false;
+  /// True for sampling instructions, which carry a decision.
+  bool sampling = false;
+  /// True when the primitive returns a list (get_loops, split, sample_perfect_tile, ...):
+  /// a single output then prints as `(l1,) = ...`.
+  bool list_output = false;
+  ApplyFn apply;
+
+  /// The Python line of a call, e.g. `l1, l2 = sch.split(loop=l0, factors=[v3, None], ...)`.
+  /// `inputs` are the rendered inputs: names of random variables, or literals.
+  std::string as_python(const std::vector<std::string>& inputs, const std::vector<Value>& attrs,
+                        const Value& decision, const std::vector<std::string>& outputs) const;
+};
+
+/// The registry of instruction kinds, filled by each primitive family's registration
+/// function (see InstructionRegistry::global()).
+class InstructionRegistry {
+ public:
+  /// The registry with every built-in kind registered.
+  static const InstructionRegistry& global();
+
+  /// Adds a kind; throws InternalError on a duplicate name.
+  void add(InstructionKind kind);
+  /// nullptr when no kind has that name.
+  const InstructionKind* find(const std::string& name) const;
+  const InstructionKind* find_python(const std::string& python_name) const;
+  /// Throws UserError naming the unknown kind.
+  const InstructionKind& at(const std::string& name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, InstructionKind> kinds_;
+  std::map<std::string, std::string> by_python_;
+};
+
+/// One recorded primitive call. Inputs and outputs refer to random variables of the
+/// schedule that recorded them.
+struct Instruction {
+  const InstructionKind* kind = nullptr;
+  std::vector<Value> inputs;
+  std::vector<Value> attrs;
+  std::vector<Value> outputs;
+};
+
+}  // namespace loom::sched

@@ -1,0 +1,178 @@
+// The schedule: a module being transformed by schedule primitives, the random variables
+// that name its blocks, loops and sampled integers, the trace of every call, and the RNG.
+//
+// Semantics follow TVM's TensorIR primitives of the same name, with the same argument
+// names. Every primitive checks its preconditions and throws a ScheduleError subclass
+// naming the blocks/loops and the violated condition; a primitive that throws leaves the
+// schedule (module, random variables, trace, RNG) unchanged. Every primitive keeps the
+// program's meaning: the reference interpreter gives the same outputs before and after.
+//
+// A Schedule is a value: copying it (or calling copy()) forks the module, the random
+// variables, the trace and the RNG state; the copies then evolve independently. The IR is
+// immutable and shared, so a copy is cheap.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "loom/ir/function.h"
+#include "loom/sched/error.h"
+#include "loom/sched/random.h"
+#include "loom/sched/trace.h"
+#include "loom/sched/value.h"
+
+namespace loom::sched {
+
+/// Which buffer list of a block a buffer index refers to.
+enum class BufferIndexType : uint8_t { Read, Write };
+
+/// Extra checking after each primitive.
+enum class DebugMode : uint8_t {
+  Off,
+  /// Re-verify the function's invariants (well-formedness, affine bindings where required,
+  /// producer/consumer order) after every primitive; a violation is an InternalError.
+  Verify,
+};
+
+class Schedule {
+ public:
+  /// A schedule of `mod`. `seed` seeds the RNG (-1: random). get_block without a function
+  /// name looks in the only function of the module, or in "main".
+  explicit Schedule(ir::IRModule mod, int64_t seed = -1, DebugMode debug = DebugMode::Off);
+  /// A schedule of a module holding just `func`.
+  explicit Schedule(const ir::PrimFunc& func, int64_t seed = -1, DebugMode debug = DebugMode::Off);
+
+  /// The module as transformed so far.
+  const ir::IRModule& mod() const { return mod_; }
+  /// The module the schedule started from (what a trace replays onto).
+  const ir::IRModule& original_mod() const { return original_; }
+  /// The function get_block uses when no func_name is given.
+  const std::string& default_func() const { return default_func_; }
+  const Trace& trace() const { return trace_; }
+  RandomEngine& rng() { return rng_; }
+  DebugMode debug_mode() const { return debug_; }
+
+  /// A fork (same as copying).
+  Schedule copy() const { return *this; }
+  /// Reseeds the RNG.
+  void seed(int64_t seed) { rng_.seed(seed); }
+  /// A seed for a child schedule, drawn from this schedule's RNG.
+  int64_t fork_seed() { return rng_.fork_seed(); }
+
+  // ----- Looking up random variables -------------------------------------------------
+  /// The block / loop a random variable refers to now. Throws InvalidRVError when the block
+  /// or loop was removed (naming the primitive that removed it) or the RV is not from here.
+  ir::Block get(const BlockRV& rv) const;
+  const ir::ForNode* get(const LoopRV& rv) const;
+  int64_t get(const ExprRV& rv) const;
+  /// The name of the block / the loop variable of the loop.
+  std::string block_name(const BlockRV& rv) const;
+  ir::Var loop_var(const LoopRV& rv) const;
+  /// The function that holds the block / loop.
+  std::string func_of(const BlockRV& rv) const;
+  std::string func_of(const LoopRV& rv) const;
+  /// Whether the random variable still refers to something.
+  bool is_valid(const BlockRV& rv) const;
+  bool is_valid(const LoopRV& rv) const;
+
+  // ----- Sampling (sampling.cc) --------------------------------------------------------
+  /// Picks one of `candidates` with probabilities `probs`; `decision` (an index into
+  /// candidates) replays a previous choice.
+  ExprRV sample_categorical(const std::vector<int64_t>& candidates, const std::vector<double>& probs,
+                            std::optional<int64_t> decision = std::nullopt);
+  /// Samples n factors whose product is the loop's extent, uniformly over the perfect
+  /// factorizations whose innermost factor is at most max_innermost_factor (-1: no limit).
+  std::vector<ExprRV> sample_perfect_tile(const LoopRV& loop, int n, int max_innermost_factor = 16,
+                                          std::optional<std::vector<int64_t>> decision = std::nullopt);
+  /// Samples n factors of the loop extent where the factors from partition_pos inward
+  /// multiply to a multiple of innerpart_factor.
+  std::vector<ExprRV> sample_partitioned_tile(const LoopRV& loop, int n, int partition_pos = 0,
+                                              int innerpart_factor = 1,
+                                              std::optional<std::vector<int64_t>> decision = std::nullopt);
+
+  // ----- Queries (get_block_loops.cc) --------------------------------------------------
+  /// The block called `name` in function `func_name` (default_func() when empty).
+  BlockRV get_block(const std::string& name, const std::string& func_name = "");
+  /// The loops above the block, outermost first (within its function, up to the root or
+  /// the enclosing block).
+  std::vector<LoopRV> get_loops(const BlockRV& block);
+  /// The blocks directly under a block or loop (not under another block), in order.
+  std::vector<BlockRV> get_child_blocks(const BlockRV& block);
+  std::vector<BlockRV> get_child_blocks(const LoopRV& loop);
+  /// Blocks in the same scope that write a buffer this block reads / read a buffer it writes.
+  std::vector<BlockRV> get_producers(const BlockRV& block);
+  std::vector<BlockRV> get_consumers(const BlockRV& block);
+
+  // ----- Loop transformations (loop_transformation.cc) --------------------------------
+  /// Splits a loop into nested loops with the given factors (at most one None, inferred).
+  /// A product that does not cover the extent exactly adds a predicate to the blocks below.
+  std::vector<LoopRV> split(const LoopRV& loop, const std::vector<std::optional<ExprRV>>& factors,
+                            bool preserve_unit_iters = true, bool disable_predication = false);
+  /// Split with literal factors (each factor becomes a recorded constant input).
+  std::vector<LoopRV> split(const LoopRV& loop, const std::vector<std::optional<int64_t>>& factors,
+                            bool preserve_unit_iters = true, bool disable_predication = false);
+  /// Fuses consecutive nested loops (each the only child of the previous) into one.
+  LoopRV fuse(const std::vector<LoopRV>& loops, bool preserve_unit_iters = true);
+  /// Reorders loops that are nested in one chain to the given order.
+  void reorder(const std::vector<LoopRV>& ordered_loops);
+  /// Adds a loop of extent 1 above a block or a loop.
+  LoopRV add_unit_loop(const BlockRV& block);
+  LoopRV add_unit_loop(const LoopRV& loop);
+
+  // ----- Loop annotation (for_kind.cc) --------------------------------------------------
+  void parallel(const LoopRV& loop);
+  void vectorize(const LoopRV& loop);
+  void unroll(const LoopRV& loop);
+  void bind(const LoopRV& loop, const std::string& thread_axis);
+
+  // ----- Annotation (annotate.cc) -------------------------------------------------------
+  void annotate(const BlockRV& block, const std::string& ann_key, const Value& ann_val);
+  void annotate(const LoopRV& loop, const std::string& ann_key, const Value& ann_val);
+  void unannotate(const BlockRV& block, const std::string& ann_key);
+  void unannotate(const LoopRV& loop, const std::string& ann_key);
+
+  /// Marks the start of postprocessing in the trace (no effect on the IR).
+  void enter_postproc();
+
+  // ----- Internals for primitive implementations ---------------------------------------
+  /// Records an instruction (called by every primitive after it succeeded).
+  void record(const std::string& kind, std::vector<Value> inputs, std::vector<Value> attrs, std::vector<Value> outputs,
+              std::optional<Value> decision = std::nullopt);
+  /// New random variables.
+  BlockRV new_block_rv(const std::string& func, const std::string& block_name);
+  LoopRV new_loop_rv(const std::string& func, const ir::Var& loop_var);
+  ExprRV new_expr_rv(int64_t value);
+  /// Replaces a function of the module (after a primitive rewrote it) and, in Verify mode,
+  /// re-verifies it.
+  void update_func(const std::string& func_name, const ir::PrimFunc& func, const char* primitive);
+  /// Remembers that a block / loop variable was removed by `primitive`, for the error of a
+  /// later use of an RV that refers to it.
+  void mark_removed_block(const std::string& func, const std::string& block_name, const std::string& primitive);
+  void mark_removed_loop(const ir::Var& loop_var, const std::string& primitive);
+
+ private:
+  struct RVEntry {
+    enum class Kind : uint8_t { Block, Loop, Expr } kind;
+    std::string func;
+    std::string block_name;
+    ir::Var loop_var;
+    int64_t value = 0;
+  };
+  const RVEntry& entry(uint32_t id, RVEntry::Kind kind, const char* what) const;
+
+  ir::IRModule original_;
+  ir::IRModule mod_;
+  std::string default_func_;
+  std::vector<RVEntry> rvs_;
+  std::map<std::string, std::string> removed_blocks_;  // "func/block" -> primitive
+  std::map<const ir::VarNode*, std::pair<ir::Var, std::string>> removed_loops_;  // var kept alive
+  Trace trace_;
+  RandomEngine rng_;
+  DebugMode debug_ = DebugMode::Off;
+};
+
+}  // namespace loom::sched

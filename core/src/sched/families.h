@@ -1,0 +1,15 @@
+// Internal: the registration function of each primitive family. Each family's source file
+// registers its instruction kinds at its bottom; register_all_instruction_kinds calls them.
+#pragma once
+
+#include "loom/sched/instruction.h"
+
+namespace loom::sched::detail {
+
+void register_sampling_kinds(InstructionRegistry& r);       // sampling.cc
+void register_query_kinds(InstructionRegistry& r);          // get_block_loops.cc
+
+/// Calls every family's registration (instruction.cc's registry construction).
+void register_all_instruction_kinds(InstructionRegistry& r);
+
+}  // namespace loom::sched::detail
