@@ -6,6 +6,7 @@
 #include "loom/sched/schedule.h"
 #include "loom/workloads/zoo.h"
 #include "nlohmann/json.hpp"
+#include "sched_test_util.h"
 
 namespace loom::sched {
 namespace {
@@ -163,6 +164,15 @@ TEST(Schedule, InvalidRandomVariables) {
   ExprRV v = sch.sample_categorical({3}, {1.0});
   EXPECT_THROW(sch.get(LoopRV{v.id}), InvalidRVError);  // an expr RV used as a loop
   EXPECT_EQ(sch.get(v), 3);
+}
+
+TEST(Schedule, QueryOnlyTraceRoundTrips) {
+  Schedule sch(small_gmm(), 11, DebugMode::Verify);
+  auto loops = sch.get_loops(sch.get_block("C"));
+  sch.sample_perfect_tile(loops[2], 3, 4);
+  sch.sample_categorical({0, 16}, {0.5, 0.5});
+  testing::verify_trace_roundtrip(sch);
+  testing::expect_equivalent(small_gmm(), sch.mod().at("gmm"));
 }
 
 }  // namespace

@@ -1,0 +1,67 @@
+// Shared checks for schedule-primitive tests: structural comparison with a printed diff,
+// interpreter equivalence on random inputs, and trace round trips (JSON and replay).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "loom/interp/interpreter.h"
+#include "loom/interp/ndarray.h"
+#include "loom/ir/structural_equal.h"
+#include "loom/sched/schedule.h"
+#include "loom/script/parser.h"
+#include "loom/script/printer.h"
+#include "nlohmann/json.hpp"
+
+namespace loom::sched::testing {
+
+/// Expects `actual` to be structurally equal to `expected` (names ignored), printing the
+/// first difference and both functions on failure.
+inline void expect_func_equal(const ir::PrimFunc& actual, const ir::PrimFunc& expected) {
+  auto diff = ir::structural_diff(actual, expected);
+  EXPECT_FALSE(diff.has_value()) << "first difference: " << (diff ? diff->to_string() : "") << "\n--- actual:\n"
+                                 << script::print(actual) << "--- expected:\n"
+                                 << script::print(expected);
+}
+
+/// Expects `after` to compute what `before` computes: both run in the reference
+/// interpreter on the same random inputs (seeded), and every parameter buffer must match.
+inline void expect_equivalent(const ir::PrimFunc& before, const ir::PrimFunc& after, uint64_t seed = 1,
+                              double rtol = 1e-5, double atol = 1e-5) {
+  std::vector<interp::NDArray> a = interp::random_params(before, seed);
+  std::vector<interp::NDArray> b = interp::random_params(after, seed);
+  ASSERT_EQ(a.size(), b.size()) << "the schedule changed the number of buffer parameters";
+  std::vector<interp::Arg> args_a(a.begin(), a.end()), args_b(b.begin(), b.end());
+  interp::run(before, args_a);
+  try {
+    interp::run(after, args_b);
+  } catch (const std::exception& e) {
+    FAIL() << "the scheduled function fails in the interpreter (seed " << seed << "): " << e.what() << "\n"
+           << script::print(after);
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    interp::CompareResult r = interp::allclose(b[i], a[i], rtol, atol);
+    EXPECT_TRUE(r.ok) << "parameter " << i << " differs (seed " << seed << "): " << r.message << "\n"
+                      << script::print(after);
+  }
+}
+
+/// Replays the schedule's trace onto a fresh schedule of its original module, directly and
+/// through JSON, and expects the same module (TVM's verify_trace_roundtrip).
+inline void verify_trace_roundtrip(const Schedule& sch) {
+  const std::string func = sch.default_func();
+  Schedule direct(sch.original_mod(), 0, DebugMode::Verify);
+  sch.trace().apply_to(direct);
+  expect_func_equal(direct.mod().at(func), sch.mod().at(func));
+  EXPECT_EQ(direct.trace().as_python(), sch.trace().as_python());
+
+  nlohmann::json json = sch.trace().to_json();
+  Trace parsed = Trace::from_json(nlohmann::json::parse(json.dump()));
+  EXPECT_EQ(parsed.to_json(), json);
+  Schedule via_json(sch.original_mod(), 0, DebugMode::Verify);
+  parsed.apply_to(via_json);
+  expect_func_equal(via_json.mod().at(func), sch.mod().at(func));
+}
+
+}  // namespace loom::sched::testing
