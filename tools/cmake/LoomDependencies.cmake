@@ -13,6 +13,20 @@ function(loom_require found pkg what)
   endif()
 endfunction()
 
+# loom_find_c_library(<prefix> <library> <header> <target>): finds a library and its header
+# directly (for packages whose CMake config is unusable), sets <prefix>_FOUND and defines an
+# interface target.
+function(loom_find_c_library prefix library header target)
+  find_library(${prefix}_LIBRARY NAMES ${library})
+  find_path(${prefix}_INCLUDE_DIR NAMES ${header})
+  if(${prefix}_LIBRARY AND ${prefix}_INCLUDE_DIR)
+    set(${prefix}_FOUND TRUE PARENT_SCOPE)
+    add_library(${target} INTERFACE)
+    target_link_libraries(${target} INTERFACE ${${prefix}_LIBRARY})
+    target_include_directories(${target} INTERFACE ${${prefix}_INCLUDE_DIR})
+  endif()
+endfunction()
+
 # LLVM 16 (code generation).
 find_package(LLVM 16 CONFIG QUIET HINTS /usr/lib/llvm-16/lib/cmake/llvm)
 loom_require(LLVM_FOUND llvm-16-dev "LLVM 16")
@@ -35,14 +49,7 @@ endif()
 # XGBoost C API (cost model).
 # Debian's XGBoost CMake config also requires the `xgboost` CLI binary, so find the C API
 # library and header directly.
-find_library(XGBOOST_LIBRARY NAMES xgboost)
-find_path(XGBOOST_INCLUDE_DIR NAMES xgboost/c_api.h)
-if(XGBOOST_LIBRARY AND XGBOOST_INCLUDE_DIR)
-  set(xgboost_FOUND TRUE)
-  add_library(loom_xgboost INTERFACE)
-  target_link_libraries(loom_xgboost INTERFACE ${XGBOOST_LIBRARY})
-  target_include_directories(loom_xgboost INTERFACE ${XGBOOST_INCLUDE_DIR})
-endif()
+loom_find_c_library(xgboost xgboost xgboost/c_api.h loom_xgboost)
 loom_require(xgboost_FOUND libxgboost-dev "XGBoost")
 
 # SQLite (the tuning database).
@@ -75,14 +82,7 @@ loom_require(CUDAToolkit_FOUND "cuda-toolkit (expected at /usr/local/cuda)" "the
 
 # Benchmark baselines: oneDNN and OpenBLAS.
 # Debian's oneDNN CMake config drags in OpenCL; only the CPU library and header are needed.
-find_library(DNNL_LIBRARY NAMES dnnl)
-find_path(DNNL_INCLUDE_DIR NAMES oneapi/dnnl/dnnl.hpp)
-if(DNNL_LIBRARY AND DNNL_INCLUDE_DIR)
-  set(dnnl_FOUND TRUE)
-  add_library(loom_dnnl INTERFACE)
-  target_link_libraries(loom_dnnl INTERFACE ${DNNL_LIBRARY})
-  target_include_directories(loom_dnnl INTERFACE ${DNNL_INCLUDE_DIR})
-endif()
+loom_find_c_library(dnnl dnnl oneapi/dnnl/dnnl.hpp loom_dnnl)
 loom_require(dnnl_FOUND libdnnl-dev "oneDNN")
 pkg_check_modules(OPENBLAS QUIET IMPORTED_TARGET openblas)
 loom_require(OPENBLAS_FOUND libopenblas-dev "OpenBLAS")
