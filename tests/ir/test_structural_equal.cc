@@ -152,7 +152,7 @@ TEST(StructuralEqual, PredicateDiffers) {
   p64.predicate_bound = 64;
   p32.predicate_bound = 32;
   EXPECT_EQ(diff_text(make_matmul(), make_matmul(p64)), kBlockC + " / predicate: True vs i < 64");
-  EXPECT_EQ(diff_text(make_matmul(p64), make_matmul(p32)), kBlockC + " / predicate / b: 64 vs 32");
+  EXPECT_EQ(diff_text(make_matmul(p64), make_matmul(p32)), kBlockC + " / predicate / LT.rhs: 64 vs 32");
   MatmulSpec p64_renamed = p64;
   p64_renamed.i_name = "outer";
   EXPECT_TRUE(structural_equal(make_matmul(p64), make_matmul(p64_renamed)));
@@ -161,7 +161,7 @@ TEST(StructuralEqual, PredicateDiffers) {
 TEST(StructuralEqual, RegionDiffers) {
   MatmulSpec s;
   s.a_read_k_extent = 4;
-  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)), kBlockC + " / read 0 / range 1 extent: 1 vs 4");
+  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)), kBlockC + " / read 0 (A) / range 1 extent: 1 vs 4");
 }
 
 TEST(StructuralEqual, AnnotationDiffers) {
@@ -205,7 +205,7 @@ TEST(StructuralEqual, BufferScopeDiffers) {
 TEST(StructuralEqual, IndexOrderDiffers) {
   MatmulSpec s;
   s.transpose_b_load = true;
-  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)), kBlockC + " / body / store C / value / b / b / index 0: vk vs vj");
+  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)), kBlockC + " / body / store C / value / Add.rhs / Mul.rhs / index 0: vk vs vj");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ TEST(StructuralEqual, LetAndBlockVariablesBindToo) {
   EXPECT_EQ(diff_text(lx, lv), "let x / value: 3 vs 4");
   // A let whose body uses a variable bound elsewhere (z) instead of its own.
   Stmt lz = LetStmtNode::make(y, c(3), EvaluateNode::make(AddNode::make(z, c(1))));
-  EXPECT_EQ(diff_text(lx, lz), "let x / evaluate / a: x vs z");
+  EXPECT_EQ(diff_text(lx, lz), "let x / evaluate / Add.lhs: x vs z");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -336,8 +336,8 @@ TEST(StructuralEqual, FreeVariablesUnifyOnFirstSight) {
   EXPECT_TRUE(structural_equal(xy, AddNode::make(u, v)));
   EXPECT_TRUE(structural_equal(xy, AddNode::make(y, x)));  // a consistent renaming
   EXPECT_TRUE(structural_equal(AddNode::make(x, x), AddNode::make(u, u)));
-  EXPECT_EQ(diff_text(AddNode::make(x, x), AddNode::make(u, v)), "b: x vs v");
-  EXPECT_EQ(diff_text(AddNode::make(x, y), AddNode::make(u, u)), "b: y vs u");
+  EXPECT_EQ(diff_text(AddNode::make(x, x), AddNode::make(u, v)), "Add.rhs: x vs v");
+  EXPECT_EQ(diff_text(AddNode::make(x, y), AddNode::make(u, u)), "Add.rhs: y vs u");
   EXPECT_EQ(structural_hash(xy), structural_hash(AddNode::make(u, v)));
   EXPECT_EQ(diff_text(Expr(x), Expr(Var("f", f32))), "dtype: int32 vs float32");
 }
@@ -345,8 +345,8 @@ TEST(StructuralEqual, FreeVariablesUnifyOnFirstSight) {
 TEST(StructuralEqual, SharedFreeVariableStaysConsistent) {
   // x unified with itself must not then unify with another variable.
   Var x("x"), y("y");
-  EXPECT_EQ(diff_text(AddNode::make(x, y), AddNode::make(x, x)), "b: y vs x");
-  EXPECT_EQ(diff_text(AddNode::make(x, x), AddNode::make(x, y)), "b: x vs y");
+  EXPECT_EQ(diff_text(AddNode::make(x, y), AddNode::make(x, x)), "Add.rhs: y vs x");
+  EXPECT_EQ(diff_text(AddNode::make(x, x), AddNode::make(x, y)), "Add.rhs: x vs y");
   Buffer A = Buffer::make("A", f32, {c(4)}), B = Buffer::make("B", f32, {c(4)});
   Stmt ab = BufferStoreNode::make(A, BufferLoadNode::make(B, {c(0)}), {c(0)});
   Stmt aa = BufferStoreNode::make(A, BufferLoadNode::make(A, {c(0)}), {c(0)});
@@ -358,7 +358,7 @@ TEST(StructuralEqual, WithoutMapFreeVarsFreeVariablesMustBeIdentical) {
   o.map_free_vars = false;
   Var x("x"), u("u");
   EXPECT_TRUE(structural_equal(AddNode::make(x, c(1)), AddNode::make(x, c(1)), o));
-  EXPECT_EQ(diff_text(AddNode::make(x, c(1)), AddNode::make(u, c(1)), o), "a / free var: x vs u");
+  EXPECT_EQ(diff_text(AddNode::make(x, c(1)), AddNode::make(u, c(1)), o), "Add.lhs / free var: x vs u");
   Buffer A = Buffer::make("A", f32, {c(4)}), B = Buffer::make("B", f32, {c(4)});
   EXPECT_EQ(diff_text(BufferLoadNode::make(A, {c(0)}), BufferLoadNode::make(B, {c(0)}), o), "free buffer: A vs B");
   // Bound variables are still matched by definition site.
@@ -377,7 +377,7 @@ TEST(StructuralEqual, ExpressionDifferences) {
   EXPECT_EQ(diff_text(c(1), IntImmNode::make(DataType::Int(64), 1)), "dtype: int32 vs int64");
   EXPECT_EQ(diff_text(make_float(1.0), make_float(1.5)), "(root): 1.0 vs 1.5");
   EXPECT_EQ(diff_text(AddNode::make(x, c(1)), SubNode::make(x, c(1))), "(root): x + 1 vs x - 1");
-  EXPECT_EQ(diff_text(MulNode::make(x, c(2)), MulNode::make(x, c(3))), "b: 2 vs 3");
+  EXPECT_EQ(diff_text(MulNode::make(x, c(2)), MulNode::make(x, c(3))), "Mul.rhs: 2 vs 3");
   EXPECT_EQ(diff_text(CallNode::make(Intrinsic::exp, {f}), CallNode::make(Intrinsic::log, {f})), "op: exp vs log");
   EXPECT_EQ(diff_text(CallNode::make(Intrinsic::pow, {f, f}), CallNode::make(Intrinsic::pow, {f, make_float(2.0)})),
             "arg 1: f vs 2.0");
@@ -387,7 +387,7 @@ TEST(StructuralEqual, ExpressionDifferences) {
   EXPECT_EQ(diff_text(RampNode::make(x, c(1), 4), RampNode::make(x, c(1), 8)), "dtype: int32x4 vs int32x8");
   EXPECT_EQ(diff_text(BroadcastNode::make(f, 4), BroadcastNode::make(make_float(0.0), 4)), "value: f vs 0.0");
   EXPECT_EQ(diff_text(SelectNode::make(p, x, c(0)), SelectNode::make(p, x, c(1))), "false_value: 0 vs 1");
-  EXPECT_EQ(diff_text(NotNode::make(p), NotNode::make(make_bool(true))), "a: p vs True");
+  EXPECT_EQ(diff_text(NotNode::make(p), NotNode::make(make_bool(true))), "Not.operand: p vs True");
   EXPECT_EQ(diff_text(LTNode::make(x, c(0)), LENode::make(x, c(0))), "(root): x < 0 vs x <= 0");
   EXPECT_EQ(diff_text(Expr(), Expr(x)), "(root): (none) vs x");
   EXPECT_EQ(diff_text(Expr(), Expr()), "equal");
@@ -459,7 +459,7 @@ TEST(StructuralEqual, BlockDifferences) {
   // The write region uses the iteration variable consistently.
   BufferRegion w0{A, {{c(0), c(1)}}};
   EXPECT_EQ(diff_text(block(v, body_v, {}, {}, {wv}), block(w, body_w, {}, {}, {w0})),
-            "block blk / write 0 / range 0 min: v vs 0");
+            "block blk / write 0 (A) / range 0 min: v vs 0");
   // Iteration variable domains.
   Stmt b16 = Block::make("blk", {{v, {c(0), c(16)}, IterType::DataPar}}, {}, {}, body_v);
   EXPECT_EQ(diff_text(block(v, body_v, {}, {}, {}), b16), "block blk / iter_var 0 / dom.extent: 8 vs 16");
@@ -493,7 +493,7 @@ TEST(StructuralEqual, FunctionSignatureDifferences) {
   Stmt body = BufferStoreNode::make(A, make_float(0.0), {c(0)});
   PrimFunc one = PrimFunc::make("f", {pa}, {{pa, A}}, body);
   PrimFunc two = PrimFunc::make("f", {pa, n}, {{pa, A}}, body);
-  EXPECT_EQ(diff_text(one, two), "func f / params: 1 parameters vs 2 parameters");
+  EXPECT_EQ(diff_text(one, two), "func f / param count: 1 vs 2");
   PrimFunc scalar_first = PrimFunc::make("f", {n, pa}, {{pa, A}}, body);
   EXPECT_EQ(diff_text(two, scalar_first), "func f / param 0 / var a dtype: handle vs int32");
   PrimFunc unbound = PrimFunc::make("f", {pa, pb}, {{pa, A}}, body);

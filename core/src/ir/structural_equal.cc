@@ -37,7 +37,7 @@ class Comparer {
     Scope s(this, "func " + a->name);
     if (options_.strict_names && a->name != b->name) return fail("name", a->name, b->name);
     if (a->params.size() != b->params.size())
-      return fail("params", std::to_string(a->params.size()) + " parameters", std::to_string(b->params.size()) + " parameters");
+      return fail("param count", std::to_string(a->params.size()), std::to_string(b->params.size()));
     for (size_t i = 0; i < a->params.size(); ++i) {
       Scope p(this, fmt::format("param {}", i));
       if (!define_var(a->params[i], b->params[i])) return false;
@@ -84,13 +84,13 @@ class Comparer {
 #define LOOM_X(T)                                                      \
   case NodeKind::T: {                                                  \
     const auto *x = a.as<T##Node>(), *y = b.as<T##Node>();             \
-    return sub_expr("a", x->a, y->a) && sub_expr("b", x->b, y->b);     \
+    return sub_expr(#T ".lhs", x->a, y->a) && sub_expr(#T ".rhs", x->b, y->b); \
   }
         LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
         LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
         LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
 #undef LOOM_X
-      case NodeKind::Not: return sub_expr("a", a.as<NotNode>()->a, b.as<NotNode>()->a);
+      case NodeKind::Not: return sub_expr("Not.operand", a.as<NotNode>()->a, b.as<NotNode>()->a);
       case NodeKind::Select: {
         const auto *x = a.as<SelectNode>(), *y = b.as<SelectNode>();
         return sub_expr("condition", x->condition, y->condition) && sub_expr("true_value", x->true_value, y->true_value) &&
@@ -276,7 +276,7 @@ class Comparer {
   bool regions(const std::string& what, const std::vector<BufferRegion>& a, const std::vector<BufferRegion>& b) {
     if (a.size() != b.size()) return fail(what + " count", std::to_string(a.size()), std::to_string(b.size()));
     for (size_t i = 0; i < a.size(); ++i) {
-      if (!region(fmt::format("{} {}", what, i), a[i], b[i])) return false;
+      if (!region(fmt::format("{} {} ({})", what, i, a[i].buffer->name), a[i], b[i])) return false;
     }
     return true;
   }
