@@ -8,6 +8,7 @@ namespace loom::sched::detail {
 
 void register_sampling_kinds(InstructionRegistry& r);       // sampling.cc
 void register_query_kinds(InstructionRegistry& r);          // get_block_loops.cc
+void register_cache_kinds(InstructionRegistry& r);          // cache.cc
 
 /// Calls every family's registration (instruction.cc's registry construction).
 void register_all_instruction_kinds(InstructionRegistry& r);

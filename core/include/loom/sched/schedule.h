@@ -138,6 +138,26 @@ class Schedule {
   /// Marks the start of postprocessing in the trace (no effect on the IR).
   void enter_postproc();
 
+  // ----- Caching (cache.cc) -------------------------------------------------------------
+  /// Adds a block that copies the `read_buffer_index`-th read buffer of `block` into a new
+  /// buffer "<name>_<storage_scope>", placed after the buffer's producer (before its first
+  /// consumer) or at the start of the scope for an input, and redirects the reads of
+  /// `consumer_blocks` (default: every reader after the producer) to the copy.
+  /// requires: 1) block is not the root; 2) the index is in range; 3) storage_scope is a known
+  /// scope; 4) the buffer has at most one writer in the scope, not `block` itself; 5) consumers
+  /// read the buffer after its writer and do not write it. Returns the copy block.
+  /// Throws a ScheduleError subclass naming the block, buffer and rule otherwise.
+  BlockRV cache_read(const BlockRV& block, int read_buffer_index, const std::string& storage_scope,
+                     const std::vector<BlockRV>& consumer_blocks = {});
+  /// Makes `block` write its `write_buffer_index`-th write buffer into a new buffer
+  /// "<name>_<storage_scope>" and adds a block that copies it back, placed before the first
+  /// later reader that is not in `consumer_blocks` (the given consumers read the cache).
+  /// requires: 1)-3) as cache_read; 4) `block` is the only writer of the buffer in the scope
+  /// and, when it reads the buffer, it has an init; 5) consumers come after `block`.
+  /// Returns the copy-back block. Throws a ScheduleError subclass otherwise.
+  BlockRV cache_write(const BlockRV& block, int write_buffer_index, const std::string& storage_scope,
+                      const std::vector<BlockRV>& consumer_blocks = {});
+
   // ----- Internals for primitive implementations ---------------------------------------
   /// Records an instruction (called by every primitive after it succeeded).
   void record(const std::string& kind, std::vector<Value> inputs, std::vector<Value> attrs, std::vector<Value> outputs,
