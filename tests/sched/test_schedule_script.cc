@@ -1,0 +1,420 @@
+// Tests of applying schedule scripts: printed traces read back into identical traces and
+// modules (hand-picked and random schedules on zoo workloads), every argument form, and
+// every error path with its line:column and message, leaving the schedule unchanged.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+
+#include "loom/ir/structural_equal.h"
+#include "loom/ir/visitor.h"
+#include "loom/sched/schedule.h"
+#include "loom/sched/schedule_script.h"
+#include "loom/workloads/zoo.h"
+#include "sched_test_util.h"
+
+namespace loom::sched {
+namespace {
+
+using ::testing::HasSubstr;
+
+ir::PrimFunc small_gmm() { return workloads::make_workload("gmm", {{"M", 64}, {"N", 32}, {"K", 16}}); }
+
+/// Applies `text` to a fresh schedule of `func` and returns the schedule.
+Schedule applied(const ir::PrimFunc& func, const std::string& text, int64_t seed = 1) {
+  Schedule sch(func, seed, DebugMode::Verify);
+  apply_schedule_script(sch, text, "sched.py");
+  return sch;
+}
+
+/// The printed trace of `sch`, applied as a script to a fresh schedule of its original
+/// module, records the same script and gives the same module.
+void expect_script_roundtrip(const Schedule& sch) {
+  const std::string text = sch.trace().as_python();
+  Schedule again(sch.original_mod(), 99, DebugMode::Verify);
+  try {
+    apply_schedule_script(again, text, "trace.py");
+  } catch (const UserError& e) {
+    FAIL() << "the printed trace does not apply: " << e.what() << "\n" << text;
+  }
+  EXPECT_EQ(again.trace().as_python(), text);
+  EXPECT_EQ(again.trace().to_json(), sch.trace().to_json());
+  const std::string func = sch.default_func();
+  testing::expect_func_equal(again.mod().at(func), sch.mod().at(func));
+}
+
+TEST(ScheduleScript, PrintedTraceOfQueriesAndSamplingReadsBack) {
+  Schedule sch(small_gmm(), 7, DebugMode::Verify);
+  BlockRV c = sch.get_block("C");
+  std::vector<LoopRV> loops = sch.get_loops(c);
+  sch.sample_perfect_tile(loops[0], 3, 8);
+  sch.sample_partitioned_tile(loops[1], 2, 1, 4);
+  sch.sample_categorical({1, 2, 4}, {0.25, 0.25, 0.5});
+  sch.get_child_blocks(loops[2]);
+  sch.get_producers(c);
+  sch.get_consumers(c);
+  expect_script_roundtrip(sch);
+  testing::verify_trace_roundtrip(sch);
+}
+
+TEST(ScheduleScript, TVMStyleLinesApply) {
+  Schedule sch = applied(small_gmm(),
+                         "b0 = sch.get_block(name=\"C\", func_name=\"gmm\")\n"
+                         "l1, l2, l3 = sch.get_loops(block=b0)\n"
+                         "v4, v5 = sch.sample_perfect_tile(loop=l1, n=2, max_innermost_factor=16, decision=[4, 16])\n"
+                         "v6 = sch.sample_categorical(candidates=[0, 16, 64], probs=[0.5, 0.25, 0.25], decision=2)\n");
+  EXPECT_EQ(sch.trace().as_python(),
+            "b0 = sch.get_block(name=\"C\", func_name=\"gmm\")\n"
+            "l1, l2, l3 = sch.get_loops(block=b0)\n"
+            "v4, v5 = sch.sample_perfect_tile(loop=l1, n=2, max_innermost_factor=16, decision=[4, 16])\n"
+            "v6 = sch.sample_categorical(candidates=[0, 16, 64], probs=[0.5, 0.25, 0.25], decision=2)\n");
+  testing::verify_trace_roundtrip(sch);
+}
+
+TEST(ScheduleScript, PositionalAndKeywordArgumentsRecordTheSameTrace) {
+  std::string expected = applied(small_gmm(),
+                                 "b0 = sch.get_block(name=\"C\", func_name=\"gmm\")\n"
+                                 "l1, l2, l3 = sch.get_loops(block=b0)\n"
+                                 "v4, v5 = sch.sample_perfect_tile(loop=l1, n=2, max_innermost_factor=16, "
+                                 "decision=[4, 16])\n")
+                             .trace()
+                             .as_python();
+  // Positional, with the decision positional too; defaults filled in.
+  EXPECT_EQ(applied(small_gmm(),
+                    "b = sch.get_block(\"C\", \"gmm\")\n"
+                    "i, j, k = sch.get_loops(b)\n"
+                    "a, c = sch.sample_perfect_tile(i, 2, 16, [4, 16])\n")
+                .trace()
+                .as_python(),
+            expected);
+  // Mixed, default max_innermost_factor (16) and default func_name.
+  EXPECT_EQ(applied(small_gmm(),
+                    "b = sch.get_block(\"C\")\n"
+                    "i, j, k = sch.get_loops(block=b)\n"
+                    "a, c = sch.sample_perfect_tile(i, n=2, decision=[4, 16])\n")
+                .trace()
+                .as_python(),
+            expected);
+}
+
+TEST(ScheduleScript, BlockNameStringsAndNestedCallsRecordGetBlock) {
+  const std::string expected =
+      "b0 = sch.get_block(name=\"C\", func_name=\"gmm\")\n"
+      "l1, l2, l3 = sch.get_loops(block=b0)\n";
+  EXPECT_EQ(applied(small_gmm(), "i, j, k = sch.get_loops(\"C\")\n").trace().as_python(), expected);
+  EXPECT_EQ(applied(small_gmm(), "i, j, k = sch.get_loops(block=\"C\")\n").trace().as_python(), expected);
+  EXPECT_EQ(applied(small_gmm(), "i, j, k = sch.get_loops(sch.get_block(\"C\"))\n").trace().as_python(), expected);
+  // A block name for block_or_loop, and get_producers / get_consumers.
+  ir::PrimFunc sfm = workloads::make_workload("sfm", {{"M", 8}, {"N", 8}});
+  Schedule sch = applied(sfm,
+                         "p = sch.get_producers(\"T_softmax_norm\")\n"
+                         "c = sch.get_consumers(\"T_softmax_maxelem\")\n");
+  EXPECT_THAT(sch.trace().as_python(),
+              HasSubstr("b0 = sch.get_block(name=\"T_softmax_norm\", func_name=\"sfm\")\n"
+                        "b1, b2 = sch.get_producers(block=b0)\n"));
+  testing::verify_trace_roundtrip(sch);
+}
+
+TEST(ScheduleScript, ReturnsVariablesSingleNamesHoldListsAndIndexing) {
+  Schedule sch(small_gmm(), 3);
+  ScriptVariables vars = apply_schedule_script(sch,
+                                               "b0 = sch.get_block(\"C\")\n"
+                                               "loops = sch.get_loops(b0)\n"
+                                               "tiles = sch.sample_perfect_tile(loops[-3], n=2, decision=[8, 8])\n"
+                                               "(inner,) = sch.sample_perfect_tile(loops[2], n=1)\n"
+                                               "factor = 16\n"
+                                               "alias = tiles\n"
+                                               "first = alias[0]\n");
+  ASSERT_TRUE(vars.count("loops"));
+  ASSERT_TRUE(vars.at("loops").is<std::vector<Value>>());
+  const auto& loops = vars.at("loops").as<std::vector<Value>>();
+  ASSERT_EQ(loops.size(), 3u);
+  EXPECT_EQ(sch.loop_var(loops[0].as<LoopRV>()).name(), "i");
+  EXPECT_EQ(sch.get(vars.at("inner").as<ExprRV>()), 16);  // K = 16, one factor
+  EXPECT_EQ(vars.at("factor"), Value(int64_t{16}));
+  EXPECT_EQ(sch.get(vars.at("first").as<ExprRV>()), 8);
+  EXPECT_EQ(vars.at("alias"), vars.at("tiles"));
+  EXPECT_EQ(sch.trace().as_python(),
+            "b0 = sch.get_block(name=\"C\", func_name=\"gmm\")\n"
+            "l1, l2, l3 = sch.get_loops(block=b0)\n"
+            "v4, v5 = sch.sample_perfect_tile(loop=l1, n=2, max_innermost_factor=16, decision=[8, 8])\n"
+            "(v6,) = sch.sample_perfect_tile(loop=l3, n=1, max_innermost_factor=16, decision=[16])\n");
+}
+
+TEST(ScheduleScript, SamplingWithoutDecisionUsesTheScheduleRNG) {
+  const std::string text =
+      "l0, l1, l2 = sch.get_loops(\"C\")\n"
+      "t = sch.sample_perfect_tile(l0, n=3, max_innermost_factor=8)\n"
+      "c = sch.sample_categorical([1, 2, 3, 4], [0.25, 0.25, 0.25, 0.25])\n";
+  std::set<std::string> traces;
+  for (int64_t seed = 1; seed <= 12; ++seed) {
+    Schedule a = applied(small_gmm(), text, seed), b = applied(small_gmm(), text, seed);
+    EXPECT_EQ(a.trace().as_python(), b.trace().as_python()) << "seed " << seed;
+    EXPECT_EQ(a.trace().decisions().size(), 2u);
+    traces.insert(a.trace().as_python());
+    expect_script_roundtrip(a);
+  }
+  EXPECT_GT(traces.size(), 3u) << "different seeds should sample different decisions";
+}
+
+TEST(ScheduleScript, DefWrapperCommentsAndImports) {
+  Schedule sch = applied(small_gmm(),
+                         "# from tvm import tir\n"
+                         "from tvm import tir\n"
+                         "\n"
+                         "def apply_trace(s: tir.Schedule) -> None:\n"
+                         "    # queries\n"
+                         "    b0 = s.get_block(name=\"C\", func_name=\"gmm\")\n"
+                         "\n"
+                         "    l1, l2, l3 = s.get_loops(block=b0)  # the three loops\n");
+  EXPECT_EQ(sch.trace().as_python(),
+            "b0 = sch.get_block(name=\"C\", func_name=\"gmm\")\n"
+            "l1, l2, l3 = sch.get_loops(block=b0)\n");
+}
+
+TEST(ScheduleScript, AppliesOnTopOfAnExistingTrace) {
+  Schedule sch(small_gmm(), 1);
+  sch.get_block("C");
+  apply_schedule_script(sch, "l = sch.get_loops(\"C\")\n");
+  EXPECT_EQ(sch.trace().size(), 3u);
+}
+
+// ---- errors ------------------------------------------------------------------------
+
+struct ScriptFailure {
+  int line = 0;
+  int column = 0;
+  std::string message;
+  std::string primitive;
+  std::string kind;
+  std::string what;
+};
+
+/// Applies `text` to a small GMM schedule that already holds one instruction, expects a
+/// ScheduleScriptError, and checks that the schedule was left unchanged.
+ScriptFailure fail_script(const std::string& text) {
+  Schedule sch(small_gmm(), 5, DebugMode::Verify);
+  sch.get_block("C");
+  const ir::IRModule mod_before = sch.mod();
+  const std::string trace_before = sch.trace().as_python();
+  const int64_t rng_before = sch.rng().state();
+  ScriptFailure out;
+  try {
+    apply_schedule_script(sch, text, "sched.py");
+    ADD_FAILURE() << "no error for:\n" << text;
+  } catch (const ScheduleScriptError& e) {
+    EXPECT_EQ(e.file(), "sched.py");
+    out = {e.line(), e.column(), e.message(), e.primitive(), e.error_kind(), e.what()};
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not a ScheduleScriptError: " << e.what();
+  }
+  EXPECT_TRUE(ir::structural_equal(sch.mod().at("gmm"), mod_before.at("gmm")));
+  EXPECT_EQ(sch.trace().as_python(), trace_before);
+  EXPECT_EQ(sch.rng().state(), rng_before);
+  return out;
+}
+
+void expect_failure(const std::string& text, int line, int column, const std::string& message,
+                    const std::string& primitive, const std::string& kind) {
+  ScriptFailure f = fail_script(text);
+  EXPECT_EQ(f.line, line) << f.what;
+  EXPECT_EQ(f.column, column) << f.what;
+  EXPECT_THAT(f.message, HasSubstr(message)) << f.what;
+  EXPECT_EQ(f.primitive, primitive) << f.what;
+  EXPECT_EQ(f.kind, kind) << f.what;
+}
+
+TEST(ScheduleScriptErrors, UnknownPrimitive) {
+  expect_failure("b = sch.get_block(\"C\")\nl = sch.get_loop(b)\n", 2, 5,
+                 "sch.get_loop is not a schedule primitive; did you mean sch.get_loops?", "get_loop", "UnknownPrimitive");
+  expect_failure("sch.frobnicate()\n", 1, 1, "sch.frobnicate is not a schedule primitive (the primitives are: ",
+                 "frobnicate", "UnknownPrimitive");
+  ScriptFailure f = fail_script("sch.frobnicate()\n");
+  EXPECT_THAT(f.message, HasSubstr("get_loops"));
+  EXPECT_THAT(f.message, HasSubstr("sample_perfect_tile"));
+}
+
+TEST(ScheduleScriptErrors, ArgumentsThatDoNotBind) {
+  expect_failure("b = sch.get_block(\"C\", \"gmm\", 3)\n", 1, 31,
+                 "sch.get_block: takes at most 2 arguments, got 3 positional ones; the signature is "
+                 "sch.get_block(name, func_name)",
+                 "get_block", "ArgumentError");
+  expect_failure("b = sch.get_block()\n", 1, 5, "sch.get_block: missing the required argument 'name'", "get_block",
+                 "ArgumentError");
+  expect_failure("b = sch.get_block(\"C\", nme=\"C\")\n", 1, 24, "sch.get_block: unexpected keyword argument 'nme'",
+                 "get_block", "ArgumentError");
+  expect_failure("b = sch.get_block(\"C\", name=\"C\")\n", 1, 24,
+                 "sch.get_block: got multiple values for argument 'name'", "get_block", "ArgumentError");
+  expect_failure("b = sch.get_block(\"C\", decision=1)\n", 1, 24, "unexpected keyword argument 'decision'",
+                 "get_block", "ArgumentError");
+  expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[0], 2, 16, [4, 16], 5)\n", 2, 51,
+                 "sch.sample_perfect_tile: takes at most 4 arguments, got 5 positional ones; the signature is "
+                 "sch.sample_perfect_tile(loop, n, max_innermost_factor, decision)",
+                 "sample_perfect_tile", "ArgumentError");
+}
+
+TEST(ScheduleScriptErrors, ArgumentsOfTheWrongKind) {
+  expect_failure("b = sch.get_block(\"C\")\nt = sch.sample_perfect_tile(b, n=2)\n", 2, 29,
+                 "sch.sample_perfect_tile: argument 'loop' must be a loop, got block b", "sample_perfect_tile",
+                 "ArgumentError");
+  expect_failure("i, j, k = sch.get_loops(\"C\")\nl = sch.get_loops(j)\n", 2, 19,
+                 "sch.get_loops: argument 'block' must be a block (a block variable or a block name string), got loop j",
+                 "get_loops", "ArgumentError");
+  expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l, n=2)\n", 2, 29,
+                 "sch.sample_perfect_tile: argument 'loop' must be a loop, got a list of 3 values", "sample_perfect_tile",
+                 "ArgumentError");
+  expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[0], n=l[1])\n", 2, 35,
+                 "sch.sample_perfect_tile: argument 'n' must be a literal value, got loop l[1]", "sample_perfect_tile",
+                 "ArgumentError");
+  expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[0], n=\"two\")\n", 2, 5,
+                 "sch.sample_perfect_tile: n must be an integer, got \"two\"", "sample_perfect_tile", "ArgumentError");
+  expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[0], n=2, decision=l)\n", 2, 40,
+                 "the decision must be a literal value", "sample_perfect_tile", "ArgumentError");
+  expect_failure("l = sch.get_loops(7)\n", 1, 19, "argument 'block' must be a block (a block variable or a block name "
+                                                  "string), got 7",
+                 "get_loops", "ArgumentError");
+}
+
+TEST(ScheduleScriptErrors, UnknownBlockName) {
+  expect_failure("l = sch.get_loops(\"D\")\n", 1, 19,
+                 "sch.get_block: no block named D in function gmm (the block name \"D\" given to sch.get_loops)",
+                 "get_block", "BlockNotFound");
+  expect_failure("b = sch.get_block(\"D\")\n", 1, 5, "sch.get_block: no block named D in function gmm", "get_block",
+                 "BlockNotFound");
+}
+
+TEST(ScheduleScriptErrors, UndefinedNamesAndBadIndexing) {
+  expect_failure("l = sch.get_loops(b9)\n", 1, 19, "name 'b9' is not defined", "", "NameError");
+  expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[3], n=2)\n", 2, 29,
+                 "index 3 is out of range for a list of 3 values", "", "IndexError");
+  expect_failure("b = sch.get_block(\"C\")\nt = sch.get_loops(b[0])\n", 2, 19, "cannot index block b: it is not a list",
+                 "", "IndexError");
+}
+
+TEST(ScheduleScriptErrors, UnpackingTheWrongNumberOfValues) {
+  expect_failure("i, j = sch.get_loops(\"C\")\n", 1, 1, "cannot unpack sch.get_loops(...) into 2 names: it returned 3 values",
+                 "", "UnpackError");
+  expect_failure("(b,) = sch.get_block(\"C\")\n", 1, 1,
+                 "cannot unpack sch.get_block(...) into 1 names: it is an unnamed block, not a list", "", "UnpackError");
+}
+
+TEST(ScheduleScriptErrors, BadDecisions) {
+  expect_failure("l = sch.get_loops(\"C\")\n\nt = sch.sample_perfect_tile(l[0], n=2, decision=[3, 21])\n", 3, 5,
+                 "sch.sample_perfect_tile: decision [3, 21] is not a valid tiling", "sample_perfect_tile",
+                 "InvalidDecision");
+  expect_failure("c = sch.sample_categorical([1, 2], [0.5, 0.5], decision=2)\n", 1, 5,
+                 "sch.sample_categorical: decision 2 is not an index into 2 candidates", "sample_categorical",
+                 "InvalidDecision");
+  expect_failure("c = sch.sample_categorical([1, 2], [0.5, 0.5], decision=\"x\")\n", 1, 5,
+                 "sch.sample_categorical: decision must be an integer", "sample_categorical", "ArgumentError");
+}
+
+TEST(ScheduleScriptErrors, AFailureAfterSuccessfulLinesChangesNothing) {
+  // Three lines succeed, the fourth fails: the schedule keeps its one instruction.
+  ScriptFailure f = fail_script(
+      "l = sch.get_loops(\"C\")\n"
+      "t = sch.sample_perfect_tile(l[0], n=2)\n"
+      "c = sch.sample_categorical([1, 2], [0.5, 0.5])\n"
+      "sch.get_loops(\"nope\")\n");
+  EXPECT_EQ(f.line, 4);
+  EXPECT_THAT(f.what, HasSubstr("sched.py:4:15: sch.get_block: no block named nope"));
+  EXPECT_THAT(f.what, HasSubstr("\n    sch.get_loops(\"nope\")\n                  ^"));
+}
+
+TEST(ScheduleScriptErrors, SyntaxErrorsAreParseErrors) {
+  Schedule sch(small_gmm(), 1);
+  try {
+    apply_schedule_script(sch, "l = sch.get_loops(\"C\"\n", "sched.py");
+    FAIL();
+  } catch (const script::ParseError& e) {
+    EXPECT_EQ(e.line(), 2);
+    EXPECT_THAT(e.message(), HasSubstr("expected ')'"));
+  }
+  EXPECT_EQ(sch.trace().size(), 0u);
+}
+
+// ---- random schedules ----------------------------------------------------------------
+
+/// The names of the non-root blocks of a function.
+std::vector<std::string> block_names(const ir::PrimFunc& func) {
+  std::vector<std::string> names;
+  ir::post_order_visit(func->body, [&](const ir::Object* node) {
+    if (node->kind() != ir::NodeKind::Block) return;
+    const auto* b = static_cast<const ir::BlockNode*>(node);
+    if (b->name != "root") names.push_back(b->name);
+  });
+  return names;
+}
+
+/// Builds a random schedule of queries and sampling in C++ from `seed`.
+Schedule random_schedule(const ir::PrimFunc& func, uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  Schedule sch(func, seed, DebugMode::Verify);
+  std::vector<std::string> names = block_names(func);
+  std::vector<BlockRV> blocks;
+  std::vector<LoopRV> loops;
+  for (int step = 0; step < 12; ++step) {
+    try {
+      switch (pick(8)) {
+        case 0:
+        case 1: blocks.push_back(sch.get_block(names[pick(names.size())])); break;
+        case 2:
+          if (!blocks.empty()) {
+            for (LoopRV l : sch.get_loops(blocks[pick(blocks.size())])) loops.push_back(l);
+          }
+          break;
+        case 3:
+          if (!loops.empty()) sch.sample_perfect_tile(loops[pick(loops.size())], 1 + static_cast<int>(pick(3)),
+                                                      pick(2) ? 4 : -1);
+          break;
+        case 4:
+          if (!loops.empty()) sch.sample_partitioned_tile(loops[pick(loops.size())], 2, static_cast<int>(pick(2)), 2);
+          break;
+        case 5: sch.sample_categorical({1, 2, 4, 8}, {0.1, 0.2, 0.3, 0.4}); break;
+        case 6:
+          if (!blocks.empty()) {
+            BlockRV b = blocks[pick(blocks.size())];
+            for (BlockRV x : pick(2) ? sch.get_producers(b) : sch.get_consumers(b)) blocks.push_back(x);
+          }
+          break;
+        case 7:
+          if (!loops.empty()) {
+            for (BlockRV x : sch.get_child_blocks(loops[pick(loops.size())])) blocks.push_back(x);
+          }
+          break;
+      }
+    } catch (const ScheduleError&) {
+      // A call that does not apply (no tiling satisfies, ...): skipped, as a user would.
+    }
+  }
+  return sch;
+}
+
+TEST(ScheduleScriptProperty, RandomPrintedTracesReadBackIdentically) {
+  const std::vector<std::pair<std::string, std::map<std::string, int64_t>>> zoo = {
+      {"gmm", {{"M", 16}, {"N", 8}, {"K", 12}}},
+      {"c2d", {{"H", 8}, {"W", 8}, {"CI", 2}, {"CO", 4}, {"K", 3}, {"stride", 1}, {"padding", 1}}},
+      {"sfm", {{"M", 6}, {"N", 8}}},
+      {"cbr", {{"H", 6}, {"W", 6}, {"CI", 2}, {"CO", 4}, {"K", 3}, {"stride", 1}, {"padding", 1}}},
+      {"tbg", {{"S", 4}, {"H", 2}, {"D", 4}}},
+      {"nrm", {{"M", 4}, {"N", 6}}},
+      {"gmm_bias_relu", {{"M", 8}, {"N", 8}, {"K", 4}}},
+  };
+  int checked = 0;
+  for (const auto& [name, overrides] : zoo) {
+    ir::PrimFunc func = workloads::make_workload(name, overrides);
+    for (uint32_t seed = 1; seed <= 15; ++seed) {
+      SCOPED_TRACE(::testing::Message() << "workload " << name << ", seed " << seed);
+      Schedule sch = random_schedule(func, seed);
+      expect_script_roundtrip(sch);
+      ++checked;
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  EXPECT_EQ(checked, 105);
+}
+
+}  // namespace
+}  // namespace loom::sched
