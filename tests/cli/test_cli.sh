@@ -84,5 +84,69 @@ expect 2 "malformed kernel" -- "$loom" check "$tmp/broken.py"
 expect_output "broken.py:3:" "malformed kernel error has file:line"
 expect 106 "no subcommand (CLI11 RequiredError)" -- "$loom"
 
+# ---- loom apply / loom replay: schedule scripts and traces ----------------------------
+"$loom" print gmm --set M=16 --set N=8 --set K=4 >"$tmp/gmm.py"
+cat >"$tmp/sched.py" <<'PY'
+# A schedule script as TVM users write it: block names, nested calls, keyword and positional
+# arguments, a decision on a sampling call.
+from tvm import tir
+i, j, k = sch.get_loops("C")
+b = sch.get_block(name="C")
+(k1,) = sch.sample_perfect_tile(k, n=1)
+tiles = sch.sample_perfect_tile(i, 2, 8, decision=[4, 4])
+PY
+expect 0 "apply a query/sampling script" -- "$loom" apply "$tmp/gmm.py" "$tmp/sched.py" -o "$tmp/applied.py" --trace "$tmp/trace.json"
+expect 0 "applied kernel parses" -- "$loom" check "$tmp/applied.py"
+expect 0 "queries and sampling leave the kernel equal" -- "$loom" diff "$tmp/gmm.py" "$tmp/applied.py"
+grep -q '"SamplePerfectTile",\["l[0-9]*"\],\[2,8\]' "$tmp/trace.json" && ok || { bad "trace JSON lacks the sampling instruction"; cat "$tmp/trace.json"; }
+grep -q '\[4,\[4,4\]\]\]\]$' "$tmp/trace.json" && ok || { bad "trace JSON lacks the decision [4, 4]"; cat "$tmp/trace.json"; }
+expect 0 "apply prints to stdout" -- "$loom" apply "$tmp/gmm.py" "$tmp/sched.py"
+cmp -s "$tmp/out" "$tmp/applied.py" && ok || bad "apply -o and stdout differ"
+expect 0 "replay the trace" -- "$loom" replay "$tmp/gmm.py" "$tmp/trace.json" -o "$tmp/replayed.py"
+cmp -s "$tmp/applied.py" "$tmp/replayed.py" && ok || bad "replay differs from apply"
+# A def wrapper as TVM prints traces, from standard input.
+printf 'def apply_trace(sch):\n    b0 = sch.get_block(name="C", func_name="gmm")\n    l1, l2, l3 = sch.get_loops(block=b0)\n' >"$tmp/wrapped.py"
+expect 0 "apply a def wrapper from stdin" -- bash -c "\"$loom\" apply - \"$tmp/wrapped.py\" <\"$tmp/gmm.py\""
+expect_output "T.prim_func" "apply from stdin prints the kernel"
+# Sampling without a decision depends on --seed only.
+printf 'i, j, k = sch.get_loops("C")\nt = sch.sample_perfect_tile(i, n=3)\n' >"$tmp/sample.py"
+"$loom" apply "$tmp/gmm.py" "$tmp/sample.py" --seed 5 --trace "$tmp/s5a.json" >/dev/null
+"$loom" apply "$tmp/gmm.py" "$tmp/sample.py" --seed 5 --trace "$tmp/s5b.json" >/dev/null
+cmp -s "$tmp/s5a.json" "$tmp/s5b.json" && ok || bad "apply --seed is not deterministic"
+
+# Errors name the schedule line and column, the primitive and why it failed.
+printf 'b = sch.get_block("C")\n\ni, j = sch.get_loops(b)\n' >"$tmp/unpack.py"
+expect 2 "apply: unpacking the wrong count" -- "$loom" apply "$tmp/gmm.py" "$tmp/unpack.py"
+expect_output "unpack.py:3:1: cannot unpack sch.get_loops\(...\) into 2 names: it returned 3 values" "unpack error names line 3"
+printf 'i, j, k = sch.get_loops("C")\nt = sch.sample_perfect_tile(i, n=2, decision=[3, 5])\n' >"$tmp/decision.py"
+expect 2 "apply: invalid decision" -- "$loom" apply "$tmp/gmm.py" "$tmp/decision.py"
+expect_output "decision.py:2:5: sch.sample_perfect_tile: decision \[3, 5\] is not a valid tiling" "bad decision names line 2"
+printf '# comment\nl = sch.get_loops("D")\n' >"$tmp/noblock.py"
+expect 2 "apply: unknown block" -- "$loom" apply "$tmp/gmm.py" "$tmp/noblock.py"
+expect_output "noblock.py:2:19: sch.get_block: no block named D in function gmm" "unknown block names line 2"
+printf 'l = sch.get_lops("C")\n' >"$tmp/typo.py"
+expect 2 "apply: unknown primitive" -- "$loom" apply "$tmp/gmm.py" "$tmp/typo.py"
+expect_output "typo.py:1:5: sch.get_lops is not a schedule primitive; did you mean sch.get_loops\?" "unknown primitive"
+printf 'l = sch.get_loops(b0)\n' >"$tmp/undef.py"
+expect 2 "apply: undefined name" -- "$loom" apply "$tmp/gmm.py" "$tmp/undef.py"
+expect_output "undef.py:1:19: name 'b0' is not defined" "undefined name"
+printf 'b = sch.get_block("C", "gmm", 3)\n' >"$tmp/args.py"
+expect 2 "apply: too many arguments" -- "$loom" apply "$tmp/gmm.py" "$tmp/args.py"
+expect_output "args.py:1:31: sch.get_block: takes at most 2 arguments" "too many arguments"
+expect 2 "apply: missing schedule file" -- "$loom" apply "$tmp/gmm.py" "$tmp/none.py"
+expect_output "cannot read" "missing schedule file"
+printf 'i, j, k = sch.get_loops("C")\nt = sch.sample_perfect_tile(i, n=2) if True else None\n' >"$tmp/syntax.py"
+expect 2 "apply: a syntax error" -- "$loom" apply "$tmp/gmm.py" "$tmp/syntax.py"
+expect_output "syntax.py:2:37: conditional expressions" "syntax error names line 2"
+sed 's/\[4,4\]/[3,5]/' "$tmp/trace.json" >"$tmp/bad_trace.json"
+expect 2 "replay: invalid decision" -- "$loom" replay "$tmp/gmm.py" "$tmp/bad_trace.json"
+expect_output "bad_trace.json: instruction [0-9]+ \(SamplePerfectTile\) failed on replay: .*decision \[3, 5\]" "replay names the instruction"
+echo '[[' >"$tmp/broken.json"
+expect 2 "replay: malformed JSON" -- "$loom" replay "$tmp/gmm.py" "$tmp/broken.json"
+expect_output "broken.json: not valid JSON" "malformed JSON"
+echo '[[["Frob",[],[],[]]],[]]' >"$tmp/unknown.json"
+expect 2 "replay: unknown instruction kind" -- "$loom" replay "$tmp/gmm.py" "$tmp/unknown.json"
+expect_output "unknown instruction kind 'Frob'" "unknown kind named"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -19,5 +19,8 @@ void add_check_command(CLI::App& app, ExitCode& exit_code);
 void add_run_command(CLI::App& app, ExitCode& exit_code);
 /// loom diff A.py B.py [--strict-names]
 void add_diff_command(CLI::App& app, ExitCode& exit_code);
+/// loom apply KERNEL.py SCHEDULE.py [-o OUT.py] [--trace OUT.json] [--func NAME] [--seed S]
+/// and loom replay KERNEL.py TRACE.json [-o OUT.py] [--func NAME] (schedule_commands.cc)
+void add_schedule_commands(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli
