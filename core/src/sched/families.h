@@ -9,6 +9,8 @@ namespace loom::sched::detail {
 void register_sampling_kinds(InstructionRegistry& r);       // sampling.cc
 void register_query_kinds(InstructionRegistry& r);          // get_block_loops.cc
 void register_cache_kinds(InstructionRegistry& r);          // cache.cc
+void register_compute_at_kinds(InstructionRegistry& r);     // compute_at.cc
+void register_compute_inline_kinds(InstructionRegistry& r); // compute_inline.cc
 
 /// Calls every family's registration (instruction.cc's registry construction).
 void register_all_instruction_kinds(InstructionRegistry& r);

@@ -45,6 +45,8 @@ void register_all_instruction_kinds(InstructionRegistry& r) {
   // One line per primitive family (families.h).
   register_sampling_kinds(r);
   register_query_kinds(r);
+  register_compute_at_kinds(r);
+  register_compute_inline_kinds(r);
   register_cache_kinds(r);
 }
 

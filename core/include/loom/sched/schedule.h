@@ -158,6 +158,46 @@ class Schedule {
   BlockRV cache_write(const BlockRV& block, int write_buffer_index, const std::string& storage_scope,
                       const std::vector<BlockRV>& consumer_blocks = {});
 
+  // ----- Compute location (compute_at.cc, compute_inline.cc) --------------------------
+  /// Moves a producer block under `loop`, an ancestor of all its consumers, regenerating
+  /// the loops above it so that it computes exactly the region its consumers under `loop`
+  /// need in one iteration (a predicate keeps it inside its own domain). `index` picks the
+  /// position among the loop's children: -1 just before the first consumer, -2 just after
+  /// the last producer, or an index in between. `loop` may also be the compute-root RV
+  /// (no-op) or the compute-inline RV (compute_inline) returned by sample_compute_location.
+  /// requires: 1) the block is a complete or reduction block and not an output block;
+  /// 2) the loop is in the block's scope and not an ancestor of the block; 3) every
+  /// consumer is under the loop and no producer of the block is after a consumer there.
+  /// throws: a ScheduleError naming the block, the loop and the violated rule.
+  void compute_at(const BlockRV& block, const LoopRV& loop, bool preserve_unit_loops = false, int index = -1);
+  /// The symmetric move of a consumer block under `loop`, an ancestor of all its
+  /// producers, computing exactly what those producers write in one iteration.
+  /// requires: the block is a complete or reduction block; every producer is under the
+  /// loop and does not finish a reduction outside it. throws: ScheduleError.
+  void reverse_compute_at(const BlockRV& block, const LoopRV& loop, bool preserve_unit_loops = false,
+                          int index = -1);
+  /// Inlines a complete block whose body is one store `B[v0, v1, ...] = f(...)` (distinct
+  /// iteration variables as indices) into every block that reads B, removes the block and
+  /// the buffer B. requires: B is not a function parameter; no later block overwrites what
+  /// the block reads. throws: ScheduleError.
+  void compute_inline(const BlockRV& block);
+  /// Inlines a complete consumer block `D[...] = g(B[v0, v1, ...], ...)` into its single
+  /// producer of B (itself a complete one-store block), which then writes D; removes the
+  /// consumer and B. requires: the consumer reads B at distinct iteration variables
+  /// covering all of its own, B is not a parameter and has no other reader. throws:
+  /// ScheduleError.
+  void reverse_compute_inline(const BlockRV& block);
+  /// Samples a compute-at location of `block`: one of the loops above its first consumer
+  /// where compute_at is legal (decision = the loop's index in get_loops of that consumer),
+  /// -1 for "stay at root" or -2 for "inline" (when compute_inline is legal). Returns a
+  /// LoopRV: the loop itself, or for -1 / -2 the special RVs recognized by
+  /// is_compute_root / is_compute_inline (and by compute_at). A decision that is not a
+  /// candidate falls back to the nearest smaller candidate, as in TVM.
+  LoopRV sample_compute_location(const BlockRV& block, std::optional<int64_t> decision = std::nullopt);
+  /// Whether `loop` is the special "compute root" / "compute inline" location RV.
+  bool is_compute_root(const LoopRV& loop) const;
+  bool is_compute_inline(const LoopRV& loop) const;
+
   // ----- Internals for primitive implementations ---------------------------------------
   /// Records an instruction (called by every primitive after it succeeded).
   void record(const std::string& kind, std::vector<Value> inputs, std::vector<Value> attrs, std::vector<Value> outputs,

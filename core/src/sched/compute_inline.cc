@@ -1,0 +1,416 @@
+// Inlining primitives: compute_inline (a producer into its consumers) and
+// reverse_compute_inline (a consumer into its producer). Both remove a block and the
+// intermediate buffer it wrote or read.
+#include <set>
+#include <unordered_set>
+
+#include "families.h"
+#include "fmt/format.h"
+#include "loom/arith/analyzer.h"
+#include "loom/arith/region.h"
+#include "loom/ir/builder.h"
+#include "loom/ir/mutator.h"
+#include "loom/ir/visitor.h"
+#include "loom/sched/schedule.h"
+#include "tree.h"
+#include "value_format.h"
+
+namespace loom::sched {
+
+namespace {
+
+LOOM_SCHEDULE_ERROR(InlineRootBlockError, "RootBlock");
+LOOM_SCHEDULE_ERROR(NotCompleteBlockError, "NotCompleteBlock");
+LOOM_SCHEDULE_ERROR(BodyAnalysisError, "BodyAnalysis");
+LOOM_SCHEDULE_ERROR(InlineOutputBlockError, "OutputBlock");
+LOOM_SCHEDULE_ERROR(OnlyLeafError, "OnlyLeaf");
+LOOM_SCHEDULE_ERROR(NotSingleProducerError, "NotSingleProducer");
+LOOM_SCHEDULE_ERROR(InlineConflictError, "InlineConflict");
+
+using VarMap = std::unordered_map<ir::Var, ir::Expr, ir::RefHash, ir::RefEqual>;
+using BufferSet = std::set<const ir::BufferNode*>;
+
+std::unordered_set<const ir::VarNode*> vars_in(const ir::Expr& e) {
+  std::unordered_set<const ir::VarNode*> out;
+  ir::post_order_visit(e, [&](const ir::Object* n) {
+    if (n->kind() == ir::NodeKind::Var) out.insert(static_cast<const ir::VarNode*>(n));
+  });
+  return out;
+}
+
+BufferSet buffers_of(const std::vector<ir::BufferRegion>& regions) {
+  BufferSet out;
+  for (const ir::BufferRegion& r : regions) out.insert(r.buffer.get());
+  return out;
+}
+
+bool intersects(const BufferSet& a, const BufferSet& b) {
+  for (const ir::BufferNode* x : a) {
+    if (b.count(x)) return true;
+  }
+  return false;
+}
+
+/// A block located in its function: realize, path and the blocks of its scope in order.
+struct Located {
+  const ir::BlockRealizeNode* realize = nullptr;
+  const ir::BlockNode* block = nullptr;
+  detail::StmtPath path;
+  std::vector<const ir::BlockRealizeNode*> scope_blocks;
+  int pos = -1;
+};
+
+Located locate(const ir::PrimFunc& func, const std::string& name, const char* prim) {
+  Located l;
+  l.path = *detail::find_block(func, name);
+  l.block = l.path.target().as<ir::BlockNode>();
+  const ir::BlockRealizeNode* scope = detail::scope_realize(l.path);
+  if (l.path.nodes.size() < 2 || !scope)
+    throw InlineRootBlockError(prim, fmt::format("block {} is the root block and cannot be inlined", name));
+  l.realize = l.path.nodes[l.path.nodes.size() - 2].as<ir::BlockRealizeNode>();
+  l.scope_blocks = detail::child_block_realizes(scope->block->body);
+  for (size_t i = 0; i < l.scope_blocks.size(); ++i) {
+    if (l.scope_blocks[i]->block.get() == l.block) l.pos = static_cast<int>(i);
+  }
+  return l;
+}
+
+/// TVM's complete block: data-parallel variables, no init, the only writer of its outputs,
+/// not reading them.
+void check_complete(const Located& l, const char* prim) {
+  const ir::BlockNode* b = l.block;
+  std::string why;
+  for (const ir::IterVar& iv : b->iter_vars) {
+    if (iv.type != ir::IterType::DataPar) why = fmt::format("its iteration variable {} is not data parallel", iv.var.name());
+  }
+  if (b->init.defined()) why = "it has an init statement";
+  BufferSet writes = buffers_of(b->writes);
+  if (intersects(buffers_of(b->reads), writes)) why = "it reads a buffer it writes";
+  for (const ir::BlockRealizeNode* r : l.scope_blocks) {
+    if (r->block.get() != b && intersects(buffers_of(r->block->writes), writes))
+      why = fmt::format("block {} also writes its output", r->block->name);
+  }
+  if (!why.empty()) throw NotCompleteBlockError(prim, fmt::format("block {} is not a complete block: {}", b->name, why));
+}
+
+/// The block's body as a single store whose indices are distinct iteration variables
+/// (`B[v0, v1] = ...`), or throws BodyAnalysisError.
+const ir::BufferStoreNode* single_store(const ir::BlockNode* b, const char* prim, bool require_var_indices) {
+  const auto* store = b->body.as<ir::BufferStoreNode>();
+  if (!store)
+    throw BodyAnalysisError(prim, fmt::format("the body of block {} is not a single buffer store", b->name));
+  if (!require_var_indices) return store;
+  std::unordered_set<const ir::VarNode*> iter_vars, seen;
+  for (const ir::IterVar& iv : b->iter_vars) iter_vars.insert(iv.var.get());
+  for (const ir::Expr& idx : store->indices) {
+    const auto* v = idx.as<ir::VarNode>();
+    if (!v || !iter_vars.count(v) || !seen.insert(v).second)
+      throw BodyAnalysisError(prim, fmt::format("block {} stores to {} at indices that are not distinct iteration "
+                                                "variables; expected the form {}[v0, v1, ...] = f(v0, v1, ...)",
+                                                b->name, store->buffer->name, store->buffer->name));
+  }
+  for (const ir::VarNode* v : vars_in(store->value)) {
+    if (iter_vars.count(v) && !seen.count(v))
+      throw BodyAnalysisError(prim, fmt::format("the value stored by block {} uses iteration variable {}, which does "
+                                                "not index {}",
+                                                b->name, v->name, store->buffer->name));
+  }
+  return store;
+}
+
+void check_not_param(const ir::PrimFunc& func, const ir::Buffer& buf, const std::string& block, const char* prim) {
+  for (const ir::Buffer& p : func->param_buffers()) {
+    if (p.same_as(buf))
+      throw InlineOutputBlockError(prim, fmt::format("block {} is an output block: buffer {} is a parameter of {}",
+                                                     block, buf->name, func->name));
+  }
+}
+
+/// Loops left empty when the realize at the end of `path` goes.
+std::vector<ir::Var> emptied_loops(const detail::StmtPath& path) {
+  std::vector<ir::Var> out;
+  for (size_t k = path.nodes.size() - 2; k-- > 0;) {
+    const auto* loop = path.nodes[k].as<ir::ForNode>();
+    if (!loop || !loop->body.same_as(path.nodes[k + 1])) break;
+    out.push_back(loop->loop_var);
+  }
+  return out;
+}
+
+/// Replaces loads of `buffer` by the stored value (indices substituted), drops the
+/// buffer's allocation and re-infers the reads of the blocks that read it.
+class LoadInliner : public ir::IRMutator {
+ public:
+  LoadInliner(ir::Buffer buffer, std::vector<ir::Var> index_vars, ir::Expr value)
+      : buffer_(std::move(buffer)), index_vars_(std::move(index_vars)), value_(std::move(value)) {}
+
+ protected:
+  ir::Expr visit(const ir::BufferLoadNode* op) override {
+    ir::Expr e = ir::IRMutator::visit(op);
+    const auto* load = e.as<ir::BufferLoadNode>();
+    if (!load || !load->buffer.same_as(buffer_)) return e;
+    VarMap map;
+    for (size_t i = 0; i < index_vars_.size(); ++i) map[index_vars_[i]] = load->indices[i];
+    return ir::substitute(value_, map);
+  }
+  ir::Stmt visit(const ir::BlockNode* op) override {
+    ir::Stmt s = ir::IRMutator::visit(op);
+    const auto* b = s.as<ir::BlockNode>();
+    bool reads_it = false;
+    for (const ir::BufferRegion& r : b->reads) reads_it = reads_it || r.buffer.same_as(buffer_);
+    std::vector<ir::Buffer> allocs;
+    for (const ir::Buffer& a : b->alloc_buffers) {
+      if (!a.same_as(buffer_)) allocs.push_back(a);
+    }
+    if (!reads_it && allocs.size() == b->alloc_buffers.size()) return s;
+    std::vector<ir::BufferRegion> reads = b->reads;
+    if (reads_it) reads = arith::infer_block_access_regions(*b).reads;
+    return ir::Block::make(b->name, b->iter_vars, reads, b->writes, b->body, b->init, allocs, b->match_buffers,
+                           b->annotations);
+  }
+
+ private:
+  ir::Buffer buffer_;
+  std::vector<ir::Var> index_vars_;
+  ir::Expr value_;
+};
+
+/// Drops `buffer` from every alloc_buffers list.
+class AllocDropper : public ir::IRMutator {
+ public:
+  explicit AllocDropper(ir::Buffer buffer) : buffer_(std::move(buffer)) {}
+  ir::Expr mutate(const ir::Expr& e) override { return e; }
+  using ir::IRMutator::mutate;
+
+ protected:
+  ir::Stmt visit(const ir::BlockNode* op) override {
+    ir::Stmt s = ir::IRMutator::visit(op);
+    const auto* b = s.as<ir::BlockNode>();
+    std::vector<ir::Buffer> allocs;
+    for (const ir::Buffer& a : b->alloc_buffers) {
+      if (!a.same_as(buffer_)) allocs.push_back(a);
+    }
+    if (allocs.size() == b->alloc_buffers.size()) return s;
+    return ir::Block::make(b->name, b->iter_vars, b->reads, b->writes, b->body, b->init, allocs, b->match_buffers,
+                           b->annotations);
+  }
+
+ private:
+  ir::Buffer buffer_;
+};
+
+/// Every block of the function (any depth) that loads `buffer`, except `except`.
+std::vector<const ir::BlockNode*> readers_of(const ir::PrimFunc& func, const ir::Buffer& buffer,
+                                             const ir::BlockNode* except) {
+  std::vector<const ir::BlockNode*> out;
+  ir::post_order_visit(func->body, [&](const ir::Object* n) {
+    if (n->kind() != ir::NodeKind::Block) return;
+    const auto* b = static_cast<const ir::BlockNode*>(n);
+    if (b == except) return;
+    for (const ir::BufferRegion& r : b->reads) {
+      if (r.buffer.same_as(buffer)) {
+        out.push_back(b);
+        return;
+      }
+    }
+  });
+  return out;
+}
+
+/// Blocks sharing a loop (within the scope) with the block at the end of `path`.
+std::set<const ir::BlockNode*> loop_mates(const detail::StmtPath& path) {
+  std::set<const ir::BlockNode*> out;
+  for (const ir::ForNode* f : detail::loops_above(path)) {
+    for (const ir::BlockRealizeNode* r : detail::child_block_realizes(ir::Stmt(ir::Ref<ir::StmtNode>(f))))
+      out.insert(r->block.get());
+  }
+  return out;
+}
+
+}  // namespace
+
+void Schedule::compute_inline(const BlockRV& block) {
+  const char* prim = "compute_inline";
+  ir::Block b = get(block);
+  const std::string func_name = func_of(block);
+  const ir::PrimFunc& func = mod_.at(func_name);
+  // 1) A complete block with a single store at distinct iteration variables.
+  Located l = locate(func, b->name, prim);
+  check_complete(l, prim);
+  const ir::BufferStoreNode* store = single_store(l.block, prim, true);
+  check_not_param(func, store->buffer, b->name, prim);
+  if (l.scope_blocks.size() == 1)
+    throw OnlyLeafError(prim, fmt::format("block {} is the only block of its scope and cannot be removed", b->name));
+  // 2) Readers must be leaf blocks; what the block reads must not be overwritten later.
+  for (const ir::BlockNode* r : readers_of(func, store->buffer, l.block)) {
+    if (!detail::child_block_realizes(r->body).empty())
+      throw BodyAnalysisError(prim, fmt::format("block {} reads {} but holds other blocks; only leaf consumers can "
+                                                "take an inlined value",
+                                                r->name, store->buffer->name));
+  }
+  BufferSet reads = buffers_of(l.block->reads);
+  for (size_t i = l.pos + 1; i < l.scope_blocks.size(); ++i) {
+    const ir::BlockNode* x = l.scope_blocks[i]->block.get();
+    if (intersects(buffers_of(x->writes), reads))
+      throw InlineConflictError(prim, fmt::format("block {} writes a buffer that block {} reads after it; inlining "
+                                                  "would read the new values",
+                                                  x->name, b->name));
+  }
+  for (const ir::BlockNode* x : loop_mates(l.path)) {
+    if (x != l.block && intersects(buffers_of(x->writes), reads))
+      throw InlineConflictError(prim, fmt::format("block {} shares a loop with block {} and writes a buffer it reads",
+                                                  x->name, b->name));
+  }
+  // 3) Remove the block, then substitute the stored value into every load.
+  std::vector<ir::Var> index_vars;
+  for (const ir::Expr& idx : store->indices) index_vars.push_back(ir::Var(idx.as<ir::VarNode>()));
+  std::vector<ir::Var> emptied = emptied_loops(l.path);
+  ir::PrimFunc removed = detail::replace_in_func(func, l.realize, ir::Stmt());
+  LoadInliner inliner(store->buffer, index_vars, store->value);
+  ir::PrimFunc out = removed.with_body(inliner.mutate(removed->body));
+  update_func(func_name, out, prim);
+  mark_removed_block(func_name, b->name, prim);
+  for (const ir::Var& v : emptied) mark_removed_loop(v, prim);
+  record("ComputeInline", {block}, {}, {});
+}
+
+void Schedule::reverse_compute_inline(const BlockRV& block) {
+  const char* prim = "reverse_compute_inline";
+  ir::Block c = get(block);
+  const std::string func_name = func_of(block);
+  const ir::PrimFunc& func = mod_.at(func_name);
+  // 1) The consumer: a complete block with a single store and no predicate.
+  Located lc = locate(func, c->name, prim);
+  check_complete(lc, prim);
+  const ir::BufferStoreNode* cstore = single_store(lc.block, prim, false);
+  if (!ir::is_const_true(lc.realize->predicate))
+    throw BodyAnalysisError(prim, fmt::format("block {} has a predicate; only an unconditional consumer can be inlined",
+                                              c->name));
+  // 2) Its single producer: a complete block with a single store.
+  BufferSet creads = buffers_of(lc.block->reads);
+  std::vector<const ir::BlockRealizeNode*> producers;
+  for (int i = 0; i < lc.pos; ++i) {
+    if (intersects(buffers_of(lc.scope_blocks[i]->block->writes), creads)) producers.push_back(lc.scope_blocks[i]);
+  }
+  if (producers.size() != 1)
+    throw NotSingleProducerError(prim, fmt::format("block {} has {} producer blocks; it must have exactly one",
+                                                   c->name, producers.size()));
+  Located lp = locate(func, producers[0]->block->name, prim);
+  check_complete(lp, prim);
+  const ir::BufferStoreNode* pstore = single_store(lp.block, prim, false);
+  const ir::Buffer& buf = pstore->buffer;
+  if (lp.block->writes.size() != 1)
+    throw BodyAnalysisError(prim, fmt::format("producer {} writes more than one buffer", lp.block->name));
+  check_not_param(func, buf, lp.block->name, prim);
+  for (const ir::BlockNode* r : readers_of(func, buf, lp.block)) {
+    if (r != lc.block)
+      throw NotSingleProducerError(prim, fmt::format("buffer {} written by {} is also read by block {}; it can only be "
+                                                     "removed when {} is its only reader",
+                                                     buf->name, lp.block->name, r->name, c->name));
+  }
+  // 3) The consumer reads the buffer at one index tuple of distinct iteration variables
+  // covering all of its own: a bijection onto the producer's store indices.
+  std::vector<const ir::BufferLoadNode*> loads;
+  ir::post_order_visit(cstore->value, [&](const ir::Object* n) {
+    if (n->kind() == ir::NodeKind::BufferLoad && static_cast<const ir::BufferLoadNode*>(n)->buffer.same_as(buf))
+      loads.push_back(static_cast<const ir::BufferLoadNode*>(n));
+  });
+  for (const ir::Expr& idx : cstore->indices) {
+    ir::post_order_visit(idx, [&](const ir::Object* n) {
+      if (n->kind() == ir::NodeKind::BufferLoad && static_cast<const ir::BufferLoadNode*>(n)->buffer.same_as(buf))
+        loads.push_back(static_cast<const ir::BufferLoadNode*>(n));
+    });
+  }
+  auto non_injective = [&] {
+    return BodyAnalysisError(prim, fmt::format("block {} must read {} at one index tuple of distinct iteration "
+                                               "variables that covers all of its iteration variables",
+                                               c->name, buf->name));
+  };
+  if (loads.empty()) throw non_injective();
+  VarMap map;  // consumer iteration variable -> producer store index
+  for (size_t k = 0; k < loads[0]->indices.size(); ++k) {
+    const auto* v = loads[0]->indices[k].as<ir::VarNode>();
+    bool is_iter = false;
+    for (const ir::IterVar& iv : lc.block->iter_vars) is_iter = is_iter || iv.var.get() == v;
+    if (!v || !is_iter || map.count(ir::Var(v))) throw non_injective();
+    map[ir::Var(v)] = pstore->indices[k];
+  }
+  if (map.size() != lc.block->iter_vars.size()) throw non_injective();
+  for (const ir::BufferLoadNode* ld : loads) {
+    for (size_t k = 0; k < ld->indices.size(); ++k) {
+      if (!ld->indices[k].same_as(loads[0]->indices[k])) throw non_injective();
+    }
+  }
+  // 4) Blocks whose order relative to the consumer's computation changes must not touch it.
+  BufferSet cwrites = buffers_of(lc.block->writes);
+  std::set<const ir::BlockNode*> moved_past = loop_mates(lp.path);
+  for (int i = lp.pos + 1; i < lc.pos; ++i) moved_past.insert(lc.scope_blocks[i]->block.get());
+  moved_past.erase(lp.block);
+  moved_past.erase(lc.block);
+  for (const ir::BlockNode* x : moved_past) {
+    if (intersects(buffers_of(x->writes), creads) || intersects(buffers_of(x->writes), cwrites) ||
+        intersects(buffers_of(x->reads), cwrites))
+      throw InlineConflictError(prim, fmt::format("block {} runs between producer {} and consumer {} and touches "
+                                                  "what {} reads or writes",
+                                                  x->name, lp.block->name, c->name, c->name));
+  }
+  // 5) The new producer body: the consumer's store in terms of the producer's variables,
+  // restricted to the consumer's domain.
+  ir::Expr value = ir::mutate_exprs_with(ir::substitute(cstore->value, map), [&](const ir::Expr& e) -> std::optional<ir::Expr> {
+    if (const auto* ld = e.as<ir::BufferLoadNode>(); ld && ld->buffer.same_as(buf)) return pstore->value;
+    return std::nullopt;
+  });
+  std::vector<ir::Expr> indices;
+  for (const ir::Expr& idx : cstore->indices) indices.push_back(ir::substitute(idx, map));
+  ir::Stmt body = ir::BufferStoreNode::make(cstore->buffer, value, indices);
+  arith::Analyzer an;
+  for (const ir::IterVar& iv : lp.block->iter_vars) an.bind(iv.var, iv.dom);
+  ir::Expr cond = ir::make_bool(true);
+  for (const ir::IterVar& iv : lc.block->iter_vars) {
+    ir::Expr e = map.at(iv.var);
+    if (!an.can_prove(e >= iv.dom.min)) cond = ir::logical_and(cond, e >= iv.dom.min);
+    if (!an.can_prove(e < iv.dom.min + iv.dom.extent)) cond = ir::logical_and(cond, e < iv.dom.min + iv.dom.extent);
+  }
+  VarMap pbinding;
+  for (size_t i = 0; i < lp.block->iter_vars.size(); ++i) pbinding[lp.block->iter_vars[i].var] = lp.realize->iter_values[i];
+  ir::Expr predicate = lp.realize->predicate;
+  if (!ir::is_const_true(cond)) {
+    predicate = ir::is_const_true(predicate) ? ir::substitute(an.simplify(cond), pbinding)
+                                             : ir::logical_and(predicate, ir::substitute(an.simplify(cond), pbinding));
+  }
+  ir::Block draft = ir::Block::make(lp.block->name, lp.block->iter_vars, {}, {}, body, {}, lp.block->alloc_buffers,
+                                    lp.block->match_buffers, lp.block->annotations);
+  arith::AccessRegions regions = arith::infer_block_access_regions(*draft.get());
+  ir::Block merged = ir::Block::make(lp.block->name, lp.block->iter_vars, regions.reads, regions.writes, body, {},
+                                     lp.block->alloc_buffers, lp.block->match_buffers, lp.block->annotations);
+  ir::Stmt new_realize = ir::BlockRealizeNode::make(lp.realize->iter_values, predicate, merged);
+  // 6) Replace the producer, remove the consumer and the buffer.
+  std::vector<ir::Var> emptied = emptied_loops(lc.path);
+  ir::PrimFunc f1 = detail::replace_in_func(func, lp.realize, new_realize);
+  ir::PrimFunc f2 = detail::replace_in_func(f1, lc.realize, ir::Stmt());
+  AllocDropper dropper(buf);
+  ir::PrimFunc out = f2.with_body(dropper.mutate(f2->body));
+  update_func(func_name, out, prim);
+  mark_removed_block(func_name, c->name, prim);
+  for (const ir::Var& v : emptied) mark_removed_loop(v, prim);
+  record("ReverseComputeInline", {block}, {}, {});
+}
+
+namespace detail {
+
+void register_compute_inline_kinds(InstructionRegistry& r) {
+  using Role = InstParam::Role;
+  r.add({"ComputeInline", "compute_inline", {{"block", Role::Input, std::nullopt}}, false, false, false,
+         [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
+           sch.compute_inline(as_block(inputs.at(0), "block"));
+           return std::vector<Value>{};
+         }});
+  r.add({"ReverseComputeInline", "reverse_compute_inline", {{"block", Role::Input, std::nullopt}}, false, false, false,
+         [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
+           sch.reverse_compute_inline(as_block(inputs.at(0), "block"));
+           return std::vector<Value>{};
+         }});
+}
+
+}  // namespace detail
+}  // namespace loom::sched
