@@ -225,6 +225,49 @@ void expect_failure(const std::string& text, int line, int column, const std::st
   EXPECT_EQ(f.kind, kind) << f.what;
 }
 
+// ---- primitives that change the IR: the script gives what the C++ API gives ---------
+
+/// Expects the script schedule to match the C++ one (trace and module), to keep the
+/// kernel's meaning, and to round-trip through its printed trace and JSON.
+void expect_same_as_cpp(const Schedule& from_script, const Schedule& from_cpp) {
+  EXPECT_EQ(from_script.trace().as_python(), from_cpp.trace().as_python());
+  const std::string func = from_cpp.default_func();
+  testing::expect_func_equal(from_script.mod().at(func), from_cpp.mod().at(func));
+  testing::expect_equivalent(from_cpp.original_mod().at(func), from_script.mod().at(func));
+  testing::verify_trace_roundtrip(from_script);
+  expect_script_roundtrip(from_script);
+}
+
+TEST(ScheduleScriptPrimitives, CacheReadAndCacheWrite) {
+  Schedule cpp(small_gmm(), 1, DebugMode::Verify);
+  BlockRV c = cpp.get_block("C");
+  cpp.cache_read(c, 0, "shared");
+  cpp.cache_write(c, 0, "local");
+  Schedule script = applied(small_gmm(),
+                            "b = sch.get_block(\"C\")\n"
+                            "a_shared = sch.cache_read(b, 0, \"shared\")\n"
+                            "sch.cache_write(block=b, write_buffer_index=0, storage_scope=\"local\")\n");
+  expect_same_as_cpp(script, cpp);
+}
+
+TEST(ScheduleScriptPrimitives, BlockNamesInsideAListOfBlocks) {
+  ir::PrimFunc func = workloads::make_workload("gmm_bias_relu", {{"M", 8}, {"N", 8}, {"K", 4}});
+  Schedule cpp(func, 1, DebugMode::Verify);
+  BlockRV b0 = cpp.get_block("bias_add");
+  BlockRV b1 = cpp.get_block("bias_add");
+  cpp.cache_read(b0, 0, "shared", {b1});
+  Schedule script = applied(func, "sch.cache_read(\"bias_add\", 0, \"shared\", consumer_blocks=[\"bias_add\"])\n");
+  expect_same_as_cpp(script, cpp);
+}
+
+TEST(ScheduleScriptErrors, PrimitiveErrorsKeepTheirKind) {
+  expect_failure("b = sch.get_block(\"C\")\nsch.cache_read(b, 5, \"shared\")\n", 2, 1,
+                 "sch.cache_read: block C has 2 read buffers, read_buffer_index 5 is out of range", "cache_read",
+                 "BufferIndexOutOfRange");
+  expect_failure("sch.cache_write(\"C\", 0, \"weird\")\n", 1, 1, "sch.cache_write: ", "cache_write",
+                 "InvalidStorageScope");
+}
+
 TEST(ScheduleScriptErrors, UnknownPrimitive) {
   expect_failure("b = sch.get_block(\"C\")\nl = sch.get_loop(b)\n", 2, 5,
                  "sch.get_loop is not a schedule primitive; did you mean sch.get_loops?", "get_loop", "UnknownPrimitive");
@@ -347,7 +390,7 @@ std::vector<std::string> block_names(const ir::PrimFunc& func) {
   return names;
 }
 
-/// Builds a random schedule of queries and sampling in C++ from `seed`.
+/// Builds a random schedule of queries, sampling and caching in C++ from `seed`.
 Schedule random_schedule(const ir::PrimFunc& func, uint32_t seed) {
   std::mt19937 rng(seed);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
@@ -357,7 +400,7 @@ Schedule random_schedule(const ir::PrimFunc& func, uint32_t seed) {
   std::vector<LoopRV> loops;
   for (int step = 0; step < 12; ++step) {
     try {
-      switch (pick(8)) {
+      switch (pick(10)) {
         case 0:
         case 1: blocks.push_back(sch.get_block(names[pick(names.size())])); break;
         case 2:
@@ -384,6 +427,16 @@ Schedule random_schedule(const ir::PrimFunc& func, uint32_t seed) {
             for (BlockRV x : sch.get_child_blocks(loops[pick(loops.size())])) blocks.push_back(x);
           }
           break;
+        case 8:
+        case 9:
+          if (!blocks.empty()) {
+            static const char* const kScopes[] = {"global", "shared", "local"};
+            BlockRV b = blocks[pick(blocks.size())];
+            int index = static_cast<int>(pick(3));
+            const std::string scope = kScopes[pick(3)];
+            blocks.push_back(pick(2) ? sch.cache_read(b, index, scope) : sch.cache_write(b, index, scope));
+          }
+          break;
       }
     } catch (const ScheduleError&) {
       // A call that does not apply (no tiling satisfies, ...): skipped, as a user would.
@@ -402,7 +455,7 @@ TEST(ScheduleScriptProperty, RandomPrintedTracesReadBackIdentically) {
       {"nrm", {{"M", 4}, {"N", 6}}},
       {"gmm_bias_relu", {{"M", 8}, {"N", 8}, {"K", 4}}},
   };
-  int checked = 0;
+  int checked = 0, with_cache = 0;
   for (const auto& [name, overrides] : zoo) {
     ir::PrimFunc func = workloads::make_workload(name, overrides);
     for (uint32_t seed = 1; seed <= 15; ++seed) {
@@ -410,10 +463,14 @@ TEST(ScheduleScriptProperty, RandomPrintedTracesReadBackIdentically) {
       Schedule sch = random_schedule(func, seed);
       expect_script_roundtrip(sch);
       ++checked;
+      const std::string text = sch.trace().as_python();
+      if (text.find("sch.cache_read") != std::string::npos || text.find("sch.cache_write") != std::string::npos)
+        ++with_cache;
       if (::testing::Test::HasFailure()) return;
     }
   }
   EXPECT_EQ(checked, 105);
+  EXPECT_GT(with_cache, 20) << "the random schedules should exercise primitives that change the IR";
 }
 
 }  // namespace
