@@ -18,6 +18,10 @@ std::string InstructionKind::as_python(const std::vector<std::string>& inputs, c
         if (in < inputs.size()) args.push_back(p.name + "=" + inputs[in++]);
         break;
       case InstParam::Role::VariadicInput: {
+        if (!p.name.empty() && p.name[0] == '*') {  // Python's *args: the inputs go positionally
+          for (; in < inputs.size(); ++in) args.push_back(inputs[in]);
+          break;
+        }
         std::string list = "[";
         for (; in < inputs.size(); ++in) list += (list.size() > 1 ? ", " : "") + inputs[in];
         args.push_back(p.name + "=" + list + "]");
@@ -45,6 +49,9 @@ void register_all_instruction_kinds(InstructionRegistry& r) {
   // One line per primitive family (families.h).
   register_sampling_kinds(r);
   register_query_kinds(r);
+  register_loop_transformation_kinds(r);
+  register_for_kind_kinds(r);
+  register_annotation_kinds(r);
   register_compute_at_kinds(r);
   register_compute_inline_kinds(r);
   register_cache_kinds(r);

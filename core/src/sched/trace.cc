@@ -61,7 +61,8 @@ nlohmann::json value_to_json(const Value& v, const RVNamer* namer) {
   if (v.is<bool>()) return v.as<bool>() ? 1 : 0;  // TVM writes booleans as integers
   if (v.is<int64_t>()) return v.as<int64_t>();
   if (v.is<double>()) return v.as<double>();
-  if (v.is<std::string>()) return v.as<std::string>();
+  // A string input is quoted (TVM's convention), telling it apart from a random variable name.
+  if (v.is<std::string>()) return namer ? "\"" + v.as<std::string>() + "\"" : v.as<std::string>();
   if (v.is<std::vector<Value>>()) {
     nlohmann::json arr = nlohmann::json::array();
     for (const Value& x : v.as<std::vector<Value>>()) arr.push_back(value_to_json(x, namer));
@@ -210,6 +211,8 @@ Trace Trace::from_json(const nlohmann::json& json) {
     Instruction inst{kind, {}, {}, {}};
     std::function<Value(const nlohmann::json&)> input = [&](const nlohmann::json& x) -> Value {
       if (x.is_string()) {
+        const std::string& str = x.get<std::string>();
+        if (str.size() >= 2 && str.front() == '"' && str.back() == '"') return Value(str.substr(1, str.size() - 2));
         auto it = rvs.find(x.get<std::string>());
         if (it == rvs.end()) throw bad(where, fmt::format("'{}' is not a random variable defined earlier", x.get<std::string>()));
         return it->second;

@@ -20,7 +20,8 @@ class Schedule;
 struct InstParam {
   enum class Role : uint8_t {
     Input,          // a random variable or literal input, recorded in the instruction's inputs
-    VariadicInput,  // a list of inputs (e.g. the factors of split, the loops of fuse), flattened
+    VariadicInput,  // a list of inputs (e.g. the factors of split, the loops of fuse), flattened;
+                    // a name starting with '*' ("*loops") prints positionally, as Python's *args
     Attr,           // a literal attribute, recorded in the instruction's attrs
   };
   std::string name;
