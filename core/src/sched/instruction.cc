@@ -49,6 +49,8 @@ void register_all_instruction_kinds(InstructionRegistry& r) {
   // One line per primitive family (families.h).
   register_sampling_kinds(r);
   register_query_kinds(r);
+  register_storage_kinds(r);
+  register_reduction_kinds(r);
   register_loop_transformation_kinds(r);
   register_for_kind_kinds(r);
   register_annotation_kinds(r);

@@ -198,6 +198,39 @@ class Schedule {
   bool is_compute_root(const LoopRV& loop) const;
   bool is_compute_inline(const LoopRV& loop) const;
 
+  // ----- Storage (storage.cc) -----------------------------------------------------------
+  /// Sets the storage scope of the `buffer_index`-th write buffer of `block` (every use of
+  /// the buffer in the function then refers to the new scope).
+  /// requires: 1) the index is in range; 2) storage_scope is a known scope; 3) the buffer is
+  /// allocated by a block, not a function parameter. Throws a ScheduleError subclass otherwise.
+  void set_scope(const BlockRV& block, int buffer_index, const std::string& storage_scope);
+  /// Asks lowering to pad the stride of dimension `axis` of the `buffer_index`-th write
+  /// buffer of `block` so that stride % factor == offset, recorded as TVM does: an entry
+  /// [buffer_index, axis, factor, offset] in the block annotation "buffer_dim_align" (a later
+  /// call for the same buffer and axis replaces it). `axis` may be negative (from the end).
+  /// requires: 1) the index is in range; 2) the buffer is allocated by a block; 3) axis is in
+  /// [-ndim, ndim); 4) factor > 0 and 0 <= offset < factor. Throws a ScheduleError subclass.
+  void storage_align(const BlockRV& block, int buffer_index, int axis, int factor, int offset);
+
+  // ----- Reduction (reduction.cc) -------------------------------------------------------
+  /// Moves the init of reduction block `block` into a new block "<name>_init" placed right
+  /// before `loop`, under copies of the loops from `loop` down that its spatial bindings use;
+  /// the reduction block keeps no init. requires: 1) loop is an ancestor of block; 2) block is
+  /// a reduction block (an init, spatial/reduction variables only, writes independent of the
+  /// reduction variables); 3) no loop above `loop` drives a reduction variable. Returns the
+  /// init block. Throws a ScheduleError subclass otherwise.
+  BlockRV decompose_reduction(const BlockRV& block, const LoopRV& loop);
+  /// Factors the reduction loop `loop`: the block under it becomes "<name>_rf", which reduces
+  /// into a new buffer "<buffer>_rf" that has the loop's extent as dimension `factor_axis`
+  /// (negative counts from the end; when `loop` is the only reduction loop the rfactor block
+  /// is a plain spatial block), and a write-back block with the original name reduces that
+  /// buffer into the output after the loop nest. requires: 1) the loop holds exactly one block,
+  /// a reduction block with a sum, product, max or min update and no predicate; 2) every loop
+  /// above it drives spatial or reduction variables, not both, and `loop` drives a reduction
+  /// variable; 3) factor_axis is in [-(ndim+1), ndim]; 4) no other block under the outermost
+  /// loop accesses the output. Returns the rfactor block. Throws a ScheduleError subclass.
+  BlockRV rfactor(const LoopRV& loop, int factor_axis);
+
   // ----- Internals for primitive implementations ---------------------------------------
   /// Records an instruction (called by every primitive after it succeeded).
   void record(const std::string& kind, std::vector<Value> inputs, std::vector<Value> attrs, std::vector<Value> outputs,
