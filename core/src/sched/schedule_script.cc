@@ -23,7 +23,8 @@ using script::ScriptStmt;
 /// A parameter's name without the '*' that marks Python's *args ("*loops" -> "loops").
 std::string bare(const std::string& name) { return !name.empty() && name[0] == '*' ? name.substr(1) : name; }
 
-/// What a parameter expects, judged by its (TVM) name, for argument type checks.
+/// What an input parameter expects, judged by its (TVM) name, for argument type checks
+/// (attributes are literals and are not checked this way).
 enum class Expect : uint8_t { Any, Block, Loop, BlockOrLoop };
 
 Expect expectation(const std::string& name) {
@@ -275,7 +276,7 @@ class Executor {
 
   /// Checks a block/loop parameter's value (or every element of a list value).
   void check_kind_of(const InstructionKind& kind, const InstParam& param, const Value& v, ScriptLoc loc) const {
-    Expect expect = expectation(param.name);
+    Expect expect = param.role == InstParam::Role::Attr ? Expect::Any : expectation(param.name);
     if (expect == Expect::Any || v.is_none()) return;
     // Lists are for variadic parameters and plural names ("consumer_blocks").
     bool list_ok = param.role == InstParam::Role::VariadicInput || bare(param.name).ends_with("s");
