@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 
@@ -325,6 +326,8 @@ std::vector<std::string> block_names(const ir::PrimFunc& f) {
 }
 
 TEST(ComputeAtProperty, RandomSchedulesKeepMeaning) {
+  const char* soak = std::getenv("LOOM_SOAK_SEEDS");
+  const int kSeeds = soak ? std::atoi(soak) : 25;
   std::vector<ir::PrimFunc> funcs = {
       workloads::make_workload(
           "cbr", {{"N", 1}, {"H", 4}, {"W", 4}, {"CI", 2}, {"CO", 2}, {"K", 3}, {"stride", 1}, {"padding", 1}}),
@@ -333,14 +336,14 @@ TEST(ComputeAtProperty, RandomSchedulesKeepMeaning) {
       workloads::make_workload("sfm", {{"M", 3}, {"N", 4}}), gbr()};
   int applied = 0;
   for (const ir::PrimFunc& f : funcs) {
-    for (int seed = 0; seed < 25; ++seed) {
+    for (int seed = 0; seed < kSeeds; ++seed) {
       SCOPED_TRACE(::testing::Message() << "workload " << f->name << ", seed " << seed);
       Schedule sch(f, seed, DebugMode::Verify);
-      for (int step = 0; step < 6; ++step) {
+      for (int step = 0; step < 8; ++step) {
         std::vector<std::string> names = block_names(sch.mod().at(f->name));
         std::string name = names[sch.rng().uniform_int(0, names.size())];
         std::string other = names[sch.rng().uniform_int(0, names.size())];
-        int action = static_cast<int>(sch.rng().uniform_int(0, 5));
+        int action = static_cast<int>(sch.rng().uniform_int(0, 7));
         try {
           BlockRV b = sch.get_block(name);
           std::vector<LoopRV> loops = sch.get_loops(sch.get_block(other));
@@ -350,6 +353,15 @@ TEST(ComputeAtProperty, RandomSchedulesKeepMeaning) {
             sch.reverse_compute_at(b, loops[sch.rng().uniform_int(0, loops.size())], sch.rng().uniform_int(0, 2) == 1);
           } else if (action == 2) {
             sch.compute_at(b, sch.sample_compute_location(b));
+          } else if (action >= 5 && !loops.empty()) {
+            // Tiling with factors that may not divide, so that predicates appear.
+            LoopRV l = loops[sch.rng().uniform_int(0, loops.size())];
+            if (action == 5) {
+              sch.split(l, std::vector<std::optional<int64_t>>{std::nullopt, sch.rng().uniform_int(2, 4)});
+            } else {
+              std::vector<LoopRV> ls = sch.get_loops(b);
+              if (ls.size() >= 2) sch.reorder({ls[ls.size() - 1], ls[ls.size() - 2]});
+            }
           } else if (action == 3) {
             sch.compute_inline(b);
           } else {
@@ -365,7 +377,7 @@ TEST(ComputeAtProperty, RandomSchedulesKeepMeaning) {
     }
   }
   EXPECT_GT(applied, 100);
-  std::cout << "random compute-location schedules: " << funcs.size() * 25 << ", primitive calls applied: " << applied << "\n";
+  std::cout << "random compute-location schedules: " << funcs.size() * kSeeds << ", primitive calls applied: " << applied << "\n";
 }
 
 }  // namespace

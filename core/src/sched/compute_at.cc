@@ -397,6 +397,20 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
   }
 
   // Step 6. The new loops, bindings and predicate.
+  // New loop variables get names unused in the function ("ax0", "ax1", ...): the
+  // simplifier orders terms by name, so distinct names keep replays deterministic.
+  std::set<std::string> used_names;
+  ir::post_order_visit(func->body, [&](const ir::Object* n) {
+    if (n->kind() == ir::NodeKind::Var) used_names.insert(static_cast<const ir::VarNode*>(n)->name);
+  });
+  int name_counter = 0;
+  auto fresh_name = [&] {
+    std::string name;
+    do {
+      name = "ax" + std::to_string(name_counter++);
+    } while (used_names.count(name));
+    return name;
+  };
   std::vector<ir::Var> new_vars;
   std::vector<ir::Expr> extents, values;
   ir::Expr predicate = ir::make_bool(true);
@@ -419,7 +433,7 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
     ir::Expr extent = an.simplify(hi - lo + 1);
     ir::Expr value;
     if (preserve_unit_loops || !ir::is_one(extent)) {
-      ir::Var v("ax" + std::to_string(new_vars.size()), dt);
+      ir::Var v(fresh_name(), dt);
       new_vars.push_back(v);
       extents.push_back(ir::cast(dt, extent));
       an.bind(v, ir::Range{ir::make_const(dt, int64_t{0}), ir::cast(dt, extent)});
