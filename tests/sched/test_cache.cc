@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "loom/ir/builder.h"
 #include "loom/sched/schedule.h"
 #include "loom/script/parser.h"
 #include "loom/workloads/zoo.h"
@@ -295,6 +296,26 @@ def main(A: T.Buffer((4, 8), "float32"), C: T.Buffer((4, 8), "float32")):
                 C[vi, vj] = B_local[vi, vj] * T.float32(2)
 )");
   expect_func_equal(sch.mod().at("main"), expected);
+  expect_equivalent(before, sch.mod().at("main"));
+  verify_trace_roundtrip(sch);
+}
+
+TEST(CacheWrite, PredicatedWriterCopiesOnlyTheBuffer) {
+  ir::PrimFunc before = script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((6,), "float32"), C: T.Buffer((6,), "float32")):
+    for i in range(6):
+        with T.block("C"):
+            vi = T.axis.spatial(6, i)
+            C[vi] = A[vi] + T.float32(1)
+)");
+  Schedule sch(before, 0, DebugMode::Verify);
+  BlockRV c = sch.get_block("C");
+  sch.split(sch.get_loops(c)[0], std::vector<std::optional<int64_t>>{std::nullopt, 4});  // 2 x 4 > 6: predicated
+  BlockRV copy = sch.cache_write(c, 0, "local");
+  std::vector<LoopRV> loops = sch.get_loops(copy);
+  ASSERT_EQ(loops.size(), 1u);
+  EXPECT_TRUE(ir::is_const_int(sch.get(loops[0])->extent, 6)) << "the copy must not run past the buffer";
   expect_equivalent(before, sch.mod().at("main"));
   verify_trace_roundtrip(sch);
 }

@@ -303,13 +303,13 @@ TEST(CacheStorageReductionProperty, RandomSchedulesKeepTheMeaning) {
       Schedule sch(func, seed, DebugMode::Verify);
       RandomEngine& rng = sch.rng();
       auto pick = [&](int64_t n) { return rng.uniform_int(0, n); };
-      for (int step = 0; step < 4; ++step) {
+      for (int step = 0; step < 6; ++step) {
         std::vector<BlockRV> blocks = sch.get_child_blocks(sch.get_block("root"));
         BlockRV b = blocks[pick(static_cast<int64_t>(blocks.size()))];
         ir::Block block = sch.get(b);
         std::vector<LoopRV> loops = sch.get_loops(b);
         const char* scope = scopes[pick(3)];
-        int which = static_cast<int>(pick(6));
+        int which = static_cast<int>(pick(7));
         try {
           switch (which) {
             case 0:
@@ -328,6 +328,10 @@ TEST(CacheStorageReductionProperty, RandomSchedulesKeepTheMeaning) {
               break;
             }
             case 4: sch.set_scope(b, 0, scope); break;
+            case 6:  // a split makes multi-loop reductions for rfactor and decompose_reduction
+              if (loops.empty()) continue;
+              sch.split(loops[pick(static_cast<int64_t>(loops.size()))], std::vector<std::optional<int64_t>>{std::nullopt, 2});
+              break;
             default: sch.storage_align(b, 0, -1, 4, static_cast<int>(pick(4))); break;
           }
           ++applied[std::to_string(which)];
@@ -341,7 +345,7 @@ TEST(CacheStorageReductionProperty, RandomSchedulesKeepTheMeaning) {
   }
   EXPECT_EQ(checked, 80);
   // Every primitive was applied successfully at least a few times.
-  for (const char* which : {"0", "1", "2", "3", "4", "5"}) EXPECT_GE(applied[which], 3) << "primitive #" << which;
+  for (const char* which : {"0", "1", "2", "3", "4", "5", "6"}) EXPECT_GE(applied[which], 3) << "primitive #" << which;
 }
 
 }  // namespace

@@ -191,7 +191,10 @@ ir::BufferRegion relaxed_write_region(const detail::StmtPath& path, const ir::Bu
     ir::Expr hi = ir::substitute(r.min + r.extent - 1, bind);
     arith::Interval iv = arith::interval_union(arith::eval_interval(lo, dom, &analyzer),
                                                arith::eval_interval(hi, dom, &analyzer), &analyzer);
+    // A predicated writer (a split that does not divide) relaxes past the buffer's end; it
+    // never writes there, so the region is clipped to the buffer.
     ir::Range full{ir::make_int(0, region.buffer->shape[d].dtype()), region.buffer->shape[d]};
+    iv = arith::interval_intersect(iv, arith::Interval::from_range(full, &analyzer), &analyzer);
     out.region.push_back(arith::interval_to_range(iv, &full, &analyzer));
   }
   return out;
