@@ -233,19 +233,25 @@ TEST(ComputeAt, Errors) {
   Schedule sch(gbr(), 0, DebugMode::Verify);
   BlockRV matmul = sch.get_block("matmul"), bias = sch.get_block("bias_add"), relu = sch.get_block("relu");
   std::vector<LoopRV> mm = sch.get_loops(matmul), ba = sch.get_loops(bias), rl = sch.get_loops(relu);
-  expect_error(sch, [&] { sch.compute_at(relu, ba[0]); },
-               "sch.compute_at: block relu is an output block: it writes the parameter buffer relu");
-  expect_error(sch, [&] { sch.compute_at(matmul, rl[0]); },
-               "sch.compute_at: not every consumer of block matmul is under loop i");
-  expect_error(sch, [&] { sch.compute_at(matmul, mm[1]); },
-               "sch.compute_at: loop j is an ancestor of block matmul; the block is already under it");
-  expect_error(sch, [&] { sch.compute_at(bias, rl[0], false, 5); },
-               "sch.compute_at: index 5 is not a valid position under loop i: valid are -1, -2 and [0, 0]");
-  expect_error(sch, [&] { sch.reverse_compute_at(bias, mm[2]); },
-               "sch.reverse_compute_at: producer matmul reduces over loop k, which is not inside loop k: block "
-               "bias_add would read partial results");
-  expect_error(sch, [&] { sch.reverse_compute_at(relu, mm[0]); },
-               "sch.reverse_compute_at: not every producer of block relu is under loop i");
+  expect_error(
+      sch, [&] { sch.compute_at(relu, ba[0]); },
+      "sch.compute_at: block relu is an output block: it writes the parameter buffer relu");
+  expect_error(
+      sch, [&] { sch.compute_at(matmul, rl[0]); },
+      "sch.compute_at: not every consumer of block matmul is under loop i");
+  expect_error(
+      sch, [&] { sch.compute_at(matmul, mm[1]); },
+      "sch.compute_at: loop j is an ancestor of block matmul; the block is already under it");
+  expect_error(
+      sch, [&] { sch.compute_at(bias, rl[0], false, 5); },
+      "sch.compute_at: index 5 is not a valid position under loop i: valid are -1, -2 and [0, 0]");
+  expect_error(
+      sch, [&] { sch.reverse_compute_at(bias, mm[2]); },
+      "sch.reverse_compute_at: producer matmul reduces over loop k, which is not inside loop k: block "
+      "bias_add would read partial results");
+  expect_error(
+      sch, [&] { sch.reverse_compute_at(relu, mm[0]); },
+      "sch.reverse_compute_at: not every producer of block relu is under loop i");
 }
 
 TEST(ComputeAt, NotCompleteBlockError) {
@@ -269,8 +275,9 @@ def main(A: T.Buffer((8,), "float32"), C: T.Buffer((8,), "float32")):
   Schedule sch(f, 0, DebugMode::Verify);
   LoopRV i = sch.get_loops(sch.get_block("C"))[0];
   BlockRV b1 = sch.get_block("B1");
-  expect_error(sch, [&] { sch.compute_at(b1, i); },
-               "sch.compute_at: block B1 is neither a complete block nor a reduction block");
+  expect_error(
+      sch, [&] { sch.compute_at(b1, i); },
+      "sch.compute_at: block B1 is neither a complete block nor a reduction block");
 }
 
 TEST(ReverseComputeAt, StencilReadIsNotCovered) {
@@ -278,9 +285,10 @@ TEST(ReverseComputeAt, StencilReadIsNotCovered) {
   Schedule sch(f, 0, DebugMode::Verify);
   LoopRV i = sch.get_loops(sch.get_block("B"))[0];
   BlockRV c = sch.get_block("C");
-  expect_error(sch, [&] { sch.reverse_compute_at(c, i); },
-               "sch.reverse_compute_at: cannot prove that block C reads only the part of buffer B (dimension 0) that "
-               "its producers write in one iteration of loop i");
+  expect_error(
+      sch, [&] { sch.reverse_compute_at(c, i); },
+      "sch.reverse_compute_at: cannot prove that block C reads only the part of buffer B (dimension 0) that "
+      "its producers write in one iteration of loop i");
 }
 
 TEST(SampleComputeLocation, CandidatesAndDecisions) {
@@ -377,7 +385,8 @@ TEST(ComputeAtProperty, RandomSchedulesKeepMeaning) {
     }
   }
   EXPECT_GT(applied, 100);
-  std::cout << "random compute-location schedules: " << funcs.size() * kSeeds << ", primitive calls applied: " << applied << "\n";
+  std::cout << "random compute-location schedules: " << funcs.size() * kSeeds
+            << ", primitive calls applied: " << applied << "\n";
 }
 
 }  // namespace

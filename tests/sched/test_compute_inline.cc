@@ -147,15 +147,19 @@ TEST(ComputeInline, Errors) {
   Schedule sch(sfm, 0, DebugMode::Verify);
   BlockRV maxelem = sch.get_block("T_softmax_maxelem"), norm = sch.get_block("T_softmax_norm");
   BlockRV expb = sch.get_block("T_softmax_exp");
-  expect_error(sch, [&] { sch.compute_inline(maxelem); },
-               "sch.compute_inline: block T_softmax_maxelem is not a complete block: it has an init statement");
-  expect_error(sch, [&] { sch.compute_inline(norm); },
-               "sch.compute_inline: block T_softmax_norm is an output block: buffer T_softmax_norm is a parameter "
-               "of sfm");
-  expect_error(sch, [&] { sch.reverse_compute_inline(norm); },
-               "sch.reverse_compute_inline: block T_softmax_norm has 2 producer blocks; it must have exactly one");
-  expect_error(sch, [&] { sch.reverse_compute_inline(expb); },
-               "sch.reverse_compute_inline: block T_softmax_maxelem is not a complete block: it has an init statement");
+  expect_error(
+      sch, [&] { sch.compute_inline(maxelem); },
+      "sch.compute_inline: block T_softmax_maxelem is not a complete block: it has an init statement");
+  expect_error(
+      sch, [&] { sch.compute_inline(norm); },
+      "sch.compute_inline: block T_softmax_norm is an output block: buffer T_softmax_norm is a parameter "
+      "of sfm");
+  expect_error(
+      sch, [&] { sch.reverse_compute_inline(norm); },
+      "sch.reverse_compute_inline: block T_softmax_norm has 2 producer blocks; it must have exactly one");
+  expect_error(
+      sch, [&] { sch.reverse_compute_inline(expb); },
+      "sch.reverse_compute_inline: block T_softmax_maxelem is not a complete block: it has an init statement");
 }
 
 TEST(ComputeInline, BodyAndReaderErrors) {
@@ -183,10 +187,13 @@ def main(A: T.Buffer((8,), "float32"), C: T.Buffer((4,), "float32"), D: T.Buffer
 )");
   Schedule sch(f, 0, DebugMode::Verify);
   BlockRV e = sch.get_block("E"), c = sch.get_block("C"), d = sch.get_block("D");
-  expect_error(sch, [&] { sch.reverse_compute_inline(e); },
-               "sch.reverse_compute_inline: buffer B written by B is also read by block C");
-  expect_error(sch, [&] { sch.reverse_compute_inline(c); }, "block C has 2 producer blocks");
-  expect_error(sch, [&] { sch.reverse_compute_inline(d); }, "block D has 0 producer blocks");
+  expect_error(
+      sch, [&] { sch.reverse_compute_inline(e); },
+      "sch.reverse_compute_inline: buffer B written by B is also read by block C");
+  expect_error(
+      sch, [&] { sch.reverse_compute_inline(c); }, "block C has 2 producer blocks");
+  expect_error(
+      sch, [&] { sch.reverse_compute_inline(d); }, "block D has 0 producer blocks");
   // Both consumers take the inlined value, at their own indices.
   sch.compute_inline(sch.get_block("B"));
   expect_good(sch, f);
@@ -208,10 +215,12 @@ def main(A: T.Buffer((8,), "float32"), C: T.Buffer((4,), "float32")):
 )");
   Schedule sch(f, 0, DebugMode::Verify);
   BlockRV b = sch.get_block("B"), c = sch.get_block("C");
-  expect_error(sch, [&] { sch.compute_inline(b); },
-               "sch.compute_inline: block B stores to B at indices that are not distinct iteration variables");
-  expect_error(sch, [&] { sch.reverse_compute_inline(c); },
-               "sch.reverse_compute_inline: block C must read B at one index tuple of distinct iteration variables");
+  expect_error(
+      sch, [&] { sch.compute_inline(b); },
+      "sch.compute_inline: block B stores to B at indices that are not distinct iteration variables");
+  expect_error(
+      sch, [&] { sch.reverse_compute_inline(c); },
+      "sch.reverse_compute_inline: block C must read B at one index tuple of distinct iteration variables");
 }
 
 }  // namespace

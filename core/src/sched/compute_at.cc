@@ -177,8 +177,8 @@ struct VarDomain {
 /// Plans moving block `block_name` under the loop `loop_var` (TVM's
 /// ComputeAtOrReverseComputeAtImpl), throwing the primitive's ScheduleError when illegal.
 /// The steps below follow TVM's numbering.
-MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, const ir::Var& loop_var,
-                   bool is_compute_at, bool preserve_unit_loops, int index) {
+MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, const ir::Var& loop_var, bool is_compute_at,
+                   bool preserve_unit_loops, int index) {
   const char* prim = is_compute_at ? "compute_at" : "reverse_compute_at";
   // Step 1. Find both and check the conditions.
   std::optional<detail::StmtPath> bpath = detail::find_block(func, block_name);
@@ -191,10 +191,11 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
   const auto* loop = lpath->target().as<ir::ForNode>();
   Scope scope;
   scope.realize = detail::scope_realize(*bpath);
-  if (!scope.realize) throw RootBlockError(prim, fmt::format("block {} is the root block and cannot be moved", block_name));
+  if (!scope.realize)
+    throw RootBlockError(prim, fmt::format("block {} is the root block and cannot be moved", block_name));
   if (detail::scope_realize(*lpath) != scope.realize)
-    throw NotInSameScopeError(prim, fmt::format("loop {} is not in the scope of block {} (the block {})", loop_var.name(),
-                                                block_name, scope.realize->block->name));
+    throw NotInSameScopeError(prim, fmt::format("loop {} is not in the scope of block {} (the block {})",
+                                                loop_var.name(), block_name, scope.realize->block->name));
   for (const ir::Stmt& s : bpath->nodes) {
     if (s.get() == loop)
       throw NotInSameScopeError(prim, fmt::format("loop {} is an ancestor of block {}; the block is already under it",
@@ -212,8 +213,8 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
     for (const ir::Buffer& p : func->param_buffers()) {
       for (const ir::BufferRegion& w : block->writes) {
         if (w.buffer.same_as(p))
-          throw OutputBlockError(prim, fmt::format("block {} is an output block: it writes the parameter buffer {}",
-                                                   block_name, p->name));
+          throw OutputBlockError(
+              prim, fmt::format("block {} is an output block: it writes the parameter buffer {}", block_name, p->name));
       }
     }
   }
@@ -288,12 +289,14 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
     BufferSet xr = buffers_of(x->reads), xw = buffers_of(x->writes);
     bool allowed_writer = in_loop.count(x) && ((!is_compute_at && producers.count(x)));
     std::string why;
-    if (moved_past && intersects(xw, reads) && !allowed_writer) why = "writes a buffer that block " + block_name + " reads";
+    if (moved_past && intersects(xw, reads) && !allowed_writer)
+      why = "writes a buffer that block " + block_name + " reads";
     if (moved_past && intersects(xw, writes)) why = "writes a buffer that block " + block_name + " writes";
     if (moved_past && intersects(xr, writes) && !(in_loop.count(x) && consumers.count(x)))
       why = "reads a buffer that block " + block_name + " writes";
     if (old_loop_mates.count(x) && !moved_past) {
-      if (intersects(xw, writes) || intersects(xr, writes)) why = "shares a loop with block " + block_name + " and uses its output";
+      if (intersects(xw, writes) || intersects(xr, writes))
+        why = "shares a loop with block " + block_name + " and uses its output";
       if (intersects(xw, reads) && !(is_compute_at && producers.count(x)))
         why = "shares a loop with block " + block_name + " and writes its input";
     }
@@ -506,8 +509,8 @@ void apply_move(Schedule& sch, const BlockRV& block, const LoopRV& loop, bool is
   const ir::ForNode* l = sch.get(loop);
   const std::string func = sch.func_of(block);
   if (sch.func_of(loop) != func)
-    throw NotInSameScopeError(prim, fmt::format("loop {} and block {} are in different functions",
-                                                l->loop_var.name(), b->name));
+    throw NotInSameScopeError(
+        prim, fmt::format("loop {} and block {} are in different functions", l->loop_var.name(), b->name));
   MovePlan plan = plan_move(sch.mod().at(func), b->name, l->loop_var, is_compute_at, preserve_unit_loops, index);
   sch.update_func(func, plan.func, prim);
   for (const ir::Var& v : plan.removed_loops) sch.mark_removed_loop(v, prim);
@@ -582,7 +585,8 @@ LoopRV Schedule::sample_compute_location(const BlockRV& block, std::optional<int
       size_t n_candidate = 0;
       for (const ir::ForNode* l : loops) {
         size_t held = 0;
-        for (const ir::BlockRealizeNode* r : detail::child_block_realizes(l->body)) held += consumers.count(r->block.get());
+        for (const ir::BlockRealizeNode* r : detail::child_block_realizes(l->body))
+          held += consumers.count(r->block.get());
         if (held < consumers.size()) break;
         ++n_candidate;
       }
@@ -661,7 +665,12 @@ void register_compute_at_kinds(InstructionRegistry& r) {
   };
   r.add(move_kind("ComputeAt", "compute_at", true));
   r.add(move_kind("ReverseComputeAt", "reverse_compute_at", false));
-  r.add({"SampleComputeLocation", "sample_compute_location", {{"block", Role::Input, std::nullopt}}, true, true, false,
+  r.add({"SampleComputeLocation",
+         "sample_compute_location",
+         {{"block", Role::Input, std::nullopt}},
+         true,
+         true,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value& decision) {
            std::optional<int64_t> d;
            if (!decision.is_none()) d = as_int(decision, "decision");

@@ -81,7 +81,8 @@ void check_complete(const Located& l, const char* prim) {
   const ir::BlockNode* b = l.block;
   std::string why;
   for (const ir::IterVar& iv : b->iter_vars) {
-    if (iv.type != ir::IterType::DataPar) why = fmt::format("its iteration variable {} is not data parallel", iv.var.name());
+    if (iv.type != ir::IterType::DataPar)
+      why = fmt::format("its iteration variable {} is not data parallel", iv.var.name());
   }
   if (b->init.defined()) why = "it has an init statement";
   BufferSet writes = buffers_of(b->writes);
@@ -90,15 +91,15 @@ void check_complete(const Located& l, const char* prim) {
     if (r->block.get() != b && intersects(buffers_of(r->block->writes), writes))
       why = fmt::format("block {} also writes its output", r->block->name);
   }
-  if (!why.empty()) throw NotCompleteBlockError(prim, fmt::format("block {} is not a complete block: {}", b->name, why));
+  if (!why.empty())
+    throw NotCompleteBlockError(prim, fmt::format("block {} is not a complete block: {}", b->name, why));
 }
 
 /// The block's body as a single store whose indices are distinct iteration variables
 /// (`B[v0, v1] = ...`), or throws BodyAnalysisError.
 const ir::BufferStoreNode* single_store(const ir::BlockNode* b, const char* prim, bool require_var_indices) {
   const auto* store = b->body.as<ir::BufferStoreNode>();
-  if (!store)
-    throw BodyAnalysisError(prim, fmt::format("the body of block {} is not a single buffer store", b->name));
+  if (!store) throw BodyAnalysisError(prim, fmt::format("the body of block {} is not a single buffer store", b->name));
   if (!require_var_indices) return store;
   std::unordered_set<const ir::VarNode*> iter_vars, seen;
   for (const ir::IterVar& iv : b->iter_vars) iter_vars.insert(iv.var.get());
@@ -258,8 +259,8 @@ void Schedule::compute_inline(const BlockRV& block) {
   }
   for (const ir::BlockNode* x : loop_mates(l.path)) {
     if (x != l.block && intersects(buffers_of(x->writes), reads))
-      throw InlineConflictError(prim, fmt::format("block {} shares a loop with block {} and writes a buffer it reads",
-                                                  x->name, b->name));
+      throw InlineConflictError(
+          prim, fmt::format("block {} shares a loop with block {} and writes a buffer it reads", x->name, b->name));
   }
   // 3) Remove the block, then substitute the stored value into every load.
   std::vector<ir::Var> index_vars;
@@ -284,8 +285,8 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
   check_complete(lc, prim);
   const ir::BufferStoreNode* cstore = single_store(lc.block, prim, false);
   if (!ir::is_const_true(lc.realize->predicate))
-    throw BodyAnalysisError(prim, fmt::format("block {} has a predicate; only an unconditional consumer can be inlined",
-                                              c->name));
+    throw BodyAnalysisError(
+        prim, fmt::format("block {} has a predicate; only an unconditional consumer can be inlined", c->name));
   // 2) Its single producer: a complete block with a single store.
   BufferSet creads = buffers_of(lc.block->reads);
   std::vector<const ir::BlockRealizeNode*> producers;
@@ -293,8 +294,8 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
     if (intersects(buffers_of(lc.scope_blocks[i]->block->writes), creads)) producers.push_back(lc.scope_blocks[i]);
   }
   if (producers.size() != 1)
-    throw NotSingleProducerError(prim, fmt::format("block {} has {} producer blocks; it must have exactly one",
-                                                   c->name, producers.size()));
+    throw NotSingleProducerError(
+        prim, fmt::format("block {} has {} producer blocks; it must have exactly one", c->name, producers.size()));
   Located lp = locate(func, producers[0]->block->name, prim);
   check_complete(lp, prim);
   const ir::BufferStoreNode* pstore = single_store(lp.block, prim, false);
@@ -356,10 +357,11 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
   }
   // 5) The new producer body: the consumer's store in terms of the producer's variables,
   // restricted to the consumer's domain.
-  ir::Expr value = ir::mutate_exprs_with(ir::substitute(cstore->value, map), [&](const ir::Expr& e) -> std::optional<ir::Expr> {
-    if (const auto* ld = e.as<ir::BufferLoadNode>(); ld && ld->buffer.same_as(buf)) return pstore->value;
-    return std::nullopt;
-  });
+  ir::Expr value =
+      ir::mutate_exprs_with(ir::substitute(cstore->value, map), [&](const ir::Expr& e) -> std::optional<ir::Expr> {
+        if (const auto* ld = e.as<ir::BufferLoadNode>(); ld && ld->buffer.same_as(buf)) return pstore->value;
+        return std::nullopt;
+      });
   std::vector<ir::Expr> indices;
   for (const ir::Expr& idx : cstore->indices) indices.push_back(ir::substitute(idx, map));
   ir::Stmt body = ir::BufferStoreNode::make(cstore->buffer, value, indices);
@@ -372,7 +374,8 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
     if (!an.can_prove(e < iv.dom.min + iv.dom.extent)) cond = ir::logical_and(cond, e < iv.dom.min + iv.dom.extent);
   }
   VarMap pbinding;
-  for (size_t i = 0; i < lp.block->iter_vars.size(); ++i) pbinding[lp.block->iter_vars[i].var] = lp.realize->iter_values[i];
+  for (size_t i = 0; i < lp.block->iter_vars.size(); ++i)
+    pbinding[lp.block->iter_vars[i].var] = lp.realize->iter_values[i];
   ir::Expr predicate = lp.realize->predicate;
   if (!ir::is_const_true(cond)) {
     predicate = ir::is_const_true(predicate) ? ir::substitute(an.simplify(cond), pbinding)
@@ -400,12 +403,22 @@ namespace detail {
 
 void register_compute_inline_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"ComputeInline", "compute_inline", {{"block", Role::Input, std::nullopt}}, false, false, false,
+  r.add({"ComputeInline",
+         "compute_inline",
+         {{"block", Role::Input, std::nullopt}},
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            sch.compute_inline(as_block(inputs.at(0), "block"));
            return std::vector<Value>{};
          }});
-  r.add({"ReverseComputeInline", "reverse_compute_inline", {{"block", Role::Input, std::nullopt}}, false, false, false,
+  r.add({"ReverseComputeInline",
+         "reverse_compute_inline",
+         {{"block", Role::Input, std::nullopt}},
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            sch.reverse_compute_inline(as_block(inputs.at(0), "block"));
            return std::vector<Value>{};
