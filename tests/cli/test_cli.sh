@@ -114,6 +114,39 @@ printf 'i, j, k = sch.get_loops("C")\nt = sch.sample_perfect_tile(i, n=3)\n' >"$
 "$loom" apply "$tmp/gmm.py" "$tmp/sample.py" --seed 5 --trace "$tmp/s5b.json" >/dev/null
 cmp -s "$tmp/s5a.json" "$tmp/s5b.json" && ok || bad "apply --seed is not deterministic"
 
+# A hand-written GMM schedule (tile, reorder, cache, parallelize, vectorize, unroll) applies and
+# computes the same checksum as the unscheduled kernel.
+"$loom" print gmm --set M=64 --set N=32 --set K=16 >"$tmp/gmm64.py"
+cat >"$tmp/gmm_sched.py" <<'PY'
+b0 = sch.get_block("C")
+i, j, k = sch.get_loops(b0)
+i0, i1 = sch.split(i, factors=[None, 8])
+j0, j1 = sch.split(j, [4, 8])
+k0, k1 = sch.split(k, factors=[None, 4])
+sch.reorder(i0, j0, k0, i1, k1, j1)
+cw = sch.cache_write(b0, 0, "local")
+sch.reverse_compute_at(cw, j0)
+a_shared = sch.cache_read(b0, 0, "shared")
+sch.compute_at(a_shared, k0)
+ij = sch.fuse(i0, j0)
+sch.parallel(ij)
+sch.vectorize(j1)
+sch.unroll(k1)
+PY
+expect 0 "apply the GMM schedule" -- "$loom" apply "$tmp/gmm64.py" "$tmp/gmm_sched.py" -o "$tmp/gmm64_sched.py" --trace "$tmp/gmm64.json"
+grep -q "T.parallel(32)" "$tmp/gmm64_sched.py" && grep -q "T.vectorized(8)" "$tmp/gmm64_sched.py" &&
+  grep -q "T.unroll(4)" "$tmp/gmm64_sched.py" && grep -q 'scope="shared"' "$tmp/gmm64_sched.py" && ok ||
+  { bad "the scheduled GMM lacks parallel/vectorized/unroll/shared"; cat "$tmp/gmm64_sched.py"; }
+"$loom" run "$tmp/gmm64.py" --seed 7 >"$tmp/gmm64.sum"
+"$loom" run "$tmp/gmm64_sched.py" --seed 7 >"$tmp/gmm64_sched.sum"
+grep -q "sum=" "$tmp/gmm64.sum" && cmp -s "$tmp/gmm64.sum" "$tmp/gmm64_sched.sum" && ok ||
+  { bad "scheduled GMM checksum differs"; cat "$tmp/gmm64.sum" "$tmp/gmm64_sched.sum"; }
+expect 0 "replay the GMM trace" -- "$loom" replay "$tmp/gmm64.py" "$tmp/gmm64.json" -o "$tmp/gmm64_replayed.py"
+cmp -s "$tmp/gmm64_sched.py" "$tmp/gmm64_replayed.py" && ok || bad "replayed GMM differs from applied"
+printf 'i, j, k = sch.get_loops("C")\nf = sch.fuse(i, j)\nsch.parallel(i)\n' >"$tmp/removed.py"
+expect 2 "apply: a loop removed by fuse" -- "$loom" apply "$tmp/gmm64.py" "$tmp/removed.py"
+expect_output "removed.py:3:1: sch.parallel: loop i no longer exists: it was removed by fuse" "removed loop named"
+
 # Errors name the schedule line and column, the primitive and why it failed.
 printf 'b = sch.get_block("C")\n\ni, j = sch.get_loops(b)\n' >"$tmp/unpack.py"
 expect 2 "apply: unpacking the wrong count" -- "$loom" apply "$tmp/gmm.py" "$tmp/unpack.py"

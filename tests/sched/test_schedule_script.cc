@@ -12,6 +12,7 @@
 #include "loom/ir/visitor.h"
 #include "loom/sched/schedule.h"
 #include "loom/sched/schedule_script.h"
+#include "loom/script/printer.h"
 #include "loom/workloads/zoo.h"
 #include "sched_test_util.h"
 
@@ -290,6 +291,64 @@ TEST(ScheduleScriptPrimitives, SampledComputeLocation) {
   }
 }
 
+// The hand-written GMM schedule of the issue: tile, reorder, cache, parallelize, vectorize,
+// unroll (and annotate), with positional lists, *args calls and keyword arguments.
+TEST(ScheduleScriptPrimitives, HandWrittenGmmSchedule) {
+  Schedule cpp(small_gmm(), 1, DebugMode::Verify);
+  BlockRV b0 = cpp.get_block("C");
+  std::vector<LoopRV> l = cpp.get_loops(b0);
+  std::vector<LoopRV> is = cpp.split(l[0], std::vector<std::optional<int64_t>>{std::nullopt, 8});
+  std::vector<LoopRV> js = cpp.split(l[1], std::vector<std::optional<int64_t>>{4, 8});
+  std::vector<LoopRV> ks = cpp.split(l[2], std::vector<std::optional<int64_t>>{std::nullopt, 4});
+  cpp.reorder({is[0], js[0], ks[0], is[1], ks[1], js[1]});
+  BlockRV cw = cpp.cache_write(b0, 0, "local");
+  cpp.reverse_compute_at(cw, js[0]);
+  BlockRV ar = cpp.cache_read(b0, 0, "shared");
+  cpp.compute_at(ar, ks[0]);
+  LoopRV ij = cpp.fuse({is[0], js[0]});
+  cpp.parallel(ij);
+  cpp.vectorize(js[1]);
+  cpp.unroll(ks[1]);
+  cpp.annotate(b0, "meta_schedule.tiling_structure", Value("SSRSRS"));
+
+  Schedule script = applied(small_gmm(),
+                            "# Tile, reorder, cache, parallelize, vectorize and unroll a matmul.\n"
+                            "b0 = sch.get_block(\"C\")\n"
+                            "i, j, k = sch.get_loops(b0)\n"
+                            "i0, i1 = sch.split(i, factors=[None, 8])\n"
+                            "j0, j1 = sch.split(j, [4, 8])\n"
+                            "k0, k1 = sch.split(loop=k, factors=(None, 4))\n"
+                            "sch.reorder(i0, j0, k0, i1, k1, j1)\n"
+                            "cw = sch.cache_write(b0, 0, \"local\")\n"
+                            "sch.reverse_compute_at(cw, j0)\n"
+                            "a_shared = sch.cache_read(b0, 0, storage_scope=\"shared\")\n"
+                            "sch.compute_at(a_shared, k0, preserve_unit_loops=False)\n"
+                            "ij = sch.fuse(i0, j0)\n"
+                            "sch.parallel(ij)\n"
+                            "sch.vectorize(loop=j1)\n"
+                            "sch.unroll(k1)\n"
+                            "sch.annotate(b0, \"meta_schedule.tiling_structure\", \"SSRSRS\")\n");
+  expect_same_as_cpp(script, cpp);
+  EXPECT_THAT(script.trace().as_python(), HasSubstr("sch.reorder(l4, l6, l8, l5, l9, l7)"));
+  const std::string printed = script::print(script.mod().at("gmm"));
+  EXPECT_THAT(printed, HasSubstr("T.parallel(32)"));
+  EXPECT_THAT(printed, HasSubstr("T.vectorized(8)"));
+  EXPECT_THAT(printed, HasSubstr("T.unroll(4)"));
+}
+
+TEST(ScheduleScriptPrimitives, SampledTilesFeedSplit) {
+  Schedule sch = applied(small_gmm(),
+                         "i, j, k = sch.get_loops(\"C\")\n"
+                         "v = sch.sample_perfect_tile(i, n=3, max_innermost_factor=4, decision=[4, 4, 4])\n"
+                         "i0, i1, i2 = sch.split(i, factors=v)\n"
+                         "t0, t1 = sch.sample_perfect_tile(j, n=2)\n"
+                         "j0, j1 = sch.split(j, [t0, t1])\n");
+  EXPECT_THAT(sch.trace().as_python(), HasSubstr("l7, l8, l9 = sch.split(loop=l1, factors=[v4, v5, v6]"));
+  testing::expect_equivalent(sch.original_mod().at("gmm"), sch.mod().at("gmm"));
+  testing::verify_trace_roundtrip(sch);
+  expect_script_roundtrip(sch);
+}
+
 TEST(ScheduleScriptErrors, PrimitiveErrorsKeepTheirKind) {
   expect_failure("b = sch.get_block(\"C\")\nsch.cache_read(b, 5, \"shared\")\n", 2, 1,
                  "sch.cache_read: block C has 2 read buffers, read_buffer_index 5 is out of range", "cache_read",
@@ -347,6 +406,21 @@ TEST(ScheduleScriptErrors, ArgumentsOfTheWrongKind) {
   expect_failure("l = sch.get_loops(7)\n", 1, 19, "argument 'block' must be a block (a block variable or a block name "
                                                   "string), got 7",
                  "get_loops", "ArgumentError");
+}
+
+TEST(ScheduleScriptErrors, PrimitivesThatChangeTheIR) {
+  expect_failure("i, j, k = sch.get_loops(\"C\")\nsch.fuse(i, k)\n", 2, 1,
+                 "sch.fuse: loop i is not the parent of loop k, cannot fuse", "fuse", "OuterNotInnerParent");
+  expect_failure("b = sch.get_block(\"C\")\nsch.parallel(b)\n", 2, 14,
+                 "sch.parallel: argument 'loop' must be a loop, got block b", "parallel", "ArgumentError");
+  expect_failure("i, j, k = sch.get_loops(\"C\")\nsch.reorder(i, \"C\")\n", 2, 13,
+                 "sch.reorder: argument 'ordered_loops' must be a loop, got the string \"C\"", "reorder",
+                 "ArgumentError");
+  expect_failure("i, j, k = sch.get_loops(\"C\")\nsch.split(i, factors=7)\n", 2, 14,
+                 "sch.split: argument 'factors' must be a list, got 7", "split", "ArgumentError");
+  // The loop fused away no longer exists.
+  expect_failure("i, j, k = sch.get_loops(\"C\")\nf = sch.fuse(i, j)\nsch.parallel(i)\n", 3, 1,
+                 "sch.parallel: loop i no longer exists: it was removed by fuse", "parallel", "InvalidRV");
 }
 
 TEST(ScheduleScriptErrors, UnknownBlockName) {
