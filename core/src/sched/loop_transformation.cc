@@ -426,7 +426,22 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
                                                "block, a branch or a let), cannot reorder them",
                                                by_depth.front()->name(), bottom.name()));
     }
-    // 4. The blocks below have spatial / reduction iterators and affine bindings.
+    // 4. The given loops take the chain's slots in the given order; no loop's range may use
+    //    the variable of a loop that ends up inside it.
+    std::vector<const ir::ForNode*> placed;
+    size_t next = 0;
+    for (const ir::ForNode* f : chain) placed.push_back(in_set.count(f) ? sites[next++].loop : f);
+    std::set<const ir::VarNode*> inner;
+    for (size_t i = placed.size(); i-- > 0;) {
+      const ir::ForNode* f = placed[i];
+      std::string used;
+      if (uses_any_var(f->min, inner, &used) || uses_any_var(f->extent, inner, &used))
+        throw DependentLoopError(p, fmt::format("the range of loop {} depends on loop {}, which would be inside it "
+                                                "after reordering",
+                                                f->loop_var.name(), used));
+      inner.insert(f->loop_var.get());
+    }
+    // 5. The blocks below have spatial / reduction iterators and affine bindings.
     for (const ir::BlockRealizeNode* r : detail::child_block_realizes(bottom.loop->body)) {
       const ir::BlockNode* b = r->block.get();
       for (const ir::IterVar& iv : b->iter_vars) {
@@ -444,20 +459,10 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
                                                    "it, cannot reorder them",
                                                    b->name));
     }
-    // 5. Rebuild the chain: the given loops take the chain's slots in the given order.
-    std::vector<const ir::ForNode*> placed;
-    size_t next = 0;
-    for (const ir::ForNode* f : chain) placed.push_back(in_set.count(f) ? sites[next++].loop : f);
-    std::set<const ir::VarNode*> inner;
+    // 6. Rebuild the chain.
     ir::Stmt body = chain.back()->body;
     for (size_t i = placed.size(); i-- > 0;) {
       const ir::ForNode* f = placed[i];
-      std::string used;
-      if (uses_any_var(f->min, inner, &used) || uses_any_var(f->extent, inner, &used))
-        throw DependentLoopError(p, fmt::format("the range of loop {} depends on loop {}, which would be inside it "
-                                                "after reordering",
-                                                f->loop_var.name(), used));
-      inner.insert(f->loop_var.get());
       body = ir::ForNode::make(f->loop_var, f->min, f->extent, f->for_kind, body, f->thread_tag, f->annotations);
     }
     update_func(bottom.func_name, detail::replace_in_func(bottom.func, chain.front(), body), p);
