@@ -112,9 +112,8 @@ TEST(ScheduleScript, BlockNameStringsAndNestedCallsRecordGetBlock) {
   Schedule sch = applied(sfm,
                          "p = sch.get_producers(\"T_softmax_norm\")\n"
                          "c = sch.get_consumers(\"T_softmax_maxelem\")\n");
-  EXPECT_THAT(sch.trace().as_python(),
-              HasSubstr("b0 = sch.get_block(name=\"T_softmax_norm\", func_name=\"sfm\")\n"
-                        "b1, b2 = sch.get_producers(block=b0)\n"));
+  EXPECT_THAT(sch.trace().as_python(), HasSubstr("b0 = sch.get_block(name=\"T_softmax_norm\", func_name=\"sfm\")\n"
+                                                 "b1, b2 = sch.get_producers(block=b0)\n"));
   testing::verify_trace_roundtrip(sch);
 }
 
@@ -359,9 +358,10 @@ TEST(ScheduleScriptErrors, PrimitiveErrorsKeepTheirKind) {
 
 TEST(ScheduleScriptErrors, UnknownPrimitive) {
   expect_failure("b = sch.get_block(\"C\")\nl = sch.get_loop(b)\n", 2, 5,
-                 "sch.get_loop is not a schedule primitive; did you mean sch.get_loops?", "get_loop", "UnknownPrimitive");
-  expect_failure("sch.frobnicate()\n", 1, 1, "sch.frobnicate is not a schedule primitive (the primitives are: ",
-                 "frobnicate", "UnknownPrimitive");
+                 "sch.get_loop is not a schedule primitive; did you mean sch.get_loops?", "get_loop",
+                 "UnknownPrimitive");
+  expect_failure("sch.frobnicate()\n", 1, 1,
+                 "sch.frobnicate is not a schedule primitive (the primitives are: ", "frobnicate", "UnknownPrimitive");
   ScriptFailure f = fail_script("sch.frobnicate()\n");
   EXPECT_THAT(f.message, HasSubstr("get_loops"));
   EXPECT_THAT(f.message, HasSubstr("sample_perfect_tile"));
@@ -378,8 +378,8 @@ TEST(ScheduleScriptErrors, ArgumentsThatDoNotBind) {
                  "get_block", "ArgumentError");
   expect_failure("b = sch.get_block(\"C\", name=\"C\")\n", 1, 24,
                  "sch.get_block: got multiple values for argument 'name'", "get_block", "ArgumentError");
-  expect_failure("b = sch.get_block(\"C\", decision=1)\n", 1, 24, "unexpected keyword argument 'decision'",
-                 "get_block", "ArgumentError");
+  expect_failure("b = sch.get_block(\"C\", decision=1)\n", 1, 24, "unexpected keyword argument 'decision'", "get_block",
+                 "ArgumentError");
   expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[0], 2, 16, [4, 16], 5)\n", 2, 51,
                  "sch.sample_perfect_tile: takes at most 4 arguments, got 5 positional ones; the signature is "
                  "sch.sample_perfect_tile(loop, n, max_innermost_factor, decision)",
@@ -390,12 +390,13 @@ TEST(ScheduleScriptErrors, ArgumentsOfTheWrongKind) {
   expect_failure("b = sch.get_block(\"C\")\nt = sch.sample_perfect_tile(b, n=2)\n", 2, 29,
                  "sch.sample_perfect_tile: argument 'loop' must be a loop, got block b", "sample_perfect_tile",
                  "ArgumentError");
-  expect_failure("i, j, k = sch.get_loops(\"C\")\nl = sch.get_loops(j)\n", 2, 19,
-                 "sch.get_loops: argument 'block' must be a block (a block variable or a block name string), got loop j",
-                 "get_loops", "ArgumentError");
+  expect_failure(
+      "i, j, k = sch.get_loops(\"C\")\nl = sch.get_loops(j)\n", 2, 19,
+      "sch.get_loops: argument 'block' must be a block (a block variable or a block name string), got loop j",
+      "get_loops", "ArgumentError");
   expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l, n=2)\n", 2, 29,
-                 "sch.sample_perfect_tile: argument 'loop' must be a loop, got a list of 3 values", "sample_perfect_tile",
-                 "ArgumentError");
+                 "sch.sample_perfect_tile: argument 'loop' must be a loop, got a list of 3 values",
+                 "sample_perfect_tile", "ArgumentError");
   expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[0], n=l[1])\n", 2, 35,
                  "sch.sample_perfect_tile: argument 'n' must be a literal value, got loop l[1]", "sample_perfect_tile",
                  "ArgumentError");
@@ -403,8 +404,9 @@ TEST(ScheduleScriptErrors, ArgumentsOfTheWrongKind) {
                  "sch.sample_perfect_tile: n must be an integer, got \"two\"", "sample_perfect_tile", "ArgumentError");
   expect_failure("l = sch.get_loops(\"C\")\nt = sch.sample_perfect_tile(l[0], n=2, decision=l)\n", 2, 40,
                  "the decision must be a literal value", "sample_perfect_tile", "ArgumentError");
-  expect_failure("l = sch.get_loops(7)\n", 1, 19, "argument 'block' must be a block (a block variable or a block name "
-                                                  "string), got 7",
+  expect_failure("l = sch.get_loops(7)\n", 1, 19,
+                 "argument 'block' must be a block (a block variable or a block name "
+                 "string), got 7",
                  "get_loops", "ArgumentError");
 }
 
@@ -440,10 +442,11 @@ TEST(ScheduleScriptErrors, UndefinedNamesAndBadIndexing) {
 }
 
 TEST(ScheduleScriptErrors, UnpackingTheWrongNumberOfValues) {
-  expect_failure("i, j = sch.get_loops(\"C\")\n", 1, 1, "cannot unpack sch.get_loops(...) into 2 names: it returned 3 values",
-                 "", "UnpackError");
+  expect_failure("i, j = sch.get_loops(\"C\")\n", 1, 1,
+                 "cannot unpack sch.get_loops(...) into 2 names: it returned 3 values", "", "UnpackError");
   expect_failure("(b,) = sch.get_block(\"C\")\n", 1, 1,
-                 "cannot unpack sch.get_block(...) into 1 names: it is an unnamed block, not a list", "", "UnpackError");
+                 "cannot unpack sch.get_block(...) into 1 names: it is an unnamed block, not a list", "",
+                 "UnpackError");
 }
 
 TEST(ScheduleScriptErrors, BadDecisions) {
@@ -494,8 +497,8 @@ std::vector<std::string> block_names(const ir::PrimFunc& func) {
   return names;
 }
 
-/// Builds a random schedule of queries, sampling, caching and compute location in C++ from
-/// `seed`.
+/// Builds a random schedule of queries, sampling, caching, compute location and loop
+/// transformations in C++ from `seed`.
 Schedule random_schedule(const ir::PrimFunc& func, uint32_t seed) {
   std::mt19937 rng(seed);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
@@ -503,24 +506,28 @@ Schedule random_schedule(const ir::PrimFunc& func, uint32_t seed) {
   std::vector<std::string> names = block_names(func);
   std::vector<BlockRV> blocks;
   std::vector<LoopRV> loops;
-  for (int step = 0; step < 16; ++step) {
+  for (int step = 0; step < 20; ++step) {
     try {
-      switch (pick(12)) {
+      switch (pick(15)) {
         case 0:
-        case 1: blocks.push_back(sch.get_block(names[pick(names.size())])); break;
+        case 1:
+          blocks.push_back(sch.get_block(names[pick(names.size())]));
+          break;
         case 2:
           if (!blocks.empty()) {
             for (LoopRV l : sch.get_loops(blocks[pick(blocks.size())])) loops.push_back(l);
           }
           break;
         case 3:
-          if (!loops.empty()) sch.sample_perfect_tile(loops[pick(loops.size())], 1 + static_cast<int>(pick(3)),
-                                                      pick(2) ? 4 : -1);
+          if (!loops.empty())
+            sch.sample_perfect_tile(loops[pick(loops.size())], 1 + static_cast<int>(pick(3)), pick(2) ? 4 : -1);
           break;
         case 4:
           if (!loops.empty()) sch.sample_partitioned_tile(loops[pick(loops.size())], 2, static_cast<int>(pick(2)), 2);
           break;
-        case 5: sch.sample_categorical({1, 2, 4, 8}, {0.1, 0.2, 0.3, 0.4}); break;
+        case 5:
+          sch.sample_categorical({1, 2, 4, 8}, {0.1, 0.2, 0.3, 0.4});
+          break;
         case 6:
           if (!blocks.empty()) {
             BlockRV b = blocks[pick(blocks.size())];
@@ -549,6 +556,30 @@ Schedule random_schedule(const ir::PrimFunc& func, uint32_t seed) {
           if (!blocks.empty()) {
             BlockRV b = blocks[pick(blocks.size())];
             sch.compute_at(b, sch.sample_compute_location(b));
+          }
+          break;
+        case 12:
+          if (!loops.empty()) {
+            LoopRV l = loops[pick(loops.size())];
+            std::vector<ExprRV> tiles = sch.sample_perfect_tile(l, 2, 4);
+            for (LoopRV x : sch.split(l, std::vector<std::optional<ExprRV>>(tiles.begin(), tiles.end())))
+              loops.push_back(x);
+          }
+          break;
+        case 13:
+          if (loops.size() >= 2) {
+            size_t a = pick(loops.size());
+            loops.push_back(sch.fuse({loops[a], loops[(a + 1) % loops.size()]}));
+          }
+          break;
+        case 14:
+          if (!loops.empty()) {
+            LoopRV l = loops[pick(loops.size())];
+            if (pick(2)) {
+              sch.parallel(l);
+            } else {
+              sch.unroll(l);
+            }
           }
           break;
       }

@@ -1,11 +1,11 @@
 // Reading call scripts: every statement and argument form, the def wrapper, and every
 // error path with its line:column and message.
+#include "loom/script/call_script.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-
-#include "loom/script/call_script.h"
 
 namespace loom::script {
 namespace {
@@ -175,48 +175,48 @@ TEST_P(CallScriptError, ReportsLineColumnAndMessage) {
     EXPECT_EQ(e.file(), "sched.py");
     EXPECT_EQ(e.line(), c.line) << e.what();
     EXPECT_EQ(e.column(), c.column) << e.what();
-    EXPECT_NE(e.message().find(c.message), std::string::npos) << "message: " << e.message() << "\nwanted: " << c.message;
+    EXPECT_NE(e.message().find(c.message), std::string::npos)
+        << "message: " << e.message() << "\nwanted: " << c.message;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, CallScriptError,
-    ::testing::Values(
-        ErrorCase{"b0 = sch.get_block(\"C\"\n", 2, 1, "expected ')' after arguments of sch.get_block"},
-        ErrorCase{"b0 = foo.get_block(\"C\")\n", 1, 6, "expected a call of a method on 'sch'"},
-        ErrorCase{"b0 = get_block(\"C\")\n", 1, 6, "expected a call of a method on 'sch'"},
-        ErrorCase{"b0 = sch.a.b(\"C\")\n", 1, 6, "expected a call of a method on 'sch'"},
-        ErrorCase{"x = sch\n", 1, 5, "the receiver 'sch' can only be called"},
-        ErrorCase{"sch = 3\n", 1, 1, "cannot assign to the receiver 'sch'"},
-        ErrorCase{"x = sch.f(a + 1)\n", 1, 11, "arithmetic and comparisons are not supported"},
-        ErrorCase{"x = sch.f({1: 2})\n", 1, 11, "dictionaries are not supported"},
-        ErrorCase{"x = sch.f(-a)\n", 1, 11, "operator '-' is only supported on a number literal"},
-        ErrorCase{"x = sch.f(not True)\n", 1, 11, "operator 'not' is only supported on a number literal"},
-        ErrorCase{"x = sch.f(a.b)\n", 1, 11, "attribute access is only supported as a call"},
-        ErrorCase{"x = sch.f(a[1:2])\n", 1, 13, "slices are not supported"},
-        ErrorCase{"x = sch.f(a[i])\n", 1, 13, "expected an integer literal as the index"},
-        ErrorCase{"x = sch.f(99999999999999999999)\n", 1, 11, "is too large"},
-        ErrorCase{"x = sch.f(9223372036854775808)\n", 1, 11, "does not fit in int64"},
-        ErrorCase{"x = sch.f(float(\"1.5\"))\n", 1, 17, "float(\"1.5\") is not supported"},
-        ErrorCase{"x = sch.f(float(1))\n", 1, 11, "expected float(\"inf\")"},
-        ErrorCase{"x = sch.f(1, k=2, 3)\n", 1, 19, "positional argument follows keyword argument"},
-        ErrorCase{"x = sch.f(k=1, k=2)\n", 1, 16, "keyword argument 'k' repeated"},
-        ErrorCase{"a.b = sch.f()\n", 1, 1, "expected a variable name or a tuple of names"},
-        ErrorCase{"(a, b), c = sch.f()\n", 1, 1, "expected a variable name in the assignment target"},
-        ErrorCase{"x: int = 3\n", 1, 1, "annotated assignments are not supported"},
-        ErrorCase{"for i in x:\n    sch.f(i)\n", 1, 1, "control flow"},
-        ErrorCase{"if True:\n    sch.f()\n", 1, 1, "control flow"},
-        ErrorCase{"class A:\n    pass\n", 1, 1, "class definitions are not supported"},
-        ErrorCase{"def a(sch):\n    pass\ndef b(sch):\n    pass\n", 3, 1, "only one 'def' wrapper"},
-        ErrorCase{"def a(sch):\n    pass\nsch.f()\n", 3, 1, "statements outside the 'def a' wrapper"},
-        ErrorCase{"def a(sch, x):\n    pass\n", 1, 1, "must take exactly one parameter"},
-        ErrorCase{"def a(s):\n    sch.f()\n", 2, 5, "expected a call of a method on 's'"},
-        ErrorCase{"def a(s):\n    def b(t):\n        pass\n", 2, 5, "nested definitions"},
-        ErrorCase{"def a(s):\n    return 3\n", 2, 5, "must not return a value"},
-        ErrorCase{"@dec\ndef a(s):\n    pass\n", 1, 2, "takes no decorator"},
-        ErrorCase{"x = sch.f(1\ny = 2\n", 2, 1, "expected ')'"},
-        ErrorCase{"x = sch.f(\"abc)\n", 1, 11, "unterminated string"},
-        ErrorCase{"  x = sch.f()\n", 1, 3, "unexpected indent"}));
+    ::testing::Values(ErrorCase{"b0 = sch.get_block(\"C\"\n", 2, 1, "expected ')' after arguments of sch.get_block"},
+                      ErrorCase{"b0 = foo.get_block(\"C\")\n", 1, 6, "expected a call of a method on 'sch'"},
+                      ErrorCase{"b0 = get_block(\"C\")\n", 1, 6, "expected a call of a method on 'sch'"},
+                      ErrorCase{"b0 = sch.a.b(\"C\")\n", 1, 6, "expected a call of a method on 'sch'"},
+                      ErrorCase{"x = sch\n", 1, 5, "the receiver 'sch' can only be called"},
+                      ErrorCase{"sch = 3\n", 1, 1, "cannot assign to the receiver 'sch'"},
+                      ErrorCase{"x = sch.f(a + 1)\n", 1, 11, "arithmetic and comparisons are not supported"},
+                      ErrorCase{"x = sch.f({1: 2})\n", 1, 11, "dictionaries are not supported"},
+                      ErrorCase{"x = sch.f(-a)\n", 1, 11, "operator '-' is only supported on a number literal"},
+                      ErrorCase{"x = sch.f(not True)\n", 1, 11, "operator 'not' is only supported on a number literal"},
+                      ErrorCase{"x = sch.f(a.b)\n", 1, 11, "attribute access is only supported as a call"},
+                      ErrorCase{"x = sch.f(a[1:2])\n", 1, 13, "slices are not supported"},
+                      ErrorCase{"x = sch.f(a[i])\n", 1, 13, "expected an integer literal as the index"},
+                      ErrorCase{"x = sch.f(99999999999999999999)\n", 1, 11, "is too large"},
+                      ErrorCase{"x = sch.f(9223372036854775808)\n", 1, 11, "does not fit in int64"},
+                      ErrorCase{"x = sch.f(float(\"1.5\"))\n", 1, 17, "float(\"1.5\") is not supported"},
+                      ErrorCase{"x = sch.f(float(1))\n", 1, 11, "expected float(\"inf\")"},
+                      ErrorCase{"x = sch.f(1, k=2, 3)\n", 1, 19, "positional argument follows keyword argument"},
+                      ErrorCase{"x = sch.f(k=1, k=2)\n", 1, 16, "keyword argument 'k' repeated"},
+                      ErrorCase{"a.b = sch.f()\n", 1, 1, "expected a variable name or a tuple of names"},
+                      ErrorCase{"(a, b), c = sch.f()\n", 1, 1, "expected a variable name in the assignment target"},
+                      ErrorCase{"x: int = 3\n", 1, 1, "annotated assignments are not supported"},
+                      ErrorCase{"for i in x:\n    sch.f(i)\n", 1, 1, "control flow"},
+                      ErrorCase{"if True:\n    sch.f()\n", 1, 1, "control flow"},
+                      ErrorCase{"class A:\n    pass\n", 1, 1, "class definitions are not supported"},
+                      ErrorCase{"def a(sch):\n    pass\ndef b(sch):\n    pass\n", 3, 1, "only one 'def' wrapper"},
+                      ErrorCase{"def a(sch):\n    pass\nsch.f()\n", 3, 1, "statements outside the 'def a' wrapper"},
+                      ErrorCase{"def a(sch, x):\n    pass\n", 1, 1, "must take exactly one parameter"},
+                      ErrorCase{"def a(s):\n    sch.f()\n", 2, 5, "expected a call of a method on 's'"},
+                      ErrorCase{"def a(s):\n    def b(t):\n        pass\n", 2, 5, "nested definitions"},
+                      ErrorCase{"def a(s):\n    return 3\n", 2, 5, "must not return a value"},
+                      ErrorCase{"@dec\ndef a(s):\n    pass\n", 1, 2, "takes no decorator"},
+                      ErrorCase{"x = sch.f(1\ny = 2\n", 2, 1, "expected ')'"},
+                      ErrorCase{"x = sch.f(\"abc)\n", 1, 11, "unterminated string"},
+                      ErrorCase{"  x = sch.f()\n", 1, 3, "unexpected indent"}));
 
 }  // namespace
 }  // namespace loom::script

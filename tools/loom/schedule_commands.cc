@@ -73,7 +73,8 @@ void add_schedule_commands(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   apply->callback([apply_opts, &exit_code] {
     const ScheduleOptions& o = *apply_opts;
-    if (o.kernel == "-" && o.input == "-") throw UserError("loom apply: the kernel and the schedule cannot both be '-'");
+    if (o.kernel == "-" && o.input == "-")
+      throw UserError("loom apply: the kernel and the schedule cannot both be '-'");
     ir::PrimFunc func = select_function(load_module(o.kernel), o.func);
     sched::Schedule sch(func, o.seed, sched::DebugMode::Verify);
     sched::apply_schedule_script(sch, read_text(o.input), display_name(o.input));

@@ -120,16 +120,17 @@ class Executor {
       if (!stmt.targets.empty()) assign(stmt.targets[0], value);
       return;
     }
-    std::string what = stmt.value.kind == ScriptExpr::Kind::Call ? "sch." + stmt.value.call->method + "(...)"
-                                                                  : "the right-hand side";
+    std::string what =
+        stmt.value.kind == ScriptExpr::Kind::Call ? "sch." + stmt.value.call->method + "(...)" : "the right-hand side";
     if (!value.is<std::vector<Value>>())
-      fail(stmt.loc, fmt::format("cannot unpack {} into {} names: it is {}, not a list", what, stmt.targets.size(),
-                                 describe(value)),
+      fail(stmt.loc,
+           fmt::format("cannot unpack {} into {} names: it is {}, not a list", what, stmt.targets.size(),
+                       describe(value)),
            "", "UnpackError");
     const auto& list = value.as<std::vector<Value>>();
     if (list.size() != stmt.targets.size())
-      fail(stmt.loc, fmt::format("cannot unpack {} into {} names: it returned {} values", what, stmt.targets.size(),
-                                 list.size()),
+      fail(stmt.loc,
+           fmt::format("cannot unpack {} into {} names: it returned {} values", what, stmt.targets.size(), list.size()),
            "", "UnpackError");
     for (size_t i = 0; i < list.size(); ++i) assign(stmt.targets[i], list[i]);
   }
@@ -141,11 +142,16 @@ class Executor {
 
   Value eval(const ScriptExpr& e) {
     switch (e.kind) {
-      case ScriptExpr::Kind::None: return Value();
-      case ScriptExpr::Kind::Bool: return Value(e.bool_value);
-      case ScriptExpr::Kind::Int: return Value(e.int_value);
-      case ScriptExpr::Kind::Float: return Value(e.float_value);
-      case ScriptExpr::Kind::String: return Value(e.str);
+      case ScriptExpr::Kind::None:
+        return Value();
+      case ScriptExpr::Kind::Bool:
+        return Value(e.bool_value);
+      case ScriptExpr::Kind::Int:
+        return Value(e.int_value);
+      case ScriptExpr::Kind::Float:
+        return Value(e.float_value);
+      case ScriptExpr::Kind::String:
+        return Value(e.str);
       case ScriptExpr::Kind::Name: {
         auto it = vars_.find(e.str);
         if (it == vars_.end())
@@ -166,10 +172,12 @@ class Executor {
         int64_t n = static_cast<int64_t>(list.size());
         int64_t i = e.int_value < 0 ? e.int_value + n : e.int_value;
         if (i < 0 || i >= n)
-          fail(e.loc, fmt::format("index {} is out of range for a list of {} values", e.int_value, n), "", "IndexError");
+          fail(e.loc, fmt::format("index {} is out of range for a list of {} values", e.int_value, n), "",
+               "IndexError");
         return list[static_cast<size_t>(i)];
       }
-      case ScriptExpr::Kind::Call: return call(*e.call);
+      case ScriptExpr::Kind::Call:
+        return call(*e.call);
     }
     LOOM_ICHECK(false, "unknown call-script expression kind");
     return Value();
@@ -208,8 +216,8 @@ class Executor {
       return k < kind.params.size() ? bare(kind.params[k].name) : "decision";
     };
     auto arg_error = [&](ScriptLoc loc, const std::string& msg) {
-      fail(loc, fmt::format("sch.{}: {}; the signature is {}", kind.python_name, msg, signature(kind)), kind.python_name,
-           "ArgumentError");
+      fail(loc, fmt::format("sch.{}: {}; the signature is {}", kind.python_name, msg, signature(kind)),
+           kind.python_name, "ArgumentError");
     };
     std::vector<Bound> bound(n_params);
     size_t positional = 0;
@@ -217,7 +225,8 @@ class Executor {
     size_t k = 0;
     for (size_t p = 0; p < positional; ++k) {
       if (k >= n_params)
-        arg_error(c.args[p].loc, fmt::format("takes at most {} arguments, got {} positional ones", n_params, positional));
+        arg_error(c.args[p].loc,
+                  fmt::format("takes at most {} arguments, got {} positional ones", n_params, positional));
       const ScriptArg& arg = c.args[p];
       if (k < kind.params.size() && kind.params[k].role == InstParam::Role::VariadicInput) {
         Value first = eval(arg.value);
@@ -289,8 +298,9 @@ class Executor {
     const char* wanted = expect == Expect::Block  ? "a block (a block variable or a block name string)"
                          : expect == Expect::Loop ? "a loop"
                                                   : "a block or a loop";
-    fail(loc, fmt::format("sch.{}: argument '{}' must be {}, got {}", kind.python_name, bare(param.name), wanted,
-                          describe(v)),
+    fail(loc,
+         fmt::format("sch.{}: argument '{}' must be {}, got {}", kind.python_name, bare(param.name), wanted,
+                     describe(v)),
          kind.python_name, "ArgumentError");
   }
 
@@ -313,23 +323,28 @@ class Executor {
       }
       check_kind_of(kind, param, v, bound[j].loc);
       switch (param.role) {
-        case InstParam::Role::Input: inputs.push_back(std::move(v)); break;
+        case InstParam::Role::Input:
+          inputs.push_back(std::move(v));
+          break;
         case InstParam::Role::VariadicInput:
           if (!v.is<std::vector<Value>>())
-            fail(bound[j].loc, fmt::format("sch.{}: argument '{}' must be a list, got {}", kind.python_name, bare(param.name),
-                                           describe(v)),
+            fail(bound[j].loc,
+                 fmt::format("sch.{}: argument '{}' must be a list, got {}", kind.python_name, bare(param.name),
+                             describe(v)),
                  kind.python_name, "ArgumentError");
           for (const Value& x : v.as<std::vector<Value>>()) inputs.push_back(x);
           break;
-        case InstParam::Role::Attr: attrs.push_back(std::move(v)); break;
+        case InstParam::Role::Attr:
+          attrs.push_back(std::move(v));
+          break;
       }
     }
     Value decision;
     if (kind.sampling) {
       decision = bound.back().value;
       if (contains_rv(decision))
-        fail(bound.back().loc, fmt::format("sch.{}: the decision must be a literal value, got {}", kind.python_name,
-                                           describe(decision)),
+        fail(bound.back().loc,
+             fmt::format("sch.{}: the decision must be a literal value, got {}", kind.python_name, describe(decision)),
              kind.python_name, "ArgumentError");
     }
     std::vector<Value> outputs;

@@ -32,7 +32,8 @@ class Reader {
     for (const auto& s : stmts) {
       switch (s->kind) {
         case StmtKind::Import:
-        case StmtKind::Pass: break;
+        case StmtKind::Pass:
+          break;
         case StmtKind::Return:
           if (s->value) src_.fail(s->loc, "a call script's 'return' must not return a value");
           break;
@@ -40,17 +41,21 @@ class Reader {
           if (s->value->kind == ExprKind::Str) break;  // a docstring or a string comment
           out.push_back(ScriptStmt{to_loc(s->loc), {}, false, expr(*s->value)});
           break;
-        case StmtKind::Assign: out.push_back(assign(*s)); break;
+        case StmtKind::Assign:
+          out.push_back(assign(*s));
+          break;
         case StmtKind::AnnAssign:
           src_.fail(s->loc, "annotated assignments are not supported in a call script; write 'name = value'");
         case StmtKind::FunctionDef:
           src_.fail(s->loc, "a call script may hold one 'def' wrapper at top level only, not nested definitions");
-        case StmtKind::ClassDef: src_.fail(s->loc, "class definitions are not supported in a call script");
+        case StmtKind::ClassDef:
+          src_.fail(s->loc, "class definitions are not supported in a call script");
         case StmtKind::For:
         case StmtKind::With:
         case StmtKind::If:
-          src_.fail(s->loc, "control flow ('for', 'with', 'if') is not supported in a call script; write one call "
-                            "per line");
+          src_.fail(s->loc,
+                    "control flow ('for', 'with', 'if') is not supported in a call script; write one call "
+                    "per line");
       }
     }
     return out;
@@ -91,13 +96,15 @@ class Reader {
   int64_t to_int64(const PyExpr& e, bool negate) {
     constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
     if (e.int_value > kMax + (negate ? 1 : 0)) src_.fail(e.loc, "integer " + e.str + " does not fit in int64");
-    if (negate) return e.int_value == kMax + 1 ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(e.int_value);
+    if (negate)
+      return e.int_value == kMax + 1 ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(e.int_value);
     return static_cast<int64_t>(e.int_value);
   }
 
   ScriptExpr expr(const PyExpr& e) {
     switch (e.kind) {
-      case ExprKind::None: return leaf(ScriptExpr::Kind::None, e);
+      case ExprKind::None:
+        return leaf(ScriptExpr::Kind::None, e);
       case ExprKind::Bool: {
         ScriptExpr out = leaf(ScriptExpr::Kind::Bool, e);
         out.bool_value = e.bool_value;
@@ -150,22 +157,26 @@ class Reader {
         const PyExpr& index = *e.children[1];
         ScriptExpr idx = expr(index);
         if (idx.kind != ScriptExpr::Kind::Int)
-          src_.fail(index.loc, "expected an integer literal as the index (slices and computed indices are not "
-                               "supported)");
+          src_.fail(index.loc,
+                    "expected an integer literal as the index (slices and computed indices are not "
+                    "supported)");
         ScriptExpr out = leaf(ScriptExpr::Kind::Index, e);
         out.int_value = idx.int_value;
         out.items.push_back(expr(*e.children[0]));
         return out;
       }
-      case ExprKind::Call: return call(e);
+      case ExprKind::Call:
+        return call(e);
       case ExprKind::Attr:
         src_.fail(e.loc, "attribute access is only supported as a call " + receiver_ + ".method(...)");
-      case ExprKind::Dict: src_.fail(e.loc, "dictionaries are not supported in a call script");
+      case ExprKind::Dict:
+        src_.fail(e.loc, "dictionaries are not supported in a call script");
       case ExprKind::BinOp:
       case ExprKind::Compare:
       case ExprKind::BoolOp:
         src_.fail(e.loc, "arithmetic and comparisons are not supported in a call script; write the value");
-      case ExprKind::Slice: src_.fail(e.loc, "slices are not supported in a call script");
+      case ExprKind::Slice:
+        src_.fail(e.loc, "slices are not supported in a call script");
     }
     src_.fail(e.loc, "unsupported expression in a call script");
   }
@@ -230,8 +241,9 @@ CallScript parse_call_script(std::string_view text, std::string_view filename, s
   const PyStmt* wrapper = nullptr;
   for (const auto& s : stmts) {
     if (s->kind != StmtKind::FunctionDef) continue;
-    if (wrapper) src.fail(s->loc, "a call script may hold only one 'def' wrapper (another one is at line " +
-                                      std::to_string(wrapper->loc.line) + ")");
+    if (wrapper)
+      src.fail(s->loc, "a call script may hold only one 'def' wrapper (another one is at line " +
+                           std::to_string(wrapper->loc.line) + ")");
     wrapper = s.get();
   }
   if (wrapper) {
@@ -243,8 +255,10 @@ CallScript parse_call_script(std::string_view text, std::string_view filename, s
     }
     if (!wrapper->decorators.empty()) src.fail(wrapper->decorators[0]->loc, "the 'def' wrapper takes no decorator");
     if (wrapper->params.size() != 1)
-      src.fail(wrapper->loc, "the 'def " + wrapper->name + "' wrapper must take exactly one parameter (the schedule), "
-                             "it takes " + std::to_string(wrapper->params.size()));
+      src.fail(wrapper->loc, "the 'def " + wrapper->name +
+                                 "' wrapper must take exactly one parameter (the schedule), "
+                                 "it takes " +
+                                 std::to_string(wrapper->params.size()));
     out.receiver_ = wrapper->params[0].name;
   }
   Reader reader(src, out.receiver_);
