@@ -102,32 +102,39 @@ def main(A: T.Buffer((16, 16), "float32"), B: T.Buffer((16, 16), "float32"), C: 
 TEST(ForKind, ReductionLoopsCannotRunInParallel) {
   Schedule sch(script::parse_func(kMatmul), 1, DebugMode::Verify);
   auto loops = sch.get_loops(sch.get_block("C"));
-  expect_error<ScheduleError>(sch, [&] { sch.parallel(loops[2]); },
-                              "sch.parallel: loop k is bound to the reduction iterator vk of block C; only loops over "
-                              "spatial iterators can be parallelized");
-  expect_error<ScheduleError>(sch, [&] { sch.vectorize(loops[2]); },
-                              "sch.vectorize: loop k is bound to the reduction iterator vk of block C; only loops "
-                              "over spatial iterators can be vectorized");
-  expect_error<ScheduleError>(sch, [&] { sch.bind(loops[2], "blockIdx.x"); },
-                              "sch.bind: loop k is bound to the reduction iterator vk of block C; only loops over "
-                              "spatial iterators can be bound to threads");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.parallel(loops[2]); },
+      "sch.parallel: loop k is bound to the reduction iterator vk of block C; only loops over "
+      "spatial iterators can be parallelized");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.vectorize(loops[2]); },
+      "sch.vectorize: loop k is bound to the reduction iterator vk of block C; only loops "
+      "over spatial iterators can be vectorized");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.bind(loops[2], "blockIdx.x"); },
+      "sch.bind: loop k is bound to the reduction iterator vk of block C; only loops over "
+      "spatial iterators can be bound to threads");
 }
 
 TEST(ForKind, ConflictingKindsAndBadThreadAxes) {
   Schedule sch(script::parse_func(kMatmul), 1, DebugMode::Verify);
   auto loops = sch.get_loops(sch.get_block("C"));
   sch.parallel(loops[0]);
-  expect_error<ScheduleError>(sch, [&] { sch.vectorize(loops[0]); },
-                              "sch.vectorize: loop i is already parallel, cannot vectorize it");
-  expect_error<ScheduleError>(sch, [&] { sch.unroll(loops[0]); }, "sch.unroll: loop i is already parallel, cannot unroll it");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.vectorize(loops[0]); }, "sch.vectorize: loop i is already parallel, cannot vectorize it");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.unroll(loops[0]); }, "sch.unroll: loop i is already parallel, cannot unroll it");
   sch.bind(loops[1], "threadIdx.x");
-  expect_error<ScheduleError>(sch, [&] { sch.bind(loops[1], "threadIdx.y"); },
-                              "sch.bind: loop j is already bound to threadIdx.x, cannot bind it");
-  expect_error<ScheduleError>(sch, [&] { sch.parallel(loops[1]); },
-                              "sch.parallel: loop j is already bound to threadIdx.x, cannot parallelize it");
-  expect_error<ScheduleError>(sch, [&] { sch.bind(loops[2], "threadIdx.w"); },
-                              "sch.bind: \"threadIdx.w\" is not a thread axis (expected blockIdx.x/y/z, "
-                              "threadIdx.x/y/z or vthread), cannot bind loop k");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.bind(loops[1], "threadIdx.y"); },
+      "sch.bind: loop j is already bound to threadIdx.x, cannot bind it");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.parallel(loops[1]); },
+      "sch.parallel: loop j is already bound to threadIdx.x, cannot parallelize it");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.bind(loops[2], "threadIdx.w"); },
+      "sch.bind: \"threadIdx.w\" is not a thread axis (expected blockIdx.x/y/z, "
+      "threadIdx.x/y/z or vthread), cannot bind loop k");
   sch.bind(loops[1], "threadIdx.x");  // the same binding again is accepted
 }
 
@@ -142,9 +149,10 @@ def main(A: T.Buffer((64,), "float32")):
 )"),
                1, DebugMode::Verify);
   auto loops = sch.get_loops(sch.get_block("A"));
-  expect_error<ScheduleError>(sch, [&] { sch.parallel(loops[0]); },
-                              "sch.parallel: the bindings of block A are not an affine map of the loops above it, "
-                              "cannot parallelize loop i");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.parallel(loops[0]); },
+      "sch.parallel: the bindings of block A are not an affine map of the loops above it, "
+      "cannot parallelize loop i");
   Schedule opaque(script::parse_func(R"(
 @T.prim_func
 def main(A: T.Buffer((8,), "float32")):
@@ -155,9 +163,10 @@ def main(A: T.Buffer((8,), "float32")):
 )"),
                   1, DebugMode::Verify);
   auto l = opaque.get_loops(opaque.get_block("A"));
-  expect_error<ScheduleError>(opaque, [&] { opaque.vectorize(l[0]); },
-                              "sch.vectorize: block A under loop i has the opaque iterator vi; only blocks with "
-                              "spatial and reduction iterators can be under a loop to vectorize");
+  expect_error<ScheduleError>(
+      opaque, [&] { opaque.vectorize(l[0]); },
+      "sch.vectorize: block A under loop i has the opaque iterator vi; only blocks with "
+      "spatial and reduction iterators can be under a loop to vectorize");
   opaque.unroll(l[0]);  // unrolling keeps the order: always allowed
 }
 

@@ -232,19 +232,40 @@ TEST(Split, DisablePredicationLeavesThePredicateOut) {
 TEST(Split, Errors) {
   Schedule sch(parse(kMatmul), 1, DebugMode::Verify);
   auto loops = sch.get_loops(sch.get_block("C"));
-  expect_error<ScheduleError>(sch, [&] { sch.split(loops[0], Factors{std::nullopt, std::nullopt}); },
-                              "sch.split: at most one factor may be None when splitting loop i");
-  expect_error<ScheduleError>(sch, [&] { sch.split(loops[0], Factors{0, std::nullopt}); },
-                              "sch.split: factor 0 of loop i is not positive");
-  expect_error<ScheduleError>(sch, [&] { sch.split(loops[0], Factors{3, 5}); },
-                              "sch.split: the product of the factors (15) is less than the extent 16 of loop i");
-  expect_error<ScheduleError>(sch, [&] { sch.split(loops[0], Factors{}); }, "sch.split: no factors given to split loop i");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.split(loops[0], Factors{std::nullopt, std::nullopt});
+      },
+      "sch.split: at most one factor may be None when splitting loop i");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.split(loops[0], Factors{0, std::nullopt});
+      },
+      "sch.split: factor 0 of loop i is not positive");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.split(loops[0], Factors{3, 5});
+      },
+      "sch.split: the product of the factors (15) is less than the extent 16 of loop i");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.split(loops[0], Factors{}); }, "sch.split: no factors given to split loop i");
   sch.annotate(loops[1], "pragma", Value(int64_t{1}));
-  expect_error<ScheduleError>(sch, [&] { sch.split(loops[1], Factors{4, 4}); },
-                              "sch.split: loop j has annotations or a thread binding, cannot split it");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.split(loops[1], Factors{4, 4});
+      },
+      "sch.split: loop j has annotations or a thread binding, cannot split it");
   sch.bind(loops[0], "blockIdx.x");
-  expect_error<ScheduleError>(sch, [&] { sch.split(loops[0], Factors{4, 4}); },
-                              "sch.split: loop i has annotations or a thread binding, cannot split it");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.split(loops[0], Factors{4, 4});
+      },
+      "sch.split: loop i has annotations or a thread binding, cannot split it");
 }
 
 TEST(Split, LoopNotStartingAtZero) {
@@ -258,8 +279,12 @@ def main(A: T.Buffer((16,), "float32")):
 )"),
                1, DebugMode::Verify);
   auto loops = sch.get_loops(sch.get_block("A"));
-  expect_error<ScheduleError>(sch, [&] { sch.split(loops[0], Factors{2, std::nullopt}); },
-                              "sch.split: loop i starts at 2, not 0; only loops starting at 0 can be split");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.split(loops[0], Factors{2, std::nullopt});
+      },
+      "sch.split: loop i starts at 2, not 0; only loops starting at 0 can be split");
 }
 
 TEST(Fuse, TwoLoopsIntoOne) {
@@ -332,25 +357,51 @@ TEST(Fuse, Errors) {
   Schedule sch(parse(kTwoBlocks), 1, DebugMode::Verify);
   auto b_loops = sch.get_loops(sch.get_block("B"));
   auto c_loops = sch.get_loops(sch.get_block("C"));
-  expect_error<ScheduleError>(sch, [&] { sch.fuse({b_loops[0], b_loops[1]}); },
-                              "sch.fuse: loop j is not the only child of loop i, cannot fuse");
-  expect_error<ScheduleError>(sch, [&] { sch.fuse({b_loops[1], c_loops[1]}); },
-                              "sch.fuse: loop j is not the parent of loop j, cannot fuse: the loops must be directly "
-                              "nested, outermost first");
-  expect_error<ScheduleError>(sch, [&] { sch.fuse({b_loops[1], b_loops[0]}); },
-                              "sch.fuse: loop j is not the parent of loop i");
-  expect_error<ScheduleError>(sch, [&] { sch.fuse({}); }, "sch.fuse: fuse requires at least one loop");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.fuse({b_loops[0], b_loops[1]});
+      },
+      "sch.fuse: loop j is not the only child of loop i, cannot fuse");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.fuse({b_loops[1], c_loops[1]});
+      },
+      "sch.fuse: loop j is not the parent of loop j, cannot fuse: the loops must be directly "
+      "nested, outermost first");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.fuse({b_loops[1], b_loops[0]});
+      },
+      "sch.fuse: loop j is not the parent of loop i");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.fuse({}); }, "sch.fuse: fuse requires at least one loop");
   Schedule tri(parse(kTriangle), 1, DebugMode::Verify);
   auto t = tri.get_loops(tri.get_block("A"));
-  expect_error<ScheduleError>(tri, [&] { tri.fuse({t[0], t[1]}); },
-                              "sch.fuse: the extent of loop j depends on loop i, cannot fuse");
+  expect_error<ScheduleError>(
+      tri,
+      [&] {
+        tri.fuse({t[0], t[1]});
+      },
+      "sch.fuse: the extent of loop j depends on loop i, cannot fuse");
   Schedule mm(parse(kMatmul), 1, DebugMode::Verify);
   auto loops = mm.get_loops(mm.get_block("C"));
-  expect_error<ScheduleError>(mm, [&] { mm.fuse({loops[0], loops[2]}); }, "sch.fuse: loop i is not the parent of loop k");
+  expect_error<ScheduleError>(
+      mm,
+      [&] {
+        mm.fuse({loops[0], loops[2]});
+      },
+      "sch.fuse: loop i is not the parent of loop k");
   mm.parallel(loops[1]);
   mm.annotate(loops[1], "x", Value(int64_t{1}));
-  expect_error<ScheduleError>(mm, [&] { mm.fuse({loops[0], loops[1]}); },
-                              "sch.fuse: loop j has annotations or a thread binding, cannot fuse it");
+  expect_error<ScheduleError>(
+      mm,
+      [&] {
+        mm.fuse({loops[0], loops[1]});
+      },
+      "sch.fuse: loop j has annotations or a thread binding, cannot fuse it");
 }
 
 TEST(Reorder, PermutesLoopsOfAChain) {
@@ -426,18 +477,34 @@ TEST(Reorder, Errors) {
   Schedule sch(parse(kTwoBlocks), 1, DebugMode::Verify);
   auto b_loops = sch.get_loops(sch.get_block("B"));
   auto c_loops = sch.get_loops(sch.get_block("C"));
-  expect_error<ScheduleError>(sch, [&] { sch.reorder({b_loops[0], b_loops[0]}); },
-                              "sch.reorder: loop i appears more than once");
-  expect_error<ScheduleError>(sch, [&] { sch.reorder({b_loops[1], c_loops[1]}); },
-                              "sch.reorder: loops j and j are not nested one in the other, cannot reorder them");
-  expect_error<ScheduleError>(sch, [&] { sch.reorder({b_loops[1], b_loops[0]}); },
-                              "sch.reorder: loop i has more than one child, cannot reorder loops i to j across it");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.reorder({b_loops[0], b_loops[0]});
+      },
+      "sch.reorder: loop i appears more than once");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.reorder({b_loops[1], c_loops[1]});
+      },
+      "sch.reorder: loops j and j are not nested one in the other, cannot reorder them");
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        sch.reorder({b_loops[1], b_loops[0]});
+      },
+      "sch.reorder: loop i has more than one child, cannot reorder loops i to j across it");
   // A loop whose extent depends on an outer loop cannot move outside it.
   Schedule tri(parse(kTriangle), 1, DebugMode::Verify);
   auto t = tri.get_loops(tri.get_block("A"));
-  expect_error<ScheduleError>(tri, [&] { tri.reorder({t[1], t[0]}); },
-                              "sch.reorder: the range of loop j depends on loop i, which would be inside it after "
-                              "reordering");
+  expect_error<ScheduleError>(
+      tri,
+      [&] {
+        tri.reorder({t[1], t[0]});
+      },
+      "sch.reorder: the range of loop j depends on loop i, which would be inside it after "
+      "reordering");
   // Non-affine bindings.
   Schedule na(parse(R"(
 @T.prim_func
@@ -449,9 +516,13 @@ def main(A: T.Buffer((64,), "float32")):
 )"),
               1, DebugMode::Verify);
   auto n = na.get_loops(na.get_block("A"));
-  expect_error<ScheduleError>(na, [&] { na.reorder({n[1], n[0]}); },
-                              "sch.reorder: the bindings of block A are not an affine map of the loops above it, "
-                              "cannot reorder them");
+  expect_error<ScheduleError>(
+      na,
+      [&] {
+        na.reorder({n[1], n[0]});
+      },
+      "sch.reorder: the bindings of block A are not an affine map of the loops above it, "
+      "cannot reorder them");
 }
 
 TEST(AddUnitLoop, AboveABlockAndAboveALoop) {
@@ -478,9 +549,10 @@ def main(A: T.Buffer((16, 16), "float32"), B: T.Buffer((16, 16), "float32"), C: 
 )");
   (void)u2;
   BlockRV root = sch.get_block("root");
-  expect_error<ScheduleError>(sch, [&] { sch.add_unit_loop(root); },
-                              "sch.add_unit_loop: block root is the root block of function main, cannot add a loop "
-                              "above it");
+  expect_error<ScheduleError>(
+      sch, [&] { sch.add_unit_loop(root); },
+      "sch.add_unit_loop: block root is the root block of function main, cannot add a loop "
+      "above it");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -522,14 +594,21 @@ bool random_step(Schedule& sch, RandomEngine& rng) {
         for (const LoopRV& l : loops) {
           if (rng.uniform_int(0, 2)) pick.push_back(l);
         }
-        for (size_t i = pick.size(); i > 1; --i) std::swap(pick[i - 1], pick[rng.uniform_int(0, static_cast<int64_t>(i))]);
+        for (size_t i = pick.size(); i > 1; --i)
+          std::swap(pick[i - 1], pick[rng.uniform_int(0, static_cast<int64_t>(i))]);
         if (pick.size() < 2) return false;  // nothing to reorder
         sch.reorder(pick);
         break;
       }
-      case 5: sch.parallel(loop); break;
-      case 6: sch.vectorize(loop); break;
-      default: sch.unroll(loop); break;
+      case 5:
+        sch.parallel(loop);
+        break;
+      case 6:
+        sch.vectorize(loop);
+        break;
+      default:
+        sch.unroll(loop);
+        break;
     }
     return true;
   } catch (const ScheduleError&) {
@@ -560,7 +639,8 @@ TEST(LoopTransformationProperty, RandomSchedulesKeepMeaning) {
       verify_script_roundtrip(sch);
       ++checked;
       if (::testing::Test::HasFailure()) {
-        ADD_FAILURE() << "failing schedule (workload " << name << ", seed " << seed << "):\n" << sch.trace().as_python();
+        ADD_FAILURE() << "failing schedule (workload " << name << ", seed " << seed << "):\n"
+                      << sch.trace().as_python();
         return;
       }
     }

@@ -45,14 +45,16 @@ ir::Stmt with_annotations(const ir::ForNode* f, ir::Annotations anns) {
 void replace_block(Schedule& sch, const BlockRV& rv, ir::Annotations anns, const char* primitive) {
   ir::Block b = sch.get(rv);
   const std::string func = sch.func_of(rv);
-  sch.update_func(func, detail::replace_in_func(sch.mod().at(func), b.get(), with_annotations(b.get(), std::move(anns))),
+  sch.update_func(func,
+                  detail::replace_in_func(sch.mod().at(func), b.get(), with_annotations(b.get(), std::move(anns))),
                   primitive);
 }
 
 void replace_loop(Schedule& sch, const LoopRV& rv, ir::Annotations anns, const char* primitive) {
   const ir::ForNode* f = sch.get(rv);
   const std::string func = sch.func_of(rv);
-  sch.update_func(func, detail::replace_in_func(sch.mod().at(func), f, with_annotations(f, std::move(anns))), primitive);
+  sch.update_func(func, detail::replace_in_func(sch.mod().at(func), f, with_annotations(f, std::move(anns))),
+                  primitive);
 }
 
 std::string known_keys(const ir::Annotations& anns) {
@@ -98,8 +100,8 @@ void Schedule::unannotate(const LoopRV& loop, const std::string& ann_key) {
   const ir::ForNode* f = get(loop);
   ir::Annotations anns = f->annotations;
   if (!anns.erase(ann_key))
-    throw AnnotationNotFoundError("unannotate", fmt::format("loop {} has no annotation \"{}\" ({})",
-                                                            f->loop_var.name(), ann_key, known_keys(f->annotations)));
+    throw AnnotationNotFoundError("unannotate", fmt::format("loop {} has no annotation \"{}\" ({})", f->loop_var.name(),
+                                                            ann_key, known_keys(f->annotations)));
   replace_loop(*this, loop, std::move(anns), "unannotate");
   record("Unannotate", {loop}, {Value(ann_key)}, {});
 }
@@ -108,11 +110,14 @@ namespace detail {
 
 void register_annotation_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"Annotate", "annotate",
+  r.add({"Annotate",
+         "annotate",
          {{"block_or_loop", Role::Input, std::nullopt},
           {"ann_key", Role::Attr, std::nullopt},
           {"ann_val", Role::Input, std::nullopt}},
-         false, false, false,
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            const Value& target = inputs.at(0);
            const std::string& key = as_string(attrs.at(0), "ann_key");
@@ -123,8 +128,12 @@ void register_annotation_kinds(InstructionRegistry& r) {
            }
            return std::vector<Value>{};
          }});
-  r.add({"Unannotate", "unannotate", {{"block_or_loop", Role::Input, std::nullopt}, {"ann_key", Role::Attr, std::nullopt}},
-         false, false, false,
+  r.add({"Unannotate",
+         "unannotate",
+         {{"block_or_loop", Role::Input, std::nullopt}, {"ann_key", Role::Attr, std::nullopt}},
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            const Value& target = inputs.at(0);
            const std::string& key = as_string(attrs.at(0), "ann_key");

@@ -25,11 +25,16 @@ LOOM_SCHEDULE_ERROR(WrongBlockIterTypeError, "WrongBlockIterType");
 /// What the user asked for, in words ("parallelize", "vectorize", "unroll", "bind").
 const char* verb(ir::ForKind kind) {
   switch (kind) {
-    case ir::ForKind::Parallel: return "parallelize";
-    case ir::ForKind::Vectorized: return "vectorize";
-    case ir::ForKind::Unrolled: return "unroll";
-    case ir::ForKind::ThreadBinding: return "bind";
-    case ir::ForKind::Serial: break;
+    case ir::ForKind::Parallel:
+      return "parallelize";
+    case ir::ForKind::Vectorized:
+      return "vectorize";
+    case ir::ForKind::Unrolled:
+      return "unroll";
+    case ir::ForKind::ThreadBinding:
+      return "bind";
+    case ir::ForKind::Serial:
+      break;
   }
   return "serialize";
 }
@@ -37,20 +42,24 @@ const char* verb(ir::ForKind kind) {
 /// The loop's current kind, in words ("vectorized", "bound to threadIdx.x").
 std::string kind_words(const ir::ForNode* loop) {
   switch (loop->for_kind) {
-    case ir::ForKind::Parallel: return "parallel";
-    case ir::ForKind::Vectorized: return "vectorized";
-    case ir::ForKind::Unrolled: return "unrolled";
-    case ir::ForKind::ThreadBinding: return "bound to " + loop->thread_tag;
-    case ir::ForKind::Serial: break;
+    case ir::ForKind::Parallel:
+      return "parallel";
+    case ir::ForKind::Vectorized:
+      return "vectorized";
+    case ir::ForKind::Unrolled:
+      return "unrolled";
+    case ir::ForKind::ThreadBinding:
+      return "bound to " + loop->thread_tag;
+    case ir::ForKind::Serial:
+      break;
   }
   return "serial";
 }
 
 /// True for TVM's thread tags: blockIdx.{x,y,z}, threadIdx.{x,y,z}, vthread, vthread.{x,y,z}.
 bool valid_thread_tag(const std::string& tag) {
-  static const std::set<std::string> tags = {"blockIdx.x",  "blockIdx.y",  "blockIdx.z", "threadIdx.x",
-                                             "threadIdx.y", "threadIdx.z", "vthread",    "vthread.x",
-                                             "vthread.y",   "vthread.z"};
+  static const std::set<std::string> tags = {"blockIdx.x",  "blockIdx.y", "blockIdx.z", "threadIdx.x", "threadIdx.y",
+                                             "threadIdx.z", "vthread",    "vthread.x",  "vthread.y",   "vthread.z"};
   return tags.count(tag) != 0;
 }
 
@@ -70,10 +79,10 @@ void check_block(const ir::PrimFunc& func, const ir::BlockRealizeNode* realize, 
   const ir::BlockNode* b = realize->block.get();
   for (const ir::IterVar& iv : b->iter_vars) {
     if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
-      throw NotCompactDataFlowError(prim, fmt::format("block {} under loop {} has the {} iterator {}; only blocks with "
-                                                      "spatial and reduction iterators can be under a loop to {}",
-                                                      b->name, loop->loop_var.name(), ir::iter_type_name(iv.type),
-                                                      iv.var.name(), p));
+      throw NotCompactDataFlowError(
+          prim, fmt::format("block {} under loop {} has the {} iterator {}; only blocks with "
+                            "spatial and reduction iterators can be under a loop to {}",
+                            b->name, loop->loop_var.name(), ir::iter_type_name(iv.type), iv.var.name(), p));
   }
   auto path = detail::find_block(func, b->name);
   std::vector<std::pair<ir::Var, ir::Range>> iters;
@@ -96,8 +105,8 @@ void check_block(const ir::PrimFunc& func, const ir::BlockRealizeNode* realize, 
                                                     "loops over spatial iterators can be {}",
                                                     loop->loop_var.name(), iv.var.name(), b->name,
                                                     kind == ir::ForKind::ThreadBinding ? "bound to threads"
-                                                    : kind == ir::ForKind::Parallel  ? "parallelized"
-                                                                                     : "vectorized"));
+                                                    : kind == ir::ForKind::Parallel    ? "parallelized"
+                                                                                       : "vectorized"));
   }
 }
 
@@ -122,8 +131,8 @@ void set_loop_kind(Schedule& sch, const LoopRV& loop_rv, ir::ForKind kind, const
       check_block(func, r, loop, kind, thread_tag, primitive);
   }
   // 3. The same loop with the new kind.
-  ir::Stmt new_loop = ir::ForNode::make(loop->loop_var, loop->min, loop->extent, kind, loop->body, thread_tag,
-                                        loop->annotations);
+  ir::Stmt new_loop =
+      ir::ForNode::make(loop->loop_var, loop->min, loop->extent, kind, loop->body, thread_tag, loop->annotations);
   sch.update_func(func_name, detail::replace_in_func(func, loop, new_loop), primitive);
 }
 
@@ -154,7 +163,12 @@ namespace detail {
 void register_for_kind_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   auto simple = [&r](const char* name, const char* python, void (Schedule::*fn)(const LoopRV&)) {
-    r.add({name, python, {{"loop", Role::Input, std::nullopt}}, false, false, false,
+    r.add({name,
+           python,
+           {{"loop", Role::Input, std::nullopt}},
+           false,
+           false,
+           false,
            [fn](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
              (sch.*fn)(as_loop(inputs.at(0), "loop"));
              return std::vector<Value>{};
@@ -163,8 +177,13 @@ void register_for_kind_kinds(InstructionRegistry& r) {
   simple("Parallel", "parallel", &Schedule::parallel);
   simple("Vectorize", "vectorize", &Schedule::vectorize);
   simple("Unroll", "unroll", &Schedule::unroll);
-  r.add({"Bind", "bind", {{"loop", Role::Input, std::nullopt}, {"thread_axis", Role::Attr, std::nullopt}}, false,
-         false, false, [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
+  r.add({"Bind",
+         "bind",
+         {{"loop", Role::Input, std::nullopt}, {"thread_axis", Role::Attr, std::nullopt}},
+         false,
+         false,
+         false,
+         [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            sch.bind(as_loop(inputs.at(0), "loop"), as_string(attrs.at(0), "thread_axis"));
            return std::vector<Value>{};
          }});

@@ -72,8 +72,8 @@ bool uses_any_var(const ir::Expr& e, const std::set<const ir::VarNode*>& vars, s
 void check_plain_loop(const ir::ForNode* loop, const char* primitive) {
   if (!loop->annotations.empty() || loop->for_kind == ir::ForKind::ThreadBinding)
     throw HasAnnotationOrThreadBindingError(
-        primitive, fmt::format("loop {} has annotations or a thread binding, cannot {} it", loop->loop_var.name(),
-                               primitive));
+        primitive,
+        fmt::format("loop {} has annotations or a thread binding, cannot {} it", loop->loop_var.name(), primitive));
   arith::Analyzer analyzer;
   if (!analyzer.can_prove(ir::eq(loop->min, ir::make_const(loop->min.dtype(), int64_t{0}))))
     throw LoopNotStartWithZeroError(primitive, fmt::format("loop {} starts at {}, not 0; only loops starting at 0 "
@@ -100,7 +100,9 @@ std::set<const ir::VarNode*> vars_of(const ir::Expr& e) {
 class BindingRewriter : public ir::IRMutator {
  public:
   BindingRewriter(IterList iters, ir::Expr extra_predicate, bool preserve_unit_iters)
-      : iters_(std::move(iters)), extra_predicate_(std::move(extra_predicate)), preserve_unit_iters_(preserve_unit_iters) {
+      : iters_(std::move(iters)),
+        extra_predicate_(std::move(extra_predicate)),
+        preserve_unit_iters_(preserve_unit_iters) {
     for (const auto& [var, range] : iters_) bind(var, range);
   }
 
@@ -217,25 +219,27 @@ std::vector<LoopRV> split_impl(Schedule& sch, const LoopRV& loop_rv, const std::
     const Value& v = factor_values[i];
     if (v.is_none()) {
       if (infer_index != -1)
-        throw NotSingleInferFactorError(p, fmt::format("at most one factor may be None when splitting loop {}", site.name()));
+        throw NotSingleInferFactorError(
+            p, fmt::format("at most one factor may be None when splitting loop {}", site.name()));
       infer_index = static_cast<int>(i);
       factors.emplace_back();
       continue;
     }
     int64_t f = v.is<ExprRV>() ? sch.get(v.as<ExprRV>()) : detail::as_int(v, "factor");
-    if (f <= 0)
-      throw WrongFactorError(p, fmt::format("factor {} of loop {} is not positive", f, site.name()));
+    if (f <= 0) throw WrongFactorError(p, fmt::format("factor {} of loop {} is not positive", f, site.name()));
     factors.push_back(ir::make_const(dtype, f));
     known = analyzer.simplify(known * factors.back());
   }
   check_plain_loop(loop, p);
   if (infer_index != -1) {
-    factors[infer_index] = analyzer.simplify(ir::floordiv(loop->extent + known - ir::make_const(dtype, int64_t{1}), known));
+    factors[infer_index] =
+        analyzer.simplify(ir::floordiv(loop->extent + known - ir::make_const(dtype, int64_t{1}), known));
   } else if (!analyzer.can_prove(known >= loop->extent)) {
     throw WrongFactorError(p, fmt::format("the product of the factors ({}) is less than the extent {} of loop {}",
                                           ir::to_string(known), ir::to_string(loop->extent), site.name()));
   }
-  ir::Expr total = analyzer.simplify(known * (infer_index != -1 ? factors[infer_index] : ir::make_const(dtype, int64_t{1})));
+  ir::Expr total =
+      analyzer.simplify(known * (infer_index != -1 ? factors[infer_index] : ir::make_const(dtype, int64_t{1})));
   // 2. New loop variables i_0, i_1, ... and the value that replaces i.
   std::vector<ir::Var> vars;
   ir::Expr value;
@@ -262,9 +266,10 @@ std::vector<LoopRV> split_impl(Schedule& sch, const LoopRV& loop_rv, const std::
   IterList iters = outer_loops(site.path);
   for (size_t i = 0; i < vars.size(); ++i)
     iters.emplace_back(vars[i], ir::Range::from_min_extent(ir::make_const(dtype, int64_t{0}), factors[i]));
-  ir::Stmt body = substitute_and_simplify(loop->body, {{loop->loop_var, value}}, std::move(iters), predicate,
-                                          preserve_unit_iters);
-  for (size_t i = vars.size(); i-- > 0;) body = ir::ForNode::make(vars[i], ir::make_const(dtype, int64_t{0}), factors[i], ir::ForKind::Serial, body);
+  ir::Stmt body =
+      substitute_and_simplify(loop->body, {{loop->loop_var, value}}, std::move(iters), predicate, preserve_unit_iters);
+  for (size_t i = vars.size(); i-- > 0;)
+    body = ir::ForNode::make(vars[i], ir::make_const(dtype, int64_t{0}), factors[i], ir::ForKind::Serial, body);
   // 4. Replace, update RVs, record.
   sch.update_func(site.func_name, detail::replace_in_func(site.func, loop, body), p);
   sch.mark_removed_loop(loop->loop_var, p);
@@ -320,20 +325,22 @@ LoopRV Schedule::fuse(const std::vector<LoopRV>& loops, bool preserve_unit_iters
     if (!sites.empty()) {
       const LoopSite& outer = sites.back();
       if (site.func_name != outer.func_name)
-        throw DifferentFunctionError(p, fmt::format("loops {} and {} are in different functions ({} and {})", outer.name(),
-                                                    site.name(), outer.func_name, site.func_name));
+        throw DifferentFunctionError(p, fmt::format("loops {} and {} are in different functions ({} and {})",
+                                                    outer.name(), site.name(), outer.func_name, site.func_name));
       if (parent_of(site.path) != outer.loop)
-        throw OuterNotInnerParentError(p, fmt::format("loop {} is not the parent of loop {}, cannot fuse: the loops must "
-                                                      "be directly nested, outermost first",
-                                                      outer.name(), site.name()));
+        throw OuterNotInnerParentError(p,
+                                       fmt::format("loop {} is not the parent of loop {}, cannot fuse: the loops must "
+                                                   "be directly nested, outermost first",
+                                                   outer.name(), site.name()));
       if (outer.loop->body.get() != site.loop)
-        throw NotOnlyChildError(p, fmt::format("loop {} is not the only child of loop {}, cannot fuse", site.name(),
-                                               outer.name()));
+        throw NotOnlyChildError(
+            p, fmt::format("loop {} is not the only child of loop {}, cannot fuse", site.name(), outer.name()));
     }
     check_plain_loop(site.loop, p);
     std::string used;
     if (uses_any_var(site.loop->extent, outer_vars, &used))
-      throw DependentLoopError(p, fmt::format("the extent of loop {} depends on loop {}, cannot fuse", site.name(), used));
+      throw DependentLoopError(p,
+                               fmt::format("the extent of loop {} depends on loop {}, cannot fuse", site.name(), used));
     outer_vars.insert(site.loop->loop_var.get());
     sites.push_back(std::move(site));
   }
@@ -369,7 +376,8 @@ LoopRV Schedule::fuse(const std::vector<LoopRV>& loops, bool preserve_unit_iters
   // 3. One loop over the product of the extents replaces the nest.
   IterList iters = outer_loops(sites[0].path);
   iters.emplace_back(fused, ir::Range::from_min_extent(ir::make_const(dtype, int64_t{0}), extent));
-  ir::Stmt body = substitute_and_simplify(sites.back().loop->body, map, std::move(iters), ir::Expr(), preserve_unit_iters);
+  ir::Stmt body =
+      substitute_and_simplify(sites.back().loop->body, map, std::move(iters), ir::Expr(), preserve_unit_iters);
   body = ir::ForNode::make(fused, ir::make_const(dtype, int64_t{0}), extent, ir::ForKind::Serial, body);
   const std::string& func_name = sites[0].func_name;
   update_func(func_name, detail::replace_in_func(sites[0].func, sites[0].loop, body), p);
@@ -401,8 +409,8 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
               [](const LoopSite* a, const LoopSite* b) { return a->path.nodes.size() < b->path.nodes.size(); });
     for (size_t i = 1; i < by_depth.size(); ++i) {
       const auto& nodes = by_depth[i]->path.nodes;
-      bool ancestor = std::any_of(nodes.begin(), nodes.end(),
-                                  [&](const ir::Stmt& s) { return s.get() == by_depth[i - 1]->loop; });
+      bool ancestor =
+          std::any_of(nodes.begin(), nodes.end(), [&](const ir::Stmt& s) { return s.get() == by_depth[i - 1]->loop; });
       if (!ancestor)
         throw LoopsNotAChainError(p, fmt::format("loops {} and {} are not nested one in the other, cannot reorder them",
                                                  by_depth[i - 1]->name(), by_depth[i]->name()));
@@ -491,34 +499,50 @@ namespace detail {
 
 void register_loop_transformation_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"Split", "split",
+  r.add({"Split",
+         "split",
          {{"loop", Role::Input, std::nullopt},
           {"factors", Role::VariadicInput, std::nullopt},
           {"preserve_unit_iters", Role::Attr, Value(true)},
           {"disable_predication", Role::Attr, Value(false)}},
-         false, false, true,
+         false,
+         false,
+         true,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            std::vector<Value> factors(inputs.begin() + 1, inputs.end());
            return loop_values(split_impl(sch, as_loop(inputs.at(0), "loop"), factors,
                                          as_bool(attrs.at(0), "preserve_unit_iters"),
                                          as_bool(attrs.at(1), "disable_predication")));
          }});
-  r.add({"Fuse", "fuse",
+  r.add({"Fuse",
+         "fuse",
          {{"*loops", Role::VariadicInput, std::nullopt}, {"preserve_unit_iters", Role::Attr, Value(true)}},
-         false, false, false,
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            std::vector<LoopRV> loops;
            for (const Value& v : inputs) loops.push_back(as_loop(v, "loops"));
            return std::vector<Value>{sch.fuse(loops, as_bool(attrs.at(0), "preserve_unit_iters"))};
          }});
-  r.add({"Reorder", "reorder", {{"*ordered_loops", Role::VariadicInput, std::nullopt}}, false, false, false,
+  r.add({"Reorder",
+         "reorder",
+         {{"*ordered_loops", Role::VariadicInput, std::nullopt}},
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            std::vector<LoopRV> loops;
            for (const Value& v : inputs) loops.push_back(as_loop(v, "ordered_loops"));
            sch.reorder(loops);
            return std::vector<Value>{};
          }});
-  r.add({"AddUnitLoop", "add_unit_loop", {{"block_or_loop", Role::Input, std::nullopt}}, false, false, false,
+  r.add({"AddUnitLoop",
+         "add_unit_loop",
+         {{"block_or_loop", Role::Input, std::nullopt}},
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            const Value& v = inputs.at(0);
            if (v.is<LoopRV>()) return std::vector<Value>{sch.add_unit_loop(v.as<LoopRV>())};
