@@ -49,14 +49,14 @@ void register_all_instruction_kinds(InstructionRegistry& r) {
   // One line per primitive family (families.h).
   register_sampling_kinds(r);
   register_query_kinds(r);
+  register_compute_at_kinds(r);
+  register_compute_inline_kinds(r);
+  register_cache_kinds(r);
   register_storage_kinds(r);
   register_reduction_kinds(r);
   register_loop_transformation_kinds(r);
   register_for_kind_kinds(r);
   register_annotation_kinds(r);
-  register_compute_at_kinds(r);
-  register_compute_inline_kinds(r);
-  register_cache_kinds(r);
 }
 
 }  // namespace detail
