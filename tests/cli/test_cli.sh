@@ -181,5 +181,12 @@ echo '[[["Frob",[],[],[]]],[]]' >"$tmp/unknown.json"
 expect 2 "replay: unknown instruction kind" -- "$loom" replay "$tmp/gmm.py" "$tmp/unknown.json"
 expect_output "unknown instruction kind 'Frob'" "unknown kind named"
 
+# The shipped hand schedule (configs/schedules) applies to gmm and keeps its result.
+"$loom" print gmm --set M=64 --set N=64 --set K=32 >"$tmp/gmm_cfg.py"
+expect 0 "apply configs/schedules/gmm_tiled.py" -- "$loom" apply "$tmp/gmm_cfg.py" "$data/../../configs/schedules/gmm_tiled.py" -o "$tmp/gmm_cfg_sched.py"
+"$loom" run "$tmp/gmm_cfg.py" --seed 3 >"$tmp/cfg_a.sum"
+"$loom" run "$tmp/gmm_cfg_sched.py" --seed 3 >"$tmp/cfg_b.sum"
+cmp -s "$tmp/cfg_a.sum" "$tmp/cfg_b.sum" && ok || { bad "gmm_tiled.py changes the result"; cat "$tmp/cfg_a.sum" "$tmp/cfg_b.sum"; }
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
