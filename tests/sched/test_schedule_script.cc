@@ -618,3 +618,20 @@ TEST(ScheduleScriptProperty, RandomPrintedTracesReadBackIdentically) {
 
 }  // namespace
 }  // namespace loom::sched
+
+namespace loom::sched {
+namespace {
+
+// `sch.reorder()` is what Schedule::reorder({}) records: Python's *args may be empty, so the
+// script form of that trace must read back.
+TEST(ScheduleScriptPrimitives, EmptyVariadicArgumentsReadBack) {
+  Schedule sch(workloads::make_workload("gmm", {{"M", 8}, {"N", 8}, {"K", 4}}), 1, DebugMode::Verify);
+  sch.reorder({});
+  ASSERT_EQ(sch.trace().as_python(), "sch.reorder()\n");
+  Schedule again(sch.original_mod(), 1, DebugMode::Verify);
+  apply_schedule_script(again, sch.trace().as_python(), "empty.py");
+  EXPECT_EQ(again.trace().as_python(), sch.trace().as_python());
+}
+
+}  // namespace
+}  // namespace loom::sched

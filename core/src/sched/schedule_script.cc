@@ -256,6 +256,10 @@ class Executor {
     }
     for (size_t j = 0; j < kind.params.size(); ++j) {
       if (bound[j].given) continue;
+      if (kind.params[j].role == InstParam::Role::VariadicInput && kind.params[j].name.starts_with("*")) {
+        bound[j] = {Value(std::vector<Value>{}), c.loc, false};  // Python's *args may be empty
+        continue;
+      }
       if (!kind.params[j].default_value)
         arg_error(c.loc, fmt::format("missing the required argument '{}'", bare(kind.params[j].name)));
       bound[j] = {*kind.params[j].default_value, c.loc, false};
