@@ -60,7 +60,7 @@ int compare_expr(const Expr& a, const Expr& b) {
       const auto* x = a.as<VarNode>();
       const auto* y = b.as<VarNode>();
       if (int c = x->name.compare(y->name)) return c < 0 ? -1 : 1;
-      return cmp_ptr(x, y);
+      return cmp_int(static_cast<int64_t>(x->serial), static_cast<int64_t>(y->serial));
     }
     case NodeKind::BufferLoad: {
       const auto* x = a.as<BufferLoadNode>();

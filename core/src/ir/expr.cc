@@ -1,6 +1,7 @@
 // Construction of expression nodes and buffers, with the invariant checks of `make`.
 #include "loom/ir/expr.h"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -33,6 +34,11 @@ bool fits(DataType t, int64_t value) {
 }  // namespace
 
 Expr::Expr(int32_t value) : Expr(IntImmNode::make(DataType::Int(32), value)) {}
+
+uint64_t VarNode::next_serial() {
+  static std::atomic<uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed);
+}
 
 Var::Var(std::string name, DataType dtype) : Var(new VarNode(std::move(name), dtype)) {}
 

@@ -67,8 +67,15 @@ inline DataType Expr::dtype() const { return get()->dtype; }
 class VarNode : public ExprNode {
  public:
   static constexpr NodeKind kKind = NodeKind::Var;
-  VarNode(std::string name, DataType dtype) : ExprNode(kKind, dtype), name(std::move(name)) {}
+  VarNode(std::string name, DataType dtype) : ExprNode(kKind, dtype), name(std::move(name)), serial(next_serial()) {}
   const std::string name;
+  /// Creation order of variables in this process (a strictly increasing counter): a
+  /// deterministic tie-break between variables of the same name, where a pointer
+  /// comparison would depend on the allocator.
+  const uint64_t serial;
+
+ private:
+  static uint64_t next_serial();
 };
 
 class Var : public Expr {
