@@ -36,8 +36,11 @@ LOOM_SCHEDULE_ERROR(DependenceConflictError, "DependenceConflict");
 LOOM_SCHEDULE_ERROR(PartialReductionError, "PartialReduction");
 LOOM_SCHEDULE_ERROR(RegionCoverError, "RegionCover");
 
-using VarSet = std::unordered_set<const ir::VarNode*>;
-using BufferSet = std::set<const ir::BufferNode*>;
+using detail::buffers_of;
+using detail::BufferSet;
+using detail::intersects;
+using detail::vars_in;
+using detail::VarSet;
 
 /// The "compute root" / "compute inline" locations: two variables no loop ever binds.
 const ir::Var& compute_root_var() {
@@ -49,26 +52,6 @@ const ir::Var& compute_inline_var() {
   return v;
 }
 
-VarSet vars_in(const ir::Expr& e) {
-  VarSet out;
-  ir::post_order_visit(e, [&](const ir::Object* n) {
-    if (n->kind() == ir::NodeKind::Var) out.insert(static_cast<const ir::VarNode*>(n));
-  });
-  return out;
-}
-
-BufferSet buffers_of(const std::vector<ir::BufferRegion>& regions) {
-  BufferSet out;
-  for (const ir::BufferRegion& r : regions) out.insert(r.buffer.get());
-  return out;
-}
-
-bool intersects(const BufferSet& a, const BufferSet& b) {
-  for (const ir::BufferNode* x : a) {
-    if (b.count(x)) return true;
-  }
-  return false;
-}
 
 /// The blocks of one scope in program (depth-first) order, with where each one sits.
 struct Scope {

@@ -28,28 +28,11 @@ LOOM_SCHEDULE_ERROR(NotSingleProducerError, "NotSingleProducer");
 LOOM_SCHEDULE_ERROR(InlineConflictError, "InlineConflict");
 
 using VarMap = std::unordered_map<ir::Var, ir::Expr, ir::RefHash, ir::RefEqual>;
-using BufferSet = std::set<const ir::BufferNode*>;
+using detail::buffers_of;
+using detail::BufferSet;
+using detail::intersects;
+using detail::vars_in;
 
-std::unordered_set<const ir::VarNode*> vars_in(const ir::Expr& e) {
-  std::unordered_set<const ir::VarNode*> out;
-  ir::post_order_visit(e, [&](const ir::Object* n) {
-    if (n->kind() == ir::NodeKind::Var) out.insert(static_cast<const ir::VarNode*>(n));
-  });
-  return out;
-}
-
-BufferSet buffers_of(const std::vector<ir::BufferRegion>& regions) {
-  BufferSet out;
-  for (const ir::BufferRegion& r : regions) out.insert(r.buffer.get());
-  return out;
-}
-
-bool intersects(const BufferSet& a, const BufferSet& b) {
-  for (const ir::BufferNode* x : a) {
-    if (b.count(x)) return true;
-  }
-  return false;
-}
 
 /// A block located in its function: realize, path and the blocks of its scope in order.
 struct Located {

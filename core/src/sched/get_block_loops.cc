@@ -17,12 +17,6 @@ LOOM_SCHEDULE_ERROR(BlockNotFoundError, "BlockNotFound");
 std::vector<Value> to_values(const std::vector<BlockRV>& rvs) { return {rvs.begin(), rvs.end()}; }
 std::vector<Value> to_values(const std::vector<LoopRV>& rvs) { return {rvs.begin(), rvs.end()}; }
 
-/// Buffers a block reads / writes, by identity.
-std::set<const ir::BufferNode*> buffers_of(const std::vector<ir::BufferRegion>& regions) {
-  std::set<const ir::BufferNode*> out;
-  for (const ir::BufferRegion& r : regions) out.insert(r.buffer.get());
-  return out;
-}
 
 /// The blocks in the same scope as `block` (children of its scope block), in program order.
 std::vector<const ir::BlockRealizeNode*> sibling_blocks(const ir::PrimFunc& func, const std::string& block) {
@@ -76,7 +70,7 @@ std::vector<BlockRV> Schedule::get_child_blocks(const LoopRV& loop) {
 std::vector<BlockRV> Schedule::get_producers(const BlockRV& block) {
   ir::Block b = get(block);
   const std::string func = func_of(block);
-  std::set<const ir::BufferNode*> reads = buffers_of(b->reads);
+  detail::BufferSet reads = detail::buffers_of(b->reads);
   std::vector<BlockRV> out;
   for (const ir::BlockRealizeNode* r : sibling_blocks(mod_.at(func), b->name)) {
     if (r->block.same_as(b)) break;  // producers come before the block
@@ -94,7 +88,7 @@ std::vector<BlockRV> Schedule::get_producers(const BlockRV& block) {
 std::vector<BlockRV> Schedule::get_consumers(const BlockRV& block) {
   ir::Block b = get(block);
   const std::string func = func_of(block);
-  std::set<const ir::BufferNode*> writes = buffers_of(b->writes);
+  detail::BufferSet writes = detail::buffers_of(b->writes);
   std::vector<BlockRV> out;
   bool after = false;
   for (const ir::BlockRealizeNode* r : sibling_blocks(mod_.at(func), b->name)) {

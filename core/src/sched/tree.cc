@@ -161,6 +161,27 @@ std::vector<const ir::BlockRealizeNode*> child_block_realizes(const ir::Stmt& st
   return out;
 }
 
+VarSet vars_in(const ir::Expr& e) {
+  VarSet out;
+  ir::post_order_visit(e, [&](const ir::Object* n) {
+    if (n->kind() == ir::NodeKind::Var) out.insert(static_cast<const ir::VarNode*>(n));
+  });
+  return out;
+}
+
+BufferSet buffers_of(const std::vector<ir::BufferRegion>& regions) {
+  BufferSet out;
+  for (const ir::BufferRegion& r : regions) out.insert(r.buffer.get());
+  return out;
+}
+
+bool intersects(const BufferSet& a, const BufferSet& b) {
+  for (const ir::BufferNode* x : a) {
+    if (b.count(x)) return true;
+  }
+  return false;
+}
+
 std::string unique_block_name(const ir::PrimFunc& func, const std::string& base) {
   std::set<std::string> used;
   ir::post_order_visit(func->body, [&](const ir::Object* n) {

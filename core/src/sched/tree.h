@@ -3,6 +3,8 @@
 #pragma once
 
 #include <optional>
+#include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,17 @@ ir::PrimFunc replace_in_func(const ir::PrimFunc& func, const ir::StmtNode* targe
 
 /// Every block (realize) under `stmt`, not descending into blocks, in order.
 std::vector<const ir::BlockRealizeNode*> child_block_realizes(const ir::Stmt& stmt);
+
+/// Sets of variables / buffers by identity.
+using VarSet = std::unordered_set<const ir::VarNode*>;
+using BufferSet = std::set<const ir::BufferNode*>;
+
+/// The variables an expression uses.
+VarSet vars_in(const ir::Expr& e);
+/// The buffers of a list of regions (a block's reads or writes).
+BufferSet buffers_of(const std::vector<ir::BufferRegion>& regions);
+/// Whether two buffer sets share a buffer.
+bool intersects(const BufferSet& a, const BufferSet& b);
 
 /// A block name not yet used in `func`, from `base` ("A_shared", "A_shared_1", ...).
 std::string unique_block_name(const ir::PrimFunc& func, const std::string& base);
