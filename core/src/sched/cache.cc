@@ -24,11 +24,6 @@ LOOM_SCHEDULE_ERROR(RootBlockError, "RootBlock");
 LOOM_SCHEDULE_ERROR(NotSingleWriterError, "NotSingleWriter");
 LOOM_SCHEDULE_ERROR(InvalidConsumerError, "InvalidConsumer");
 
-bool is_valid_scope(const std::string& scope) {
-  static const std::set<std::string> kScopes = {"global",  "shared",        "shared.dyn",    "local",
-                                                "warp",    "wmma.matrix_a", "wmma.matrix_b", "wmma.accumulator"};
-  return kScopes.count(scope) != 0;
-}
 
 bool accesses(const std::vector<ir::BufferRegion>& regions, const ir::Buffer& buffer) {
   return std::any_of(regions.begin(), regions.end(), [&](const ir::BufferRegion& r) { return r.buffer.same_as(buffer); });
@@ -41,36 +36,6 @@ const ir::BufferRegion* region_of(const std::vector<ir::BufferRegion>& regions, 
   return nullptr;
 }
 
-/// Replaces every access to one buffer (loads, stores, regions) by another buffer.
-class BufferSwapper : public ir::IRMutator {
- public:
-  BufferSwapper(ir::Buffer from, ir::Buffer to) : from_(std::move(from)), to_(std::move(to)) {}
-  using ir::IRMutator::mutate;
-
-  ir::BufferRegion mutate_region(const ir::BufferRegion& region) override {
-    ir::BufferRegion r = ir::IRMutator::mutate_region(region);
-    if (r.buffer.same_as(from_)) r.buffer = to_;
-    return r;
-  }
-
- protected:
-  ir::Expr visit(const ir::BufferLoadNode* op) override {
-    ir::Expr e = ir::IRMutator::visit(op);
-    const auto* load = e.as<ir::BufferLoadNode>();
-    if (!load->buffer.same_as(from_)) return e;
-    return ir::BufferLoadNode::make(to_, load->indices);
-  }
-  ir::Stmt visit(const ir::BufferStoreNode* op) override {
-    ir::Stmt s = ir::IRMutator::visit(op);
-    const auto* store = s.as<ir::BufferStoreNode>();
-    if (!store->buffer.same_as(from_)) return s;
-    return ir::BufferStoreNode::make(to_, store->value, store->indices);
-  }
-
- private:
-  ir::Buffer from_;
-  ir::Buffer to_;
-};
 
 /// Where the copy stage goes: into the body of `loc` (a loop, or the scope block) at
 /// position `pos` of its statement sequence.
@@ -269,7 +234,7 @@ std::vector<const ir::BlockNode*> writers_of(const CacheContext& ctx, const ir::
 }
 
 void check_scope(const std::string& scope, const char* primitive) {
-  if (!is_valid_scope(scope))
+  if (!detail::is_known_storage_scope(scope))
     throw InvalidStorageScopeError(primitive, fmt::format("storage scope \"{}\" is not one of global, shared, "
                                                           "shared.dyn, local, warp, wmma.matrix_a, wmma.matrix_b, "
                                                           "wmma.accumulator",
@@ -310,8 +275,7 @@ ir::PrimFunc rewrite(const CacheContext& ctx, const CacheLocation& loc, const ir
     body = detail::replace_stmt(scope->body, loop, new_loop);
   }
   for (const ir::BlockNode* b : swapped) {
-    BufferSwapper swapper(from, to);
-    body = detail::replace_stmt(body, b, swapper.mutate(ir::Stmt(ir::Ref<ir::StmtNode>(b))));
+    body = detail::replace_stmt(body, b, detail::replace_buffer(ir::Stmt(ir::Ref<ir::StmtNode>(b)), from, to, false));
   }
   std::vector<ir::Buffer> allocs = scope->alloc_buffers;
   allocs.push_back(to);

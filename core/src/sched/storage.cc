@@ -48,53 +48,7 @@ void check_allocated(const ir::PrimFunc& func, const ir::Buffer& buffer, const i
                                                          buffer->name, block->name));
 }
 
-/// Replaces one buffer object by another everywhere: loads, stores, regions, allocations.
-class BufferReplacer : public ir::IRMutator {
- public:
-  BufferReplacer(ir::Buffer from, ir::Buffer to) : from_(std::move(from)), to_(std::move(to)) {}
-  using ir::IRMutator::mutate;
 
-  ir::BufferRegion mutate_region(const ir::BufferRegion& region) override {
-    ir::BufferRegion r = ir::IRMutator::mutate_region(region);
-    if (r.buffer.same_as(from_)) r.buffer = to_;
-    return r;
-  }
-
- protected:
-  ir::Expr visit(const ir::BufferLoadNode* op) override {
-    ir::Expr e = ir::IRMutator::visit(op);
-    const auto* load = e.as<ir::BufferLoadNode>();
-    return load->buffer.same_as(from_) ? ir::BufferLoadNode::make(to_, load->indices) : e;
-  }
-  ir::Stmt visit(const ir::BufferStoreNode* op) override {
-    ir::Stmt s = ir::IRMutator::visit(op);
-    const auto* store = s.as<ir::BufferStoreNode>();
-    return store->buffer.same_as(from_) ? ir::BufferStoreNode::make(to_, store->value, store->indices) : s;
-  }
-  ir::Stmt visit(const ir::BlockNode* op) override {
-    ir::Stmt s = ir::IRMutator::visit(op);
-    const auto* b = s.as<ir::BlockNode>();
-    bool allocates = false;
-    std::vector<ir::Buffer> allocs;
-    for (const ir::Buffer& a : b->alloc_buffers) {
-      allocates = allocates || a.same_as(from_);
-      allocs.push_back(a.same_as(from_) ? to_ : a);
-    }
-    if (!allocates) return s;
-    return ir::Block::make(b->name, b->iter_vars, b->reads, b->writes, b->body, b->init, allocs, b->match_buffers,
-                           b->annotations);
-  }
-
- private:
-  ir::Buffer from_;
-  ir::Buffer to_;
-};
-
-bool is_known_scope(const std::string& scope) {
-  static const std::set<std::string> kScopes = {"global",  "shared",        "shared.dyn",    "local",
-                                                "warp",    "wmma.matrix_a", "wmma.matrix_b", "wmma.accumulator"};
-  return kScopes.count(scope) != 0;
-}
 
 }  // namespace
 
@@ -104,13 +58,13 @@ void Schedule::set_scope(const BlockRV& block, int buffer_index, const std::stri
   const std::string func_name = func_of(block);
   const ir::PrimFunc& func = mod_.at(func_name);
   ir::Buffer buffer = write_buffer(b, buffer_index, p);
-  if (!is_known_scope(storage_scope))
+  if (!detail::is_known_storage_scope(storage_scope))
     throw StorageScopeError(p, fmt::format("storage scope \"{}\" is not one of global, shared, shared.dyn, local, warp, "
                                            "wmma.matrix_a, wmma.matrix_b, wmma.accumulator",
                                            storage_scope));
   check_allocated(func, buffer, b, p);
-  BufferReplacer replacer(buffer, buffer.with_scope(storage_scope));
-  update_func(func_name, func.with_body(replacer.mutate(func->body)), p);
+  ir::Stmt body = detail::replace_buffer(func->body, buffer, buffer.with_scope(storage_scope), /*allocations=*/true);
+  update_func(func_name, func.with_body(body), p);
   record("SetScope", {block}, {Value(int64_t{buffer_index}), Value(storage_scope)}, {});
 }
 

@@ -182,6 +182,65 @@ bool intersects(const BufferSet& a, const BufferSet& b) {
   return false;
 }
 
+namespace {
+
+class BufferReplacer : public ir::IRMutator {
+ public:
+  BufferReplacer(ir::Buffer from, ir::Buffer to, bool allocations)
+      : from_(std::move(from)), to_(std::move(to)), allocations_(allocations) {}
+  using ir::IRMutator::mutate;
+
+  ir::BufferRegion mutate_region(const ir::BufferRegion& region) override {
+    ir::BufferRegion r = ir::IRMutator::mutate_region(region);
+    if (r.buffer.same_as(from_)) r.buffer = to_;
+    return r;
+  }
+
+ protected:
+  ir::Expr visit(const ir::BufferLoadNode* op) override {
+    ir::Expr e = ir::IRMutator::visit(op);
+    const auto* load = e.as<ir::BufferLoadNode>();
+    return load->buffer.same_as(from_) ? ir::BufferLoadNode::make(to_, load->indices) : e;
+  }
+  ir::Stmt visit(const ir::BufferStoreNode* op) override {
+    ir::Stmt s = ir::IRMutator::visit(op);
+    const auto* store = s.as<ir::BufferStoreNode>();
+    return store->buffer.same_as(from_) ? ir::BufferStoreNode::make(to_, store->value, store->indices) : s;
+  }
+  ir::Stmt visit(const ir::BlockNode* op) override {
+    ir::Stmt s = ir::IRMutator::visit(op);
+    if (!allocations_) return s;
+    const auto* b = s.as<ir::BlockNode>();
+    bool allocates = false;
+    std::vector<ir::Buffer> allocs;
+    for (const ir::Buffer& a : b->alloc_buffers) {
+      allocates = allocates || a.same_as(from_);
+      allocs.push_back(a.same_as(from_) ? to_ : a);
+    }
+    if (!allocates) return s;
+    return ir::Block::make(b->name, b->iter_vars, b->reads, b->writes, b->body, b->init, allocs, b->match_buffers,
+                           b->annotations);
+  }
+
+ private:
+  ir::Buffer from_;
+  ir::Buffer to_;
+  bool allocations_;
+};
+
+}  // namespace
+
+ir::Stmt replace_buffer(const ir::Stmt& stmt, const ir::Buffer& from, const ir::Buffer& to, bool allocations) {
+  BufferReplacer replacer(from, to, allocations);
+  return replacer.mutate(stmt);
+}
+
+bool is_known_storage_scope(const std::string& scope) {
+  static const std::set<std::string> kScopes = {"global", "shared",        "shared.dyn",    "local",
+                                                "warp",   "wmma.matrix_a", "wmma.matrix_b", "wmma.accumulator"};
+  return kScopes.count(scope) != 0;
+}
+
 std::string unique_block_name(const ir::PrimFunc& func, const std::string& base) {
   std::set<std::string> used;
   ir::post_order_visit(func->body, [&](const ir::Object* n) {

@@ -51,6 +51,14 @@ BufferSet buffers_of(const std::vector<ir::BufferRegion>& regions);
 /// Whether two buffer sets share a buffer.
 bool intersects(const BufferSet& a, const BufferSet& b);
 
+/// Replaces every access to buffer `from` by `to` under `stmt`: loads, stores, read/write
+/// and match_buffer source regions, and, when `allocations` is set, block alloc_buffers.
+ir::Stmt replace_buffer(const ir::Stmt& stmt, const ir::Buffer& from, const ir::Buffer& to, bool allocations);
+
+/// Whether `scope` is a storage scope loom knows: global, shared, shared.dyn, local, warp,
+/// wmma.matrix_a, wmma.matrix_b, wmma.accumulator.
+bool is_known_storage_scope(const std::string& scope);
+
 /// A block name not yet used in `func`, from `base` ("A_shared", "A_shared_1", ...).
 std::string unique_block_name(const ir::PrimFunc& func, const std::string& base);
 
