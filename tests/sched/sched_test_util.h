@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "loom/interp/interpreter.h"
 #include "loom/interp/ndarray.h"
 #include "loom/ir/structural_equal.h"
+#include "gmock/gmock.h"
 #include "loom/sched/schedule.h"
 #include "loom/script/parser.h"
 #include "loom/script/printer.h"
@@ -62,6 +64,38 @@ inline void verify_trace_roundtrip(const Schedule& sch) {
   Schedule via_json(sch.original_mod(), 0, DebugMode::Verify);
   parsed.apply_to(via_json);
   expect_func_equal(via_json.mod().at(func), sch.mod().at(func));
+}
+
+/// Runs `fn`, expects it to throw E (a ScheduleError by default) whose message contains
+/// `message`, and expects the schedule's module and trace unchanged by the failed call.
+template <typename E = ScheduleError>
+void expect_error(const Schedule& sch, const std::function<void()>& fn, const std::string& message) {
+  ir::IRModule before = sch.mod();
+  size_t trace_size = sch.trace().size();
+  try {
+    fn();
+    ADD_FAILURE() << "expected an error containing: " << message;
+  } catch (const E& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(message));
+  }
+  EXPECT_FALSE(ir::structural_diff(sch.mod(), before).has_value()) << "a failed primitive changed the module";
+  EXPECT_EQ(sch.trace().size(), trace_size) << "a failed primitive recorded an instruction";
+}
+
+/// expect_error, also checking the ScheduleError's kind() ("NotOnlyChild", ...).
+inline void expect_schedule_error(const Schedule& sch, const std::function<void()>& fn, const char* kind,
+                                  const std::string& message) {
+  expect_error<ScheduleError>(
+      sch,
+      [&] {
+        try {
+          fn();
+        } catch (const ScheduleError& e) {
+          EXPECT_STREQ(e.kind(), kind) << e.what();
+          throw;
+        }
+      },
+      message);
 }
 
 }  // namespace loom::sched::testing

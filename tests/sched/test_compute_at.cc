@@ -17,6 +17,8 @@
 namespace loom::sched {
 namespace {
 
+using testing::expect_error;
+
 using ::testing::HasSubstr;
 
 const char* kTiled = R"(
@@ -212,21 +214,6 @@ TEST(ReverseComputeAt, EpilogueUnderMatmulRows) {
   sch.reverse_compute_at(sch.get_block("relu"), i);
   EXPECT_EQ(sch.get_loops(sch.get_block("relu")).size(), 2u);
   expect_good(sch, before);
-}
-
-/// Expects `fn` to throw a ScheduleError whose message contains `text`, leaving the module
-/// and the trace unchanged.
-void expect_error(Schedule& sch, const std::function<void()>& fn, const std::string& text) {
-  ir::IRModule mod = sch.mod();
-  size_t n = sch.trace().size();
-  try {
-    fn();
-    FAIL() << "expected a ScheduleError containing: " << text;
-  } catch (const ScheduleError& e) {
-    EXPECT_THAT(e.what(), HasSubstr(text));
-  }
-  EXPECT_FALSE(ir::structural_diff(sch.mod(), mod).has_value());
-  EXPECT_EQ(sch.trace().size(), n);
 }
 
 TEST(ComputeAt, Errors) {

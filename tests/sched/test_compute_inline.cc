@@ -13,6 +13,8 @@
 namespace loom::sched {
 namespace {
 
+using testing::expect_error;
+
 using ::testing::HasSubstr;
 
 const char* kChain = R"(
@@ -79,19 +81,6 @@ ir::PrimFunc parse(const char* text) { return script::parse_func(text); }
 void expect_good(const Schedule& sch, const ir::PrimFunc& before) {
   testing::expect_equivalent(before, sch.mod().at(sch.default_func()));
   testing::verify_trace_roundtrip(sch);
-}
-
-void expect_error(Schedule& sch, const std::function<void()>& fn, const std::string& text) {
-  ir::IRModule mod = sch.mod();
-  size_t n = sch.trace().size();
-  try {
-    fn();
-    FAIL() << "expected a ScheduleError containing: " << text;
-  } catch (const ScheduleError& e) {
-    EXPECT_THAT(e.what(), HasSubstr(text));
-  }
-  EXPECT_FALSE(ir::structural_diff(sch.mod(), mod).has_value());
-  EXPECT_EQ(sch.trace().size(), n);
 }
 
 TEST(ComputeInline, Fixture) {

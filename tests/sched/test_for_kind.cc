@@ -13,6 +13,8 @@
 namespace loom::sched {
 namespace {
 
+using testing::expect_error;
+
 using ::testing::HasSubstr;
 
 const char* kMatmul = R"(
@@ -27,20 +29,6 @@ def main(A: T.Buffer((16, 16), "float32"), B: T.Buffer((16, 16), "float32"), C: 
                 C[vi, vj] = T.float32(0)
             C[vi, vj] = C[vi, vj] + A[vi, vk] * B[vk, vj]
 )";
-
-template <typename E>
-void expect_error(Schedule& sch, const std::function<void()>& fn, const std::string& message) {
-  ir::IRModule before = sch.mod();
-  size_t trace_size = sch.trace().size();
-  try {
-    fn();
-    ADD_FAILURE() << "expected an error containing: " << message;
-  } catch (const E& e) {
-    EXPECT_THAT(e.what(), HasSubstr(message));
-  }
-  EXPECT_TRUE(ir::structural_equal(sch.mod(), before)) << "a failed primitive changed the module";
-  EXPECT_EQ(sch.trace().size(), trace_size) << "a failed primitive recorded an instruction";
-}
 
 void check(const Schedule& sch, const ir::PrimFunc& before, const char* expected) {
   testing::expect_func_equal(sch.mod().at("main"), script::parse_func(expected));

@@ -18,6 +18,8 @@
 namespace loom::sched {
 namespace {
 
+using testing::expect_error;
+
 using ::testing::HasSubstr;
 
 ir::PrimFunc parse(const char* text) { return script::parse_func(text); }
@@ -62,21 +64,6 @@ def main(A: T.Buffer((8, 8), "float32")):
                 vj = T.axis.spatial(8, j)
                 A[vi, vj] = T.float32(1)
 )";
-
-/// Runs `fn`, expects it to throw E with `message` in its text, and the schedule unchanged.
-template <typename E>
-void expect_error(Schedule& sch, const std::function<void()>& fn, const std::string& message) {
-  ir::IRModule before = sch.mod();
-  size_t trace_size = sch.trace().size();
-  try {
-    fn();
-    ADD_FAILURE() << "expected an error containing: " << message;
-  } catch (const E& e) {
-    EXPECT_THAT(e.what(), HasSubstr(message));
-  }
-  EXPECT_TRUE(ir::structural_equal(sch.mod(), before)) << "a failed primitive changed the module";
-  EXPECT_EQ(sch.trace().size(), trace_size) << "a failed primitive recorded an instruction";
-}
 
 /// Applies the printed schedule script of `sch` to a fresh schedule of its original module
 /// and expects the same module and the same script.

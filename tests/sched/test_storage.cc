@@ -10,25 +10,12 @@
 namespace loom::sched {
 namespace {
 
+using testing::expect_schedule_error;
+
 using ::testing::HasSubstr;
 using testing::expect_equivalent;
 using testing::expect_func_equal;
 using testing::verify_trace_roundtrip;
-
-template <typename Fn>
-void expect_schedule_error(const Schedule& sch, Fn fn, const char* kind, const std::string& message) {
-  ir::IRModule mod = sch.mod();
-  size_t trace_size = sch.trace().size();
-  try {
-    fn();
-    ADD_FAILURE() << "expected a " << kind << " error";
-  } catch (const ScheduleError& e) {
-    EXPECT_STREQ(e.kind(), kind);
-    EXPECT_THAT(e.what(), HasSubstr(message));
-  }
-  EXPECT_FALSE(ir::structural_diff(sch.mod(), mod).has_value()) << "the failed call changed the module";
-  EXPECT_EQ(sch.trace().size(), trace_size) << "the failed call changed the trace";
-}
 
 const char* kElementwise = R"(
 @T.prim_func
