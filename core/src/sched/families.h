@@ -16,6 +16,7 @@ void register_storage_kinds(InstructionRegistry& r);        // storage.cc
 void register_reduction_kinds(InstructionRegistry& r);      // reduction.cc
 void register_compute_at_kinds(InstructionRegistry& r);     // compute_at.cc
 void register_compute_inline_kinds(InstructionRegistry& r); // compute_inline.cc
+void register_reindex_kinds(InstructionRegistry& r);        // reindex.cc
 
 /// Calls every family's registration (instruction.cc's registry construction).
 void register_all_instruction_kinds(InstructionRegistry& r);

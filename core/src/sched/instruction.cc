@@ -10,6 +10,12 @@ namespace loom::sched {
 
 std::string InstructionKind::as_python(const std::vector<std::string>& inputs, const std::vector<Value>& attrs,
                                        const Value& decision, const std::vector<std::string>& outputs) const {
+  std::vector<std::string> attr_text;
+  if (python_attrs) {
+    attr_text = python_attrs(attrs);
+  } else {
+    for (const Value& a : attrs) attr_text.push_back(detail::python_literal(a));
+  }
   std::vector<std::string> args;
   size_t in = 0, at = 0;
   for (const InstParam& p : params) {
@@ -28,7 +34,7 @@ std::string InstructionKind::as_python(const std::vector<std::string>& inputs, c
         break;
       }
       case InstParam::Role::Attr:
-        if (at < attrs.size()) args.push_back(p.name + "=" + detail::python_literal(attrs[at++]));
+        if (at < attr_text.size()) args.push_back(p.name + "=" + attr_text[at++]);
         break;
     }
   }
@@ -57,6 +63,7 @@ void register_all_instruction_kinds(InstructionRegistry& r) {
   register_loop_transformation_kinds(r);
   register_for_kind_kinds(r);
   register_annotation_kinds(r);
+  register_reindex_kinds(r);
 }
 
 }  // namespace detail

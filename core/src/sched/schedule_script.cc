@@ -343,6 +343,13 @@ class Executor {
           break;
       }
     }
+    if (kind.attrs_from_python) {
+      try {
+        attrs = kind.attrs_from_python(attrs);
+      } catch (const UserError& e) {
+        fail(c.loc, fmt::format("sch.{}: {}", kind.python_name, e.what()), kind.python_name, "ArgumentError");
+      }
+    }
     Value decision;
     if (kind.sampling) {
       decision = bound.back().value;

@@ -52,6 +52,15 @@ struct InstructionKind {
   /// a single output then prints as `(l1,) = ...`.
   bool list_output = false;
   ApplyFn apply;
+  /// Optional, for kinds whose Python signature does not list the recorded attributes one
+  /// per parameter (reindex records [buffer_index, buffer_index_type] and Python writes
+  /// `buffer=("write", 0)`): given the recorded attrs, the rendered Python literal of each
+  /// Attr parameter, in order. Unset: each attr renders as its own literal.
+  std::function<std::vector<std::string>(const std::vector<Value>& attrs)> python_attrs = nullptr;
+  /// The inverse of python_attrs, used when reading schedule scripts: given the values bound
+  /// to the Attr parameters, the attrs to record. Throws UserError on a malformed value.
+  /// Must be set exactly when python_attrs is.
+  std::function<std::vector<Value>(const std::vector<Value>& python_values)> attrs_from_python = nullptr;
 
   /// The Python line of a call, e.g. `l1, l2 = sch.split(loop=l0, factors=[v3, None], ...)`.
   /// `inputs` are the rendered inputs: names of random variables, or literals.

@@ -231,6 +231,19 @@ class Schedule {
   /// loop accesses the output. Returns the rfactor block. Throws a ScheduleError subclass.
   BlockRV rfactor(const LoopRV& loop, int factor_axis);
 
+  // ----- Reindex (reindex.cc) ------------------------------------------------------------
+  /// Makes `block` access its `buffer_index`-th read (or write) buffer B through a new buffer
+  /// "B_reindex" indexed by the block's iteration variables that B's indices use (in the
+  /// block's order, shape = each domain's min + extent), and adds a block "B_reindex" copying
+  /// B into it right before (read) or from it into B right after (write) the block's subtree
+  /// of the scope. requires: 1) the index is in range and block is not the root; 2) every
+  /// load/store of B in the block uses one index tuple; 3) the bindings are trivial (the
+  /// loops between the scope and the block are its iteration variables in order, over their
+  /// domains, with no predicate); 4) no other block of that subtree accesses B; 5) a read B
+  /// is not also written by the block, a written B read by the block needs an init.
+  /// Returns the copy block. Throws a ScheduleError subclass naming the block and the rule.
+  BlockRV reindex(const BlockRV& block, BufferIndexType buffer_index_type, int buffer_index);
+
   // ----- Internals for primitive implementations ---------------------------------------
   /// Records an instruction (called by every primitive after it succeeded).
   void record(const std::string& kind, std::vector<Value> inputs, std::vector<Value> attrs, std::vector<Value> outputs,
