@@ -70,7 +70,8 @@ inline PrimFunc make_matmul(const MatmulSpec& spec = {}) {
 
   Stmt loop_k = ForNode::make(k, 0, make_int(spec.k), ForKind::Serial, realize);
   Stmt loop_j = ForNode::make(j, 0, make_int(spec.n), ForKind::Serial, loop_k);
-  Stmt loop_i = ForNode::make(i, 0, make_int(spec.i_extent.value_or(spec.m)), spec.i_kind, loop_j, spec.i_thread_tag, spec.i_annotations);
+  Stmt loop_i = ForNode::make(i, 0, make_int(spec.i_extent.value_or(spec.m)), spec.i_kind, loop_j, spec.i_thread_tag,
+                              spec.i_annotations);
 
   Block root = Block::make("root", {}, {}, {}, loop_i);
   Stmt body = BlockRealizeNode::make({}, Expr(), root);

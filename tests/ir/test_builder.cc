@@ -33,8 +33,8 @@ TEST(Builder, MakeConstPicksTheNodeByDtype) {
   ASSERT_TRUE(f.is<FloatImmNode>());
   EXPECT_DOUBLE_EQ(*as_const_float(f), 3.0);
   Expr b = make_const(boolean, int64_t{7});
-  EXPECT_TRUE(is_const_true(b));  // any non-zero is true
-  EXPECT_EQ(as_const_int(make_const(i32, 2.9)), 2);  // a double for an int dtype truncates
+  EXPECT_TRUE(is_const_true(b));                              // any non-zero is true
+  EXPECT_EQ(as_const_int(make_const(i32, 2.9)), 2);           // a double for an int dtype truncates
   EXPECT_EQ(as_const_int(make_const(i8, int64_t{300})), 44);  // wraps to the width: 300 - 256
   EXPECT_EQ(as_const_int(make_const(i8, int64_t{-129})), 127);
   EXPECT_EQ(as_const_int(make_const(u8, int64_t{-1})), 255);
@@ -51,7 +51,7 @@ TEST(Builder, ConstantQueries) {
   EXPECT_TRUE(is_zero(make_int(0)));
   EXPECT_TRUE(is_zero(make_int(0, i64)));
   EXPECT_FALSE(is_zero(make_int(1)));
-  EXPECT_FALSE(is_zero(make_float(0.0)));  // only integer constants
+  EXPECT_FALSE(is_zero(make_float(0.0)));   // only integer constants
   EXPECT_FALSE(is_zero(make_bool(false)));  // bool is not an integer
   EXPECT_TRUE(is_one(make_int(1)));
   EXPECT_FALSE(is_one(make_bool(true)));
@@ -158,7 +158,8 @@ TEST(Promotion, NarrowerIntOrFloatWidens) {
 TEST(Promotion, IncompatibleDtypesAreRejected) {
   Var x("x"), u("u", DataType::UInt(32));
   EXPECT_USER_ERROR(x + u, "cannot combine operands of dtypes int32 and uint32");
-  EXPECT_USER_ERROR(Var("h", f16) + Var("b", DataType::BFloat16()), "cannot combine operands of dtypes float16 and bfloat16");
+  EXPECT_USER_ERROR(Var("h", f16) + Var("b", DataType::BFloat16()),
+                    "cannot combine operands of dtypes float16 and bfloat16");
   EXPECT_USER_ERROR(x + Expr(), "operand is undefined");
 }
 
@@ -236,8 +237,8 @@ TEST(Folding, FloorDivAndFloorModRoundTowardNegativeInfinity) {
     int64_t a, b, div, mod;
   };
   const Case cases[] = {
-      {7, 2, 3, 1},   {-7, 2, -4, 1},  {7, -2, -4, -1}, {-7, -2, 3, -1}, {-8, 2, -4, 0},
-      {0, 5, 0, 0},   {-1, 4, -1, 3},  {1, -4, -1, -3}, {-4, 4, -1, 0},  {5, 7, 0, 5},
+      {7, 2, 3, 1}, {-7, 2, -4, 1}, {7, -2, -4, -1}, {-7, -2, 3, -1}, {-8, 2, -4, 0},
+      {0, 5, 0, 0}, {-1, 4, -1, 3}, {1, -4, -1, -3}, {-4, 4, -1, 0},  {5, 7, 0, 5},
   };
   for (const Case& c : cases) {
     Expr d = floordiv(make_int(c.a), make_int(c.b));
@@ -428,9 +429,7 @@ TEST(FixedBugs, Uint64FoldingIsUnsigned) {
 
 // FloatImmNode::make rejects float32 constants beyond the float32 range but accepts any
 // float16 value: 1e6 is not representable in float16 (max 65504).
-TEST(FixedBugs, Float16ConstantRangeIsChecked) {
-  EXPECT_USER_ERROR(make_float(1e6, f16), "does not fit in float16");
-}
+TEST(FixedBugs, Float16ConstantRangeIsChecked) { EXPECT_USER_ERROR(make_float(1e6, f16), "does not fit in float16"); }
 
 }  // namespace
 }  // namespace loom::ir

@@ -66,13 +66,13 @@ TEST(DataType, ToString) {
 }
 
 TEST(DataType, ParsePrintRoundTrip) {
-  std::vector<DataType> all = {
-      DataType::Bool(),     DataType::Int(8),        DataType::Int(16),      DataType::Int(32),
-      DataType::Int(64),    DataType::UInt(8),       DataType::UInt(16),     DataType::UInt(32),
-      DataType::UInt(64),   DataType::Float(16),     DataType::Float(32),    DataType::Float(64),
-      DataType::BFloat16(), DataType::Float(32, 4),  DataType::Int(32, 16),  DataType::Bool(8),
-      DataType::UInt(8, 64), DataType::BFloat16(2), DataType::Float(16, 1024), DataType::Handle(),
-      DataType::Void()};
+  std::vector<DataType> all = {DataType::Bool(),          DataType::Int(8),       DataType::Int(16),
+                               DataType::Int(32),         DataType::Int(64),      DataType::UInt(8),
+                               DataType::UInt(16),        DataType::UInt(32),     DataType::UInt(64),
+                               DataType::Float(16),       DataType::Float(32),    DataType::Float(64),
+                               DataType::BFloat16(),      DataType::Float(32, 4), DataType::Int(32, 16),
+                               DataType::Bool(8),         DataType::UInt(8, 64),  DataType::BFloat16(2),
+                               DataType::Float(16, 1024), DataType::Handle(),     DataType::Void()};
   for (DataType t : all) {
     std::string text = t.to_string();
     std::optional<DataType> back = DataType::parse(text);
@@ -92,10 +92,10 @@ TEST(DataType, ParseKnownSpellings) {
 }
 
 TEST(DataType, ParseRejectsNonTypes) {
-  const char* bad[] = {"float33", "int7",     "x4",      "",       "float",   "int",     "uint",
-                       "int0",    "int128",   "uint1",   "float8", "bfloat32", "float32x", "float32x0",
-                       "int32x-1", "int32x1025", "Int32", "float32 ", " int32", "bool8",  "handlex4",
-                       "int32x4x2", "double",  "half",    "i32",     "int-32"};
+  const char* bad[] = {"float33",   "int7",       "x4",    "",         "float",    "int",      "uint",
+                       "int0",      "int128",     "uint1", "float8",   "bfloat32", "float32x", "float32x0",
+                       "int32x-1",  "int32x1025", "Int32", "float32 ", " int32",   "bool8",    "handlex4",
+                       "int32x4x2", "double",     "half",  "i32",      "int-32"};
   for (const char* text : bad) {
     EXPECT_FALSE(DataType::parse(text).has_value()) << "'" << text << "' parsed as a dtype";
   }

@@ -190,9 +190,12 @@ TEST(Buffer, RejectsInvalidDescriptions) {
   EXPECT_USER_ERROR(Buffer::make("A", f32, {f32c(4.0)}), "buffer A: shape[0] must be an integer expression");
   EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4), Expr()}), "buffer A: shape[1] must be an integer expression");
   EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4), i32c(-2)}), "buffer A: shape[1] is negative (-2)");
-  EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4), i32c(4)}, {i32c(1)}), "buffer A: 1 strides given for 2 dimensions");
-  EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4)}, {f32c(1.0)}), "buffer A: strides[0] must be an integer expression");
-  EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4)}, {}, f32c(0.0)), "buffer A: elem_offset must be an integer expression");
+  EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4), i32c(4)}, {i32c(1)}),
+                    "buffer A: 1 strides given for 2 dimensions");
+  EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4)}, {f32c(1.0)}),
+                    "buffer A: strides[0] must be an integer expression");
+  EXPECT_USER_ERROR(Buffer::make("A", f32, {i32c(4)}, {}, f32c(0.0)),
+                    "buffer A: elem_offset must be an integer expression");
 }
 
 TEST(BufferRegion, FullCoversEveryDimension) {
@@ -226,7 +229,8 @@ TEST(BufferLoad, RejectsBadIndices) {
   Var i("i");
   EXPECT_USER_ERROR(BufferLoadNode::make(a, {i}), "load from A: 1 indices for a 2-dimensional buffer");
   EXPECT_USER_ERROR(BufferLoadNode::make(a, {i, i, i}), "load from A: 3 indices for a 2-dimensional buffer");
-  EXPECT_USER_ERROR(BufferLoadNode::make(a, {i, f32c(0.0)}), "load from A: index 1 has dtype float32, expected an integer");
+  EXPECT_USER_ERROR(BufferLoadNode::make(a, {i, f32c(0.0)}),
+                    "load from A: index 1 has dtype float32, expected an integer");
   EXPECT_USER_ERROR(BufferLoadNode::make(a, {i, Expr()}), "buffer load index: operand is undefined");
   EXPECT_USER_ERROR(BufferLoadNode::make(Buffer(), {i}), "buffer load: the buffer is undefined");
   EXPECT_USER_ERROR(BufferLoadNode::make(a, {RampNode::make(i, i32c(1), 4), RampNode::make(i, i32c(1), 8)}),
@@ -326,7 +330,8 @@ TEST(Ramp, BuildsVectorOfBaseDtype) {
   EXPECT_EQ(r.as<RampNode>()->lanes, 8);
   EXPECT_USER_ERROR(RampNode::make(x, IntImmNode::make(i64, 1), 1), "Ramp: lanes must be at least 2, got 1");
   EXPECT_USER_ERROR(RampNode::make(Var("y"), i32c(1), 0), "Ramp: lanes must be at least 2, got 0");
-  EXPECT_USER_ERROR(RampNode::make(Var("f", f32), f32c(1.0), 4), "Ramp: base and stride must be scalar integers of one dtype");
+  EXPECT_USER_ERROR(RampNode::make(Var("f", f32), f32c(1.0), 4),
+                    "Ramp: base and stride must be scalar integers of one dtype");
   EXPECT_USER_ERROR(RampNode::make(x, i32c(1), 4), "Ramp: base and stride must be scalar integers of one dtype");
 }
 
@@ -355,7 +360,8 @@ TEST(Call, ChecksArityAndDtypes) {
   EXPECT_USER_ERROR(CallNode::make(Intrinsic::abs, {p}), "T.abs: argument must be a float or an integer, got bool");
   EXPECT_USER_ERROR(CallNode::make(Intrinsic::pow, {f, Var("d", DataType::Float(64))}),
                     "T.pow: arguments have different dtypes float32 and float64");
-  EXPECT_USER_ERROR(CallNode::make(Intrinsic::if_then_else, {x, x, x}), "T.if_then_else: condition must be bool, got int32");
+  EXPECT_USER_ERROR(CallNode::make(Intrinsic::if_then_else, {x, x, x}),
+                    "T.if_then_else: condition must be bool, got int32");
   EXPECT_USER_ERROR(CallNode::make(Intrinsic::if_then_else, {p, x, f}),
                     "T.if_then_else: branches have different dtypes int32 and float32");
   EXPECT_USER_ERROR(CallNode::make(Intrinsic::log, {Expr()}), "log: operand is undefined");
@@ -423,8 +429,8 @@ TEST(Block, MakeKeepsAllFields) {
   Buffer scratch = Buffer::make("S", f32, {i32c(4)}, {}, {}, "local");
   Buffer view = Buffer::make("V", f32, {i32c(1), i32c(1)});
   Stmt init = store_zero(p.a, p.vi, p.vj);
-  Block b = Block::make("C", p.iter_vars, {p.point}, {p.point}, p.body, init, {scratch}, {{view, p.point}},
-                        {{"meta", "x"}});
+  Block b =
+      Block::make("C", p.iter_vars, {p.point}, {p.point}, p.body, init, {scratch}, {{view, p.point}}, {{"meta", "x"}});
   EXPECT_EQ(b->name, "C");
   ASSERT_EQ(b->iter_vars.size(), 2u);
   EXPECT_EQ(b->iter_vars[1].type, IterType::CommReduce);
@@ -468,7 +474,8 @@ TEST(Block, RejectsInvalidBlocks) {
                     "block C: match_buffer of an undefined buffer");
   EXPECT_USER_ERROR(Block::make("C", p.iter_vars, {}, {}, p.body, {}, {}, {{p.a, short_region}}),
                     "block C: match_buffer source region of A has 1 ranges for 2 dimensions");
-  EXPECT_USER_ERROR(Block::make("C", p.iter_vars, {}, {}, p.body, {}, {Buffer()}), "block C: allocates an undefined buffer");
+  EXPECT_USER_ERROR(Block::make("C", p.iter_vars, {}, {}, p.body, {}, {Buffer()}),
+                    "block C: allocates an undefined buffer");
   EXPECT_USER_ERROR(Block::make("C", p.iter_vars, {}, {}, Stmt()), "block C: the body is empty");
 }
 
@@ -497,7 +504,8 @@ TEST(BlockRealize, RejectsInvalidBindings) {
   EXPECT_USER_ERROR(BlockRealizeNode::make({i, Expr()}, Expr(), b), "block C: binding of vj is undefined");
   EXPECT_USER_ERROR(BlockRealizeNode::make({i, j}, i, b), "block C: the predicate must be a scalar bool, got int32");
   Expr vec_pred = LTNode::make(RampNode::make(i, i32c(1), 4), RampNode::make(j, i32c(1), 4));
-  EXPECT_USER_ERROR(BlockRealizeNode::make({i, j}, vec_pred, b), "block C: the predicate must be a scalar bool, got boolx4");
+  EXPECT_USER_ERROR(BlockRealizeNode::make({i, j}, vec_pred, b),
+                    "block C: the predicate must be a scalar bool, got boolx4");
   EXPECT_USER_ERROR(BlockRealizeNode::make({}, Expr(), Block()), "block realize: the block is undefined");
 }
 
@@ -522,7 +530,8 @@ TEST(BufferStore, RejectsInvalidStores) {
   Var i("i"), j("j");
   EXPECT_USER_ERROR(BufferStoreNode::make(a, f32c(0.0), {i}), "store to A: 1 indices for a 2-dimensional buffer");
   EXPECT_USER_ERROR(BufferStoreNode::make(a, f32c(0.0), {i, f32c(1.0)}), "store to A: index 1 must be an integer");
-  EXPECT_USER_ERROR(BufferStoreNode::make(a, i, {i, j}), "store to A: value i has dtype int32, the buffer holds float32");
+  EXPECT_USER_ERROR(BufferStoreNode::make(a, i, {i, j}),
+                    "store to A: value i has dtype int32, the buffer holds float32");
   EXPECT_USER_ERROR(BufferStoreNode::make(a, Expr(), {i, j}), "store to A: the value is undefined");
   EXPECT_USER_ERROR(BufferStoreNode::make(Buffer(), f32c(0.0), {i, j}), "buffer store: the buffer is undefined");
   // Vector indices must agree on their lanes, as for loads.
@@ -605,7 +614,7 @@ TEST(PrimFunc, BufferOfAndParamBuffers) {
   Buffer a = f->buffer_of(f->params[0]);
   ASSERT_TRUE(a.defined());
   EXPECT_EQ(a->name, "A");
-  EXPECT_FALSE(f->buffer_of(f->params[1]).defined());  // scalar parameter
+  EXPECT_FALSE(f->buffer_of(f->params[1]).defined());                  // scalar parameter
   EXPECT_FALSE(f->buffer_of(Var("a", DataType::Handle())).defined());  // by identity, not name
   ASSERT_EQ(f->param_buffers().size(), 1u);
   EXPECT_TRUE(f->param_buffers()[0].same_as(a));

@@ -108,7 +108,7 @@ TEST(ExprPrinter, ArithmeticOperators) {
   EXPECT_EQ(to_string(MulNode::make(v.a, v.b)), "a * b");
   EXPECT_EQ(to_string(FloorDivNode::make(v.a, v.b)), "a // b");
   EXPECT_EQ(to_string(FloorModNode::make(v.a, v.b)), "a % b");
-  EXPECT_EQ(to_string(DivNode::make(v.x, v.y)), "x / y");  // float division is infix
+  EXPECT_EQ(to_string(DivNode::make(v.x, v.y)), "x / y");             // float division is infix
   EXPECT_EQ(to_string(DivNode::make(v.a, v.b)), "T.truncdiv(a, b)");  // integer division truncates
   EXPECT_EQ(to_string(ModNode::make(v.a, v.b)), "T.truncmod(a, b)");
   EXPECT_EQ(to_string(MinNode::make(v.a, v.b)), "T.min(a, b)");

@@ -123,7 +123,8 @@ TEST(StructuralEqual, DtypeDiffers) {
 TEST(StructuralEqual, LoopKindDiffers) {
   MatmulSpec s;
   s.i_kind = ForKind::Parallel;
-  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)), "func main / block root / body / for i / kind: serial vs parallel");
+  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)),
+            "func main / block root / body / for i / kind: serial vs parallel");
   MatmulSpec v;
   v.i_kind = ForKind::Vectorized;
   EXPECT_EQ(diff_text(make_matmul(s), make_matmul(v)),
@@ -205,7 +206,8 @@ TEST(StructuralEqual, BufferScopeDiffers) {
 TEST(StructuralEqual, IndexOrderDiffers) {
   MatmulSpec s;
   s.transpose_b_load = true;
-  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)), kBlockC + " / body / store C / value / Add.rhs / Mul.rhs / index 0: vk vs vj");
+  EXPECT_EQ(diff_text(make_matmul(), make_matmul(s)),
+            kBlockC + " / body / store C / value / Add.rhs / Mul.rhs / index 0: vk vs vj");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -423,11 +425,13 @@ TEST(StructuralEqual, StatementDifferences) {
   Stmt e0 = EvaluateNode::make(c(0)), e1 = EvaluateNode::make(c(1));
   EXPECT_EQ(diff_text(e0, e1), "evaluate: 0 vs 1");
   EXPECT_EQ(diff_text(IfThenElseNode::make(p, e0), IfThenElseNode::make(p, e0, e1)), "if / else: (none) vs Evaluate");
-  EXPECT_EQ(diff_text(IfThenElseNode::make(p, e0, e1), IfThenElseNode::make(p, e0, e0)), "if / else / evaluate: 1 vs 0");
+  EXPECT_EQ(diff_text(IfThenElseNode::make(p, e0, e1), IfThenElseNode::make(p, e0, e0)),
+            "if / else / evaluate: 1 vs 0");
   EXPECT_EQ(diff_text(IfThenElseNode::make(p, e0), IfThenElseNode::make(NotNode::make(p), e0)),
             "if / condition: p vs not p");
   EXPECT_EQ(diff_text(SeqStmtNode::make({e0, e1}), SeqStmtNode::make({e0, e0})), "seq[1] / evaluate: 1 vs 0");
-  EXPECT_EQ(diff_text(SeqStmtNode::make({e0, e1}), SeqStmtNode::make({e0, e1, e0})), "seq: 2 statements vs 3 statements");
+  EXPECT_EQ(diff_text(SeqStmtNode::make({e0, e1}), SeqStmtNode::make({e0, e1, e0})),
+            "seq: 2 statements vs 3 statements");
   EXPECT_EQ(diff_text(e0, SeqStmtNode::make({e0, e1})), "(root): Evaluate vs SeqStmt");
   Buffer T = Buffer::make("T", f32, {c(4)}), U = Buffer::make("U", f32, {c(8)});
   EXPECT_TRUE(structural_equal(AllocateNode::make(T, e0), AllocateNode::make(T.with_name("V"), e0)));
@@ -542,7 +546,8 @@ TEST(StructuralEqual, AllocatedBuffersBindByDefinition) {
   EXPECT_TRUE(structural_equal(block("S", true), block("T", true)));
   EXPECT_EQ(structural_hash(block("S", true)), structural_hash(block("T", true)));
   EXPECT_EQ(diff_text(block("S", true), block("T", true), strict()), "block blk / buffer S / name: S vs T");
-  EXPECT_EQ(diff_text(block("S", true), block("S", false)), "block blk / body / seq[1] / store A / value / buffer: S vs A");
+  EXPECT_EQ(diff_text(block("S", true), block("S", false)),
+            "block blk / body / seq[1] / store A / value / buffer: S vs A");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -657,24 +662,39 @@ TEST(StructuralHash, ExpressionsAndStatements) {
 Expr random_expr(std::mt19937& rng, const std::vector<Var>& vars, int depth) {
   std::uniform_int_distribution<int> pick(0, depth <= 0 ? 1 : 11);
   switch (pick(rng)) {
-    case 0: return vars[std::uniform_int_distribution<size_t>(0, vars.size() - 1)(rng)];
-    case 1: return c(std::uniform_int_distribution<int>(-50, 50)(rng));
-    default: break;
+    case 0:
+      return vars[std::uniform_int_distribution<size_t>(0, vars.size() - 1)(rng)];
+    case 1:
+      return c(std::uniform_int_distribution<int>(-50, 50)(rng));
+    default:
+      break;
   }
   Expr a = random_expr(rng, vars, depth - 1), b = random_expr(rng, vars, depth - 1);
   switch (std::uniform_int_distribution<int>(0, 11)(rng)) {
-    case 0: return AddNode::make(a, b);
-    case 1: return SubNode::make(a, b);
-    case 2: return MulNode::make(a, b);
-    case 3: return FloorDivNode::make(a, b);
-    case 4: return FloorModNode::make(a, b);
-    case 5: return MinNode::make(a, b);
-    case 6: return MaxNode::make(a, b);
-    case 7: return SelectNode::make(LTNode::make(a, b), a, b);
-    case 8: return SelectNode::make(AndNode::make(EQNode::make(a, c(0)), NotNode::make(GENode::make(b, c(3)))), b, a);
-    case 9: return CastNode::make(i32, CastNode::make(DataType::Int(64), a));
-    case 10: return DivNode::make(a, b);
-    default: return ModNode::make(a, b);
+    case 0:
+      return AddNode::make(a, b);
+    case 1:
+      return SubNode::make(a, b);
+    case 2:
+      return MulNode::make(a, b);
+    case 3:
+      return FloorDivNode::make(a, b);
+    case 4:
+      return FloorModNode::make(a, b);
+    case 5:
+      return MinNode::make(a, b);
+    case 6:
+      return MaxNode::make(a, b);
+    case 7:
+      return SelectNode::make(LTNode::make(a, b), a, b);
+    case 8:
+      return SelectNode::make(AndNode::make(EQNode::make(a, c(0)), NotNode::make(GENode::make(b, c(3)))), b, a);
+    case 9:
+      return CastNode::make(i32, CastNode::make(DataType::Int(64), a));
+    case 10:
+      return DivNode::make(a, b);
+    default:
+      return ModNode::make(a, b);
   }
 }
 

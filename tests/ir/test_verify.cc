@@ -1,11 +1,10 @@
 // Tests of the well-formedness verifier: each rule, on hand-built functions.
-#include "loom/ir/verify.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "loom/ir/builder.h"
 #include "loom/ir/error.h"
+#include "loom/ir/verify.h"
 
 namespace loom::ir {
 namespace {
@@ -24,20 +23,22 @@ struct Matmul {
   PrimFunc make(Expr a_index = {}, Stmt init = {}, bool reduce_k = true, Buffer store_to = {}) {
     if (!a_index.defined()) a_index = vi;
     if (!store_to.defined()) store_to = C;
-    Stmt update = BufferStoreNode::make(store_to, BufferLoadNode::make(C, {vi, vj}) +
-                                                      BufferLoadNode::make(A, {a_index, vk}) * BufferLoadNode::make(B, {vk, vj}),
-                                        {vi, vj});
+    Stmt update = BufferStoreNode::make(
+        store_to,
+        BufferLoadNode::make(C, {vi, vj}) + BufferLoadNode::make(A, {a_index, vk}) * BufferLoadNode::make(B, {vk, vj}),
+        {vi, vj});
     if (!init.defined()) init = BufferStoreNode::make(C, make_float(0.0), {vi, vj});
-    Block block = Block::make("C",
-                              {{vi, {0, 16}, IterType::DataPar},
-                               {vj, {0, 4}, IterType::DataPar},
-                               {vk, {0, 8}, reduce_k ? IterType::CommReduce : IterType::DataPar}},
-                              {BufferRegion{C, {{vi, 1}, {vj, 1}}}, BufferRegion{A, {{vi, 1}, {vk, 1}}},
-                               BufferRegion{B, {{vk, 1}, {vj, 1}}}},
-                              {BufferRegion{C, {{vi, 1}, {vj, 1}}}}, update, init);
+    Block block = Block::make(
+        "C",
+        {{vi, {0, 16}, IterType::DataPar},
+         {vj, {0, 4}, IterType::DataPar},
+         {vk, {0, 8}, reduce_k ? IterType::CommReduce : IterType::DataPar}},
+        {BufferRegion{C, {{vi, 1}, {vj, 1}}}, BufferRegion{A, {{vi, 1}, {vk, 1}}}, BufferRegion{B, {{vk, 1}, {vj, 1}}}},
+        {BufferRegion{C, {{vi, 1}, {vj, 1}}}}, update, init);
     Stmt realize = BlockRealizeNode::make({i, j, k}, {}, block);
-    Stmt nest = ForNode::make(i, 0, 16, ForKind::Serial,
-                              ForNode::make(j, 0, 4, ForKind::Serial, ForNode::make(k, 0, 8, ForKind::Serial, realize)));
+    Stmt nest =
+        ForNode::make(i, 0, 16, ForKind::Serial,
+                      ForNode::make(j, 0, 4, ForKind::Serial, ForNode::make(k, 0, 8, ForKind::Serial, realize)));
     Block root = Block::make("root", {}, {}, {}, nest);
     return PrimFunc::make("main", {a_handle, b_handle, c_handle}, {{a_handle, A}, {b_handle, B}, {c_handle, C}},
                           BlockRealizeNode::make({}, {}, root));
@@ -85,7 +86,8 @@ TEST(Verify, VariableBoundTwiceIsReported) {
   Buffer A = Buffer::make("A", DataType::Float(32), {4});
   Var a("a", DataType::Handle());
   Stmt store = BufferStoreNode::make(A, make_float(1.0), {i});
-  Stmt loops = SeqStmtNode::make({ForNode::make(i, 0, 4, ForKind::Serial, store), ForNode::make(i, 0, 4, ForKind::Serial, store)});
+  Stmt loops = SeqStmtNode::make(
+      {ForNode::make(i, 0, 4, ForKind::Serial, store), ForNode::make(i, 0, 4, ForKind::Serial, store)});
   PrimFunc f = PrimFunc::make("f", {a}, {{a, A}}, loops);
   auto problems = verify_well_formed(f);
   ASSERT_EQ(problems.size(), 1u);

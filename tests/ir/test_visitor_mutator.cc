@@ -27,10 +27,9 @@ struct EveryKind {
   Buffer A = Buffer::make("A", f32, {c(16), c(16)});
   Var i{"i"}, j{"j"}, vi{"vi"}, vj{"vj"}, x{"x"}, f{"f", f32}, p{"p", boolean};
   // Markers: each appears exactly once, at the named place.
-  Var m_for_min{"for_min"}, m_for_extent{"for_extent"}, m_bind{"bind"}, m_pred{"pred"}, m_dom{"dom"},
-      m_read{"read"}, m_write{"write"}, m_alloc{"alloc_shape"}, m_match{"match_source"}, m_init{"init"},
-      m_body{"body"}, m_if{"if_cond"}, m_then{"then"}, m_else{"else"}, m_let{"let_value"},
-      m_allocate{"allocate_shape"}, m_eval{"eval"};
+  Var m_for_min{"for_min"}, m_for_extent{"for_extent"}, m_bind{"bind"}, m_pred{"pred"}, m_dom{"dom"}, m_read{"read"},
+      m_write{"write"}, m_alloc{"alloc_shape"}, m_match{"match_source"}, m_init{"init"}, m_body{"body"},
+      m_if{"if_cond"}, m_then{"then"}, m_else{"else"}, m_let{"let_value"}, m_allocate{"allocate_shape"}, m_eval{"eval"};
   Buffer S = Buffer::make("S", f32, {m_alloc}, {}, {}, "local");
   Buffer M = Buffer::make("M", f32, {c(1), c(1)});
   Buffer T = Buffer::make("T", f32, {m_allocate});
@@ -97,10 +96,10 @@ class RecordingVisitor : public IRVisitor {
   std::set<NodeKind> kinds;
 
  protected:
-#define LOOM_X(T)                           \
-  void visit(const T##Node* op) override {  \
-    kinds.insert(NodeKind::T);              \
-    IRVisitor::visit(op);                   \
+#define LOOM_X(T)                          \
+  void visit(const T##Node* op) override { \
+    kinds.insert(NodeKind::T);             \
+    IRVisitor::visit(op);                  \
   }
   LOOM_FOR_EACH_EXPR(LOOM_X)
   LOOM_FOR_EACH_STMT(LOOM_X)
@@ -142,17 +141,17 @@ TEST(IRVisitor, VisitsChildrenInFieldOrder) {
   v.visit_stmt(t.stmt);
   // Keep only the markers, in the order they were reached.
   std::vector<std::string> markers;
-  const std::set<std::string> names = {"for_min", "for_extent", "bind", "pred", "dom", "read", "write",
-                                       "alloc_shape", "match_source", "init", "body", "if_cond", "then",
-                                       "else", "let_value", "allocate_shape", "eval"};
+  const std::set<std::string> names = {"for_min", "for_extent",  "bind",         "pred",           "dom",  "read",
+                                       "write",   "alloc_shape", "match_source", "init",           "body", "if_cond",
+                                       "then",    "else",        "let_value",    "allocate_shape", "eval"};
   for (const std::string& n : v.vars) {
     if (names.count(n)) markers.push_back(n);
   }
   // For: min, extent, body. BlockRealize: iter_values, predicate, block. Block: iter_var
   // doms, reads, writes, alloc buffer shapes, match buffer sources, init, body.
-  std::vector<std::string> expected = {"for_min", "for_extent", "bind", "pred", "dom", "read", "write",
-                                       "alloc_shape", "match_source", "init", "body", "if_cond", "then",
-                                       "else", "let_value", "allocate_shape", "eval"};
+  std::vector<std::string> expected = {"for_min", "for_extent",  "bind",         "pred",           "dom",  "read",
+                                       "write",   "alloc_shape", "match_source", "init",           "body", "if_cond",
+                                       "then",    "else",        "let_value",    "allocate_shape", "eval"};
   EXPECT_EQ(markers, expected);
 }
 
@@ -181,9 +180,9 @@ TEST(IRVisitor, VisitsTheMatmulKernel) {
   PrimFunc f = testing::make_matmul();
   RecordingVisitor v;
   v.visit_stmt(f->body);
-  for (NodeKind k : {NodeKind::BlockRealize, NodeKind::Block, NodeKind::For, NodeKind::BufferStore,
-                     NodeKind::BufferLoad, NodeKind::Add, NodeKind::Mul, NodeKind::Var, NodeKind::IntImm,
-                     NodeKind::FloatImm}) {
+  for (NodeKind k :
+       {NodeKind::BlockRealize, NodeKind::Block, NodeKind::For, NodeKind::BufferStore, NodeKind::BufferLoad,
+        NodeKind::Add, NodeKind::Mul, NodeKind::Var, NodeKind::IntImm, NodeKind::FloatImm}) {
     EXPECT_TRUE(v.kinds.count(k)) << node_kind_name(k);
   }
   EXPECT_FALSE(v.kinds.count(NodeKind::IfThenElse));
@@ -484,8 +483,8 @@ TEST(MutateExprsWith, ReachesExpressionsInsideStatements) {
   EXPECT_EQ(muls, 0);
   EXPECT_EQ(adds, 2);
   // Returning nullopt everywhere keeps the tree shared.
-  EXPECT_TRUE(mutate_exprs_with(f->body, [](const Expr&) -> std::optional<Expr> { return std::nullopt; })
-                  .same_as(f->body));
+  EXPECT_TRUE(
+      mutate_exprs_with(f->body, [](const Expr&) -> std::optional<Expr> { return std::nullopt; }).same_as(f->body));
 }
 
 }  // namespace

@@ -7,10 +7,10 @@
 #include <functional>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "loom/interp/interpreter.h"
 #include "loom/interp/ndarray.h"
 #include "loom/ir/structural_equal.h"
-#include "gmock/gmock.h"
 #include "loom/sched/schedule.h"
 #include "loom/script/parser.h"
 #include "loom/script/printer.h"

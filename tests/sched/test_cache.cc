@@ -14,9 +14,9 @@ namespace {
 
 using testing::expect_schedule_error;
 
-using ::testing::HasSubstr;
 using testing::expect_equivalent;
 using testing::expect_func_equal;
+using ::testing::HasSubstr;
 using testing::verify_trace_roundtrip;
 
 const char* kElementwise = R"(
@@ -129,7 +129,9 @@ def main(A: T.Buffer((8,), "float32"), C: T.Buffer((8,), "float32"), D: T.Buffer
   expect_func_equal(sch.mod().at("main"), expected);
   expect_equivalent(before, sch.mod().at("main"));
   verify_trace_roundtrip(sch);
-  EXPECT_THAT(sch.trace().as_python(), HasSubstr("b2 = sch.cache_read(block=b1, read_buffer_index=0, storage_scope=\"shared\", consumer_blocks=[b0])"));
+  EXPECT_THAT(
+      sch.trace().as_python(),
+      HasSubstr("b2 = sch.cache_read(block=b1, read_buffer_index=0, storage_scope=\"shared\", consumer_blocks=[b0])"));
 }
 
 TEST(CacheRead, WithoutConsumerBlocksEveryReaderUsesTheCopy) {

@@ -14,9 +14,9 @@ namespace {
 
 using testing::expect_schedule_error;
 
-using ::testing::HasSubstr;
 using testing::expect_equivalent;
 using testing::expect_func_equal;
+using ::testing::HasSubstr;
 using testing::verify_trace_roundtrip;
 
 const char* kMatmul = R"(
@@ -303,7 +303,9 @@ TEST(CacheStorageReductionProperty, RandomSchedulesKeepTheMeaning) {
               if (block->reads.empty()) continue;
               sch.cache_read(b, static_cast<int>(pick(static_cast<int64_t>(block->reads.size()))), scope);
               break;
-            case 1: sch.cache_write(b, static_cast<int>(pick(static_cast<int64_t>(block->writes.size()))), scope); break;
+            case 1:
+              sch.cache_write(b, static_cast<int>(pick(static_cast<int64_t>(block->writes.size()))), scope);
+              break;
             case 2:
               if (loops.empty()) continue;
               sch.decompose_reduction(b, loops[pick(static_cast<int64_t>(loops.size()))]);
@@ -311,15 +313,21 @@ TEST(CacheStorageReductionProperty, RandomSchedulesKeepTheMeaning) {
             case 3: {
               if (loops.empty()) continue;
               int ndim = static_cast<int>(block->writes[0].buffer->ndim());
-              sch.rfactor(loops[pick(static_cast<int64_t>(loops.size()))], static_cast<int>(pick(2 * ndim + 2)) - ndim - 1);
+              sch.rfactor(loops[pick(static_cast<int64_t>(loops.size()))],
+                          static_cast<int>(pick(2 * ndim + 2)) - ndim - 1);
               break;
             }
-            case 4: sch.set_scope(b, 0, scope); break;
+            case 4:
+              sch.set_scope(b, 0, scope);
+              break;
             case 6:  // a split makes multi-loop reductions for rfactor and decompose_reduction
               if (loops.empty()) continue;
-              sch.split(loops[pick(static_cast<int64_t>(loops.size()))], std::vector<std::optional<int64_t>>{std::nullopt, 2});
+              sch.split(loops[pick(static_cast<int64_t>(loops.size()))],
+                        std::vector<std::optional<int64_t>>{std::nullopt, 2});
               break;
-            default: sch.storage_align(b, 0, -1, 4, static_cast<int>(pick(4))); break;
+            default:
+              sch.storage_align(b, 0, -1, 4, static_cast<int>(pick(4)));
+              break;
           }
           ++applied[std::to_string(which)];
         } catch (const ScheduleError&) {

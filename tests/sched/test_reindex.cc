@@ -13,10 +13,10 @@
 namespace loom::sched {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::expect_equivalent;
 using testing::expect_func_equal;
 using testing::expect_schedule_error;
+using ::testing::HasSubstr;
 using testing::verify_trace_roundtrip;
 
 const char* kMatmul = R"(
@@ -143,18 +143,22 @@ def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
 TEST(ReindexErrors, IndexBindingAndAccessRules) {
   Schedule sch(script::parse_func(kMatmul), 0, DebugMode::Verify);
   BlockRV c = sch.get_block("C");
-  expect_schedule_error(sch, [&] { sch.reindex(c, BufferIndexType::Write, 1); }, "BufferIndexOutOfRange",
-                        "block C has 1 write buffers, buffer index 1 is out of range");
-  expect_schedule_error(sch, [&] { sch.reindex(c, BufferIndexType::Read, -1); }, "BufferIndexOutOfRange",
-                        "buffer index -1 is out of range");
-  expect_schedule_error(sch, [&] { sch.reindex(c, BufferIndexType::Read, read_index(sch, c, "C")); }, "SharedAccess",
-                        "block C both reads and writes buffer C, cannot reindex its read");
+  expect_schedule_error(
+      sch, [&] { sch.reindex(c, BufferIndexType::Write, 1); }, "BufferIndexOutOfRange",
+      "block C has 1 write buffers, buffer index 1 is out of range");
+  expect_schedule_error(
+      sch, [&] { sch.reindex(c, BufferIndexType::Read, -1); }, "BufferIndexOutOfRange",
+      "buffer index -1 is out of range");
+  expect_schedule_error(
+      sch, [&] { sch.reindex(c, BufferIndexType::Read, read_index(sch, c, "C")); }, "SharedAccess",
+      "block C both reads and writes buffer C, cannot reindex its read");
   BlockRV root = sch.get_block("root");
-  expect_schedule_error(sch, [&] { sch.reindex(root, BufferIndexType::Write, 0); }, "RootBlock",
-                        "block root is the root block");
+  expect_schedule_error(
+      sch, [&] { sch.reindex(root, BufferIndexType::Write, 0); }, "RootBlock", "block root is the root block");
   sch.split(sch.get_loops(c)[0], std::vector<std::optional<int64_t>>{4, 4});
-  expect_schedule_error(sch, [&] { sch.reindex(c, BufferIndexType::Write, 0); }, "NonTrivialBinding",
-                        "block C has 3 iteration variables under 4 loops, its bindings are not trivial");
+  expect_schedule_error(
+      sch, [&] { sch.reindex(c, BufferIndexType::Write, 0); }, "NonTrivialBinding",
+      "block C has 3 iteration variables under 4 loops, its bindings are not trivial");
 
   Schedule twisted(script::parse_func(R"(
 @T.prim_func
@@ -170,10 +174,12 @@ def main(A: T.Buffer((8, 8), "float32"), C: T.Buffer((8, 8), "float32")):
 )"),
                    0, DebugMode::Verify);
   BlockRV tc = twisted.get_block("C"), td = twisted.get_block("D");
-  expect_schedule_error(twisted, [&] { twisted.reindex(tc, BufferIndexType::Read, 0); }, "InconsistentAccess",
-                        "block C accesses buffer A with more than one index pattern");
-  expect_schedule_error(twisted, [&] { twisted.reindex(td, BufferIndexType::Write, 0); }, "NonTrivialBinding",
-                        "iteration variable vi is not bound to loop i over its domain");
+  expect_schedule_error(
+      twisted, [&] { twisted.reindex(tc, BufferIndexType::Read, 0); }, "InconsistentAccess",
+      "block C accesses buffer A with more than one index pattern");
+  expect_schedule_error(
+      twisted, [&] { twisted.reindex(td, BufferIndexType::Write, 0); }, "NonTrivialBinding",
+      "iteration variable vi is not bound to loop i over its domain");
 
   Schedule guarded(script::parse_func(R"(
 @T.prim_func
@@ -190,10 +196,12 @@ def main(A: T.Buffer((8,), "float32"), C: T.Buffer((10,), "float32")):
 )"),
                    0, DebugMode::Verify);
   BlockRV gc = guarded.get_block("C"), gd = guarded.get_block("D");
-  expect_schedule_error(guarded, [&] { guarded.reindex(gc, BufferIndexType::Read, 0); }, "InconsistentAccess",
-                        "block C accesses buffer A at index 0 outside its shape over the iteration domain");
-  expect_schedule_error(guarded, [&] { guarded.reindex(gd, BufferIndexType::Write, 0); }, "InconsistentAccess",
-                        "block D stores buffer C under a condition, cannot reindex its write");
+  expect_schedule_error(
+      guarded, [&] { guarded.reindex(gc, BufferIndexType::Read, 0); }, "InconsistentAccess",
+      "block C accesses buffer A at index 0 outside its shape over the iteration domain");
+  expect_schedule_error(
+      guarded, [&] { guarded.reindex(gd, BufferIndexType::Write, 0); }, "InconsistentAccess",
+      "block D stores buffer C under a condition, cannot reindex its write");
 
   Schedule no_init(script::parse_func(R"(
 @T.prim_func
@@ -205,8 +213,9 @@ def main(A: T.Buffer((8, 8), "float32"), C: T.Buffer((8,), "float32")):
 )"),
                    0, DebugMode::Verify);
   BlockRV nc = no_init.get_block("C");
-  expect_schedule_error(no_init, [&] { no_init.reindex(nc, BufferIndexType::Write, 0); }, "SharedAccess",
-                        "block C reads buffer C before writing it and has no init, cannot reindex its write");
+  expect_schedule_error(
+      no_init, [&] { no_init.reindex(nc, BufferIndexType::Write, 0); }, "SharedAccess",
+      "block C reads buffer C before writing it and has no init, cannot reindex its write");
 
   Schedule fused(script::parse_func(R"(
 @T.prim_func
@@ -224,15 +233,17 @@ def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
 )"),
                  0, DebugMode::Verify);
   BlockRV fc = fused.get_block("C");
-  expect_schedule_error(fused, [&] { fused.reindex(fc, BufferIndexType::Read, 0); }, "SharedAccess",
-                        "block B also accesses buffer B under the same loops as block C");
+  expect_schedule_error(
+      fused, [&] { fused.reindex(fc, BufferIndexType::Read, 0); }, "SharedAccess",
+      "block B also accesses buffer B under the same loops as block C");
 }
 
 TEST(ReindexScript, PythonFormReadsBack) {
   ir::PrimFunc before = script::parse_func(kMatmul);
   Schedule sch(before, 0, DebugMode::Verify);
-  apply_schedule_script(sch, "b0 = sch.get_block(name=\"C\", func_name=\"main\")\n"
-                             "b1 = sch.reindex(block=b0, buffer=(\"write\", 0))\n");
+  apply_schedule_script(sch,
+                        "b0 = sch.get_block(name=\"C\", func_name=\"main\")\n"
+                        "b1 = sch.reindex(block=b0, buffer=(\"write\", 0))\n");
   Schedule direct(before, 0, DebugMode::Verify);
   direct.reindex(direct.get_block("C"), BufferIndexType::Write, 0);
   expect_func_equal(sch.mod().at("main"), direct.mod().at("main"));

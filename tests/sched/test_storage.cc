@@ -12,9 +12,9 @@ namespace {
 
 using testing::expect_schedule_error;
 
-using ::testing::HasSubstr;
 using testing::expect_equivalent;
 using testing::expect_func_equal;
+using ::testing::HasSubstr;
 using testing::verify_trace_roundtrip;
 
 const char* kElementwise = R"(
@@ -54,7 +54,8 @@ def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
   ir::Block b = sch.get(sch.get_block("B"));
   EXPECT_EQ(c->reads[0].buffer->scope, "shared");
   EXPECT_TRUE(c->reads[0].buffer.same_as(b->writes[0].buffer));
-  EXPECT_TRUE(sch.mod().at("main")->body.as<ir::BlockRealizeNode>()->block->alloc_buffers[0].same_as(b->writes[0].buffer));
+  EXPECT_TRUE(
+      sch.mod().at("main")->body.as<ir::BlockRealizeNode>()->block->alloc_buffers[0].same_as(b->writes[0].buffer));
   expect_equivalent(before, sch.mod().at("main"));
   verify_trace_roundtrip(sch);
   EXPECT_THAT(sch.trace().as_python(), HasSubstr("sch.set_scope(block=b0, buffer_index=0, storage_scope=\"shared\")"));

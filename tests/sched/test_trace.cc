@@ -31,10 +31,11 @@ TEST(Trace, RecordsQueriesAndSamplingAsTVMScript) {
             "v4, v5 = sch.sample_perfect_tile(loop=l1, n=2, max_innermost_factor=16, decision=[4, 16])\n"
             "v6 = sch.sample_categorical(candidates=[0, 16, 64], probs=[0.5, 0.25, 0.25], decision=2)\n");
   nlohmann::json j = sch.trace().to_json();
-  EXPECT_EQ(j.dump(),
-            R"([[["GetBlock",[],["C","gmm"],["b0"]],["GetLoops",["b0"],[],["l1","l2","l3"]],)"
-            R"(["SamplePerfectTile",["l1"],[2,16],["v4","v5"]],["SampleCategorical",[],[[0,16,64],[0.5,0.25,0.25]],["v6"]]],)"
-            R"([[2,[4,16]],[3,2]]])");
+  EXPECT_EQ(
+      j.dump(),
+      R"([[["GetBlock",[],["C","gmm"],["b0"]],["GetLoops",["b0"],[],["l1","l2","l3"]],)"
+      R"(["SamplePerfectTile",["l1"],[2,16],["v4","v5"]],["SampleCategorical",[],[[0,16,64],[0.5,0.25,0.25]],["v6"]]],)"
+      R"([[2,[4,16]],[3,2]]])");
   // JSON round trip prints the same script.
   EXPECT_EQ(Trace::from_json(j).as_python(), sch.trace().as_python());
   EXPECT_EQ(Trace::from_json(j).to_json(), j);

@@ -102,7 +102,11 @@ TEST(Fixtures, ModuleWithTwoFunctions) {
   // The buffer's shape is the scalar parameter itself.
   EXPECT_TRUE(scale->buffer_map[0].second->shape[0].same_as(scale->params[1]));
   std::string text = print(mod);
-  EXPECT_EQ(text.rfind("# from tvm.script import ir as I\n# from tvm.script import tir as T\n\n@I.ir_module\nclass Module:\n", 0), 0u) << text;
+  EXPECT_EQ(
+      text.rfind("# from tvm.script import ir as I\n# from tvm.script import tir as T\n\n@I.ir_module\nclass Module:\n",
+                 0),
+      0u)
+      << text;
   IRModule again = parse_module(text);
   StructuralEqualOptions strict;
   strict.strict_names = true;

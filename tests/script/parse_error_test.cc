@@ -50,10 +50,13 @@ TEST(ParseError, ReportFormat) {
 
 TEST(ParseError, UnknownBuffer) { expect_error(func_with_body("    Q[0] = 1.0\n"), 3, 5, "unknown buffer 'Q'"); }
 
-TEST(ParseError, UndefinedVariable) { expect_error(func_with_body("    C[x] = 1.0\n"), 3, 7, "undefined variable 'x'"); }
+TEST(ParseError, UndefinedVariable) {
+  expect_error(func_with_body("    C[x] = 1.0\n"), 3, 7, "undefined variable 'x'");
+}
 
 TEST(ParseError, UnknownDtype) {
-  expect_error("@T.prim_func\ndef f(A: T.Buffer((4,), \"float33\")):\n    A[0] = 1.0\n", 2, 25, "unknown dtype 'float33'");
+  expect_error("@T.prim_func\ndef f(A: T.Buffer((4,), \"float33\")):\n    A[0] = 1.0\n", 2, 25,
+               "unknown dtype 'float33'");
 }
 
 TEST(ParseError, RemapKindCountMismatch) {
@@ -80,8 +83,9 @@ TEST(ParseError, AxisOutsideBlock) {
 }
 
 TEST(ParseError, ReadsGivenTwice) {
-  expect_error(func_with_body("    with T.block(\"B\"):\n        T.reads(C[0])\n        T.reads(C[1])\n        C[0] = 1.0\n"),
-               5, 9, "T.reads given twice in block 'B'");
+  expect_error(
+      func_with_body("    with T.block(\"B\"):\n        T.reads(C[0])\n        T.reads(C[1])\n        C[0] = 1.0\n"), 5,
+      9, "T.reads given twice in block 'B'");
 }
 
 TEST(ParseError, WhereNotBool) {
@@ -131,11 +135,13 @@ TEST(ParseError, UnexpectedCharacter) {
 }
 
 TEST(ParseError, MissingColonAfterFor) {
-  expect_error(func_with_body("    for i in range(4)\n        C[i] = 1.0\n"), 3, 22, "expected ':' after for statement");
+  expect_error(func_with_body("    for i in range(4)\n        C[i] = 1.0\n"), 3, 22,
+               "expected ':' after for statement");
 }
 
 TEST(ParseError, MissingIndentedBlock) {
-  expect_error(func_with_body("    for i in range(4):\n    C[0] = 1.0\n"), 4, 5, "expected an indented block after for statement");
+  expect_error(func_with_body("    for i in range(4):\n    C[0] = 1.0\n"), 4, 5,
+               "expected an indented block after for statement");
 }
 
 TEST(ParseError, UnclosedParenthesis) {
@@ -149,11 +155,13 @@ TEST(ParseError, MissingDecorator) {
 
 TEST(ParseError, ParameterWithoutType) {
   expect_error("@T.prim_func\ndef f(A):\n    T.evaluate(0)\n", 2, 7, "parameter 'A' needs a type");
-  expect_error("@T.prim_func\ndef f(A: T.int33):\n    T.evaluate(0)\n", 2, 10, "unknown dtype 'int33' for parameter 'A'");
+  expect_error("@T.prim_func\ndef f(A: T.int33):\n    T.evaluate(0)\n", 2, 10,
+               "unknown dtype 'int33' for parameter 'A'");
 }
 
 TEST(ParseError, UnknownLoopKind) {
-  expect_error(func_with_body("    for i in T.sequential(4):\n        C[i] = 1.0\n"), 3, 14, "unknown loop kind 'T.sequential'");
+  expect_error(func_with_body("    for i in T.sequential(4):\n        C[i] = 1.0\n"), 3, 14,
+               "unknown loop kind 'T.sequential'");
 }
 
 TEST(ParseError, GridTargetMismatch) {
@@ -162,7 +170,8 @@ TEST(ParseError, GridTargetMismatch) {
 }
 
 TEST(ParseError, ThreadBindingNeedsATag) {
-  expect_error(func_with_body("    for i in T.thread_binding(4):\n        C[i] = 1.0\n"), 3, 14, "T.thread_binding needs thread=");
+  expect_error(func_with_body("    for i in T.thread_binding(4):\n        C[i] = 1.0\n"), 3, 14,
+               "T.thread_binding needs thread=");
 }
 
 TEST(ParseError, UnknownFunction) {
@@ -176,7 +185,8 @@ TEST(ParseError, SliceInALoad) {
 
 TEST(ParseError, ConstantOutOfRange) {
   expect_error(func_with_body("    T.evaluate(T.int8(300))\n"), 3, 23, "integer constant 300 does not fit in int8");
-  expect_error(func_with_body("    T.evaluate(99999999999999999999)\n"), 3, 16, "integer literal 99999999999999999999 is too large");
+  expect_error(func_with_body("    T.evaluate(99999999999999999999)\n"), 3, 16,
+               "integer literal 99999999999999999999 is too large");
   expect_error(func_with_body("    T.evaluate(T.int32(1.5))\n"), 3, 24, "T.int32 expects an integer, got 1.5");
 }
 

@@ -70,12 +70,12 @@ TEST(ParseExpr, DtypeConstructors) {
     DataType dtype;
     double value;
   };
-  for (const Case& c : {Case{"T.int64(4)", DataType::Int(64), 4}, Case{"T.int8(-128)", DataType::Int(8), -128},
-                        Case{"T.uint8(255)", DataType::UInt(8), 255}, Case{"T.int16(3)", DataType::Int(16), 3},
-                        Case{"T.uint32(7)", DataType::UInt(32), 7}, Case{"T.bool(True)", DataType::Bool(), 1},
-                        Case{"T.float16(1.5)", DataType::Float(16), 1.5}, Case{"T.float32(0)", DataType::Float(32), 0},
-                        Case{"T.float64(0.1)", DataType::Float(64), 0.1},
-                        Case{"T.bfloat16(2)", DataType::BFloat16(), 2}}) {
+  for (const Case& c :
+       {Case{"T.int64(4)", DataType::Int(64), 4}, Case{"T.int8(-128)", DataType::Int(8), -128},
+        Case{"T.uint8(255)", DataType::UInt(8), 255}, Case{"T.int16(3)", DataType::Int(16), 3},
+        Case{"T.uint32(7)", DataType::UInt(32), 7}, Case{"T.bool(True)", DataType::Bool(), 1},
+        Case{"T.float16(1.5)", DataType::Float(16), 1.5}, Case{"T.float32(0)", DataType::Float(32), 0},
+        Case{"T.float64(0.1)", DataType::Float(64), 0.1}, Case{"T.bfloat16(2)", DataType::BFloat16(), 2}}) {
     SCOPED_TRACE(c.text);
     Expr v = parse_expr(c.text).value;
     EXPECT_EQ(v.dtype(), c.dtype);
@@ -286,8 +286,8 @@ TEST(ParseExpr, SelectCastAndIfThenElse) {
 }
 
 TEST(ParseExpr, Intrinsics) {
-  for (const char* name : {"exp", "exp2", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sigmoid", "tanh", "sin",
-                           "cos", "tan", "atan", "erf", "abs", "floor", "ceil", "round", "trunc"}) {
+  for (const char* name : {"exp", "exp2", "log", "log2", "log10", "log1p", "sqrt",  "rsqrt", "sigmoid", "tanh",
+                           "sin", "cos",  "tan", "atan", "erf",   "abs",   "floor", "ceil",  "round",   "trunc"}) {
     std::string text = std::string("T.") + name + "(x)";
     SCOPED_TRACE(text);
     Expr v = parse_expr(text).value;

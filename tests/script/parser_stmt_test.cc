@@ -99,19 +99,20 @@ TEST(ParseStmt, DeclBufferIsAllocate) {
   ASSERT_NE(alloc, nullptr);
   EXPECT_EQ(alloc->buffer->scope, "local");
   expect_roundtrip(f);
-  PrimFunc g = parse_ok(func_with_body("    with T.decl_buffer((4,), \"int8\") as X:\n        X[0] = T.int8(1)\n    C[0] = 1.0\n"));
+  PrimFunc g = parse_ok(
+      func_with_body("    with T.decl_buffer((4,), \"int8\") as X:\n        X[0] = T.int8(1)\n    C[0] = 1.0\n"));
   expect_roundtrip(g);
 }
 
 TEST(ParseStmt, LoopKinds) {
-  PrimFunc f = parse_ok(func_with_body(
-      "    for i in range(4):\n"
-      "        for j in T.serial(2, n):\n"
-      "            for k in T.parallel(8):\n"
-      "                for l in T.vectorized(4):\n"
-      "                    for u in T.unroll(2):\n"
-      "                        for t in T.thread_binding(32, thread=\"threadIdx.x\"):\n"
-      "                            C[i + j + k + l + u + t] = 1.0\n"));
+  PrimFunc f =
+      parse_ok(func_with_body("    for i in range(4):\n"
+                              "        for j in T.serial(2, n):\n"
+                              "            for k in T.parallel(8):\n"
+                              "                for l in T.vectorized(4):\n"
+                              "                    for u in T.unroll(2):\n"
+                              "                        for t in T.thread_binding(32, thread=\"threadIdx.x\"):\n"
+                              "                            C[i + j + k + l + u + t] = 1.0\n"));
   std::vector<const ForNode*> loops;
   const ForNode* l = f->body.as<ForNode>();
   while (l) {
@@ -152,10 +153,10 @@ TEST(ParseStmt, Int64Loops) {
 }
 
 TEST(ParseStmt, ThreadBindingForms) {
-  PrimFunc f = parse_ok(func_with_body(
-      "    for i in T.thread_binding(0, 16, \"blockIdx.x\"):\n"
-      "        for j in T.thread_binding(8, thread=\"threadIdx.x\", annotations={\"a\": 1}):\n"
-      "            C[i * 8 + j] = 1.0\n"));
+  PrimFunc f =
+      parse_ok(func_with_body("    for i in T.thread_binding(0, 16, \"blockIdx.x\"):\n"
+                              "        for j in T.thread_binding(8, thread=\"threadIdx.x\", annotations={\"a\": 1}):\n"
+                              "            C[i * 8 + j] = 1.0\n"));
   const auto* outer = f->body.as<ForNode>();
   EXPECT_EQ(outer->thread_tag, "blockIdx.x");
   EXPECT_EQ(as_const_int(outer->extent), 16);
@@ -165,16 +166,16 @@ TEST(ParseStmt, ThreadBindingForms) {
 }
 
 TEST(ParseStmt, BlockAxes) {
-  PrimFunc f = parse_ok(func_with_body(
-      "    for i, j in T.grid(32, 4):\n"
-      "        with T.block(\"B\"):\n"
-      "            vi = T.axis.spatial(128, i * 4 + j)\n"
-      "            vk = T.axis.reduce(4, j)\n"
-      "            vs = T.axis.scan((1, 33), i + 1)\n"
-      "            vo = T.axis.opaque(32, i)\n"
-      "            T.reads(A[vi, vk], C[vs - 1:vs + 1])\n"
-      "            T.writes(C[vi])\n"
-      "            C[vi] = C[vi] + A[vi, vk] + T.Cast(\"float32\", vo + vs)\n"));
+  PrimFunc f =
+      parse_ok(func_with_body("    for i, j in T.grid(32, 4):\n"
+                              "        with T.block(\"B\"):\n"
+                              "            vi = T.axis.spatial(128, i * 4 + j)\n"
+                              "            vk = T.axis.reduce(4, j)\n"
+                              "            vs = T.axis.scan((1, 33), i + 1)\n"
+                              "            vo = T.axis.opaque(32, i)\n"
+                              "            T.reads(A[vi, vk], C[vs - 1:vs + 1])\n"
+                              "            T.writes(C[vi])\n"
+                              "            C[vi] = C[vi] + A[vi, vk] + T.Cast(\"float32\", vo + vs)\n"));
   const auto* realize = find_realize(f->body, "B");
   ASSERT_NE(realize, nullptr);
   const BlockNode* b = realize->block.get();
@@ -199,12 +200,12 @@ TEST(ParseStmt, BlockAxes) {
 }
 
 TEST(ParseStmt, RemapBindsLoopRanges) {
-  PrimFunc f = parse_ok(func_with_body(
-      "    for i in T.serial(2, 10):\n"
-      "        for k in range(n):\n"
-      "            with T.block(\"B\"):\n"
-      "                vi, vk = T.axis.remap(\"SR\", [i, k])\n"
-      "                C[vi] = C[vi] + A[vi, vk]\n"));
+  PrimFunc f =
+      parse_ok(func_with_body("    for i in T.serial(2, 10):\n"
+                              "        for k in range(n):\n"
+                              "            with T.block(\"B\"):\n"
+                              "                vi, vk = T.axis.remap(\"SR\", [i, k])\n"
+                              "                C[vi] = C[vi] + A[vi, vk]\n"));
   const auto* realize = find_realize(f->body, "B");
   ASSERT_NE(realize, nullptr);
   const auto& ivs = realize->block->iter_vars;
@@ -319,8 +320,8 @@ TEST(ParseStmt, ImplicitAndExplicitRootAreEqual) {
       "                T.reads(X[vi])\n"
       "                T.writes(C[vi])\n"
       "                C[vi] = X[vi]\n";
-  std::string implicit = func_with_body("    X = T.alloc_buffer((128,), \"float32\")\n" +
-                                        body.substr(0) /* re-indented below */);
+  std::string implicit =
+      func_with_body("    X = T.alloc_buffer((128,), \"float32\")\n" + body.substr(0) /* re-indented below */);
   // Re-indent the implicit version by one level less.
   std::string implicit_body;
   for (size_t pos = 0; pos < body.size();) {
@@ -329,7 +330,8 @@ TEST(ParseStmt, ImplicitAndExplicitRootAreEqual) {
     pos = end + 1;
   }
   PrimFunc f1 = parse_ok(func_with_body("    X = T.alloc_buffer((128,), \"float32\")\n" + implicit_body));
-  PrimFunc f2 = parse_ok(func_with_body("    with T.block(\"root\"):\n        X = T.alloc_buffer((128,), \"float32\")\n" + body));
+  PrimFunc f2 =
+      parse_ok(func_with_body("    with T.block(\"root\"):\n        X = T.alloc_buffer((128,), \"float32\")\n" + body));
   auto diff = structural_diff(f1, f2, strict());
   EXPECT_FALSE(diff.has_value()) << diff->to_string();
   const auto* root = f1->body.as<BlockRealizeNode>();
@@ -376,12 +378,12 @@ TEST(ParseStmt, OmittedRegionsAreInferred) {
 }
 
 TEST(ParseStmt, InferenceRelaxesInnerLoops) {
-  PrimFunc f = parse_ok(func_with_body(
-      "    for i in range(128):\n"
-      "        with T.block(\"B\"):\n"
-      "            vi = T.axis.spatial(128, i)\n"
-      "            for k in range(64):\n"
-      "                C[vi] = C[vi] + A[vi, k * 2]\n"));
+  PrimFunc f =
+      parse_ok(func_with_body("    for i in range(128):\n"
+                              "        with T.block(\"B\"):\n"
+                              "            vi = T.axis.spatial(128, i)\n"
+                              "            for k in range(64):\n"
+                              "                C[vi] = C[vi] + A[vi, k * 2]\n"));
   const BlockNode* b = find_block(f->body, "B");
   ASSERT_NE(b, nullptr);
   const BufferRegion* a_region = nullptr;
@@ -396,12 +398,12 @@ TEST(ParseStmt, InferenceRelaxesInnerLoops) {
 }
 
 TEST(ParseStmt, OnlyTheOmittedSideIsInferred) {
-  PrimFunc f = parse_ok(func_with_body(
-      "    for i in range(128):\n"
-      "        with T.block(\"B\"):\n"
-      "            vi = T.axis.spatial(128, i)\n"
-      "            T.reads(A[vi, 0:128])\n"
-      "            C[vi] = A[vi, 0]\n"));
+  PrimFunc f =
+      parse_ok(func_with_body("    for i in range(128):\n"
+                              "        with T.block(\"B\"):\n"
+                              "            vi = T.axis.spatial(128, i)\n"
+                              "            T.reads(A[vi, 0:128])\n"
+                              "            C[vi] = A[vi, 0]\n"));
   const BlockNode* b = find_block(f->body, "B");
   ASSERT_EQ(b->reads.size(), 1u);
   EXPECT_EQ(as_const_int(b->reads[0].region[1].extent), 128);  // kept as written
@@ -422,7 +424,8 @@ TEST(ParseStmt, ModuleFromBareFunctions) {
 
 TEST(ParseStmt, ModuleOfOneFunctionParsesAsFunction) {
   PrimFunc f = parse_func(
-      "@I.ir_module\nclass Module:\n    @T.prim_func\n    def main(X: T.Buffer((4,), \"float32\")):\n        X[0] = 1.0\n");
+      "@I.ir_module\nclass Module:\n    @T.prim_func\n    def main(X: T.Buffer((4,), \"float32\")):\n        X[0] = "
+      "1.0\n");
   EXPECT_EQ(f->name, "main");
 }
 

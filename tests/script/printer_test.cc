@@ -27,7 +27,8 @@ PrimFunc func(const std::string& name, const std::vector<Buffer>& buffers, Stmt 
 }
 
 Stmt root(Stmt body, std::vector<Buffer> allocs = {}) {
-  return BlockRealizeNode::make({}, make_bool(true), Block::make("root", {}, {}, {}, std::move(body), {}, std::move(allocs)));
+  return BlockRealizeNode::make({}, make_bool(true),
+                                Block::make("root", {}, {}, {}, std::move(body), {}, std::move(allocs)));
 }
 
 Stmt loop(const Var& v, int extent, Stmt body, ForKind kind = ForKind::Serial) {
@@ -35,7 +36,8 @@ Stmt loop(const Var& v, int extent, Stmt body, ForKind kind = ForKind::Serial) {
 }
 
 // A block "name" with one spatial iter var over [0, extent) bound to `binding`, storing 1 to C[v].
-Stmt store_block(const std::string& name, const Buffer& c, int extent, Expr binding, const std::string& var_name = "v") {
+Stmt store_block(const std::string& name, const Buffer& c, int extent, Expr binding,
+                 const std::string& var_name = "v") {
   Var v(var_name);
   IterVar iv{v, Range::from_min_extent(make_int(0), make_int(extent)), IterType::DataPar};
   Stmt body = BufferStoreNode::make(c, make_float(1.0), {v});
@@ -62,17 +64,20 @@ TEST(Printer, MatmulInTVMStyle) {
   auto dom = Range::from_min_extent(make_int(0), make_int(16));
   auto point = [](const Expr& e) { return Range::from_min_extent(e, make_int(1)); };
   Stmt update = BufferStoreNode::make(
-      c, BufferLoadNode::make(c, {vi, vj}) + BufferLoadNode::make(a, {vi, vk}) * BufferLoadNode::make(b, {vk, vj}), {vi, vj});
+      c, BufferLoadNode::make(c, {vi, vj}) + BufferLoadNode::make(a, {vi, vk}) * BufferLoadNode::make(b, {vk, vj}),
+      {vi, vj});
   Stmt init = BufferStoreNode::make(c, make_float(0.0), {vi, vj});
-  Block blk = Block::make("C", {{vi, dom, IterType::DataPar}, {vj, dom, IterType::DataPar}, {vk, dom, IterType::CommReduce}},
-                          {BufferRegion{a, {point(vi), point(vk)}}, BufferRegion{b, {point(vk), point(vj)}}},
-                          {BufferRegion{c, {point(vi), point(vj)}}}, update, init);
+  Block blk =
+      Block::make("C", {{vi, dom, IterType::DataPar}, {vj, dom, IterType::DataPar}, {vk, dom, IterType::CommReduce}},
+                  {BufferRegion{a, {point(vi), point(vk)}}, BufferRegion{b, {point(vk), point(vj)}}},
+                  {BufferRegion{c, {point(vi), point(vj)}}}, update, init);
   Stmt nest = loop(i, 16, loop(j, 16, loop(k, 16, BlockRealizeNode::make({i, j, k}, make_bool(true), blk))));
   PrimFunc f = func("mm", {a, b, c}, root(nest));
   EXPECT_EQ(print(f),
             "# from tvm.script import tir as T\n\n"
             "@T.prim_func\n"
-            "def mm(A: T.Buffer((16, 16), \"float32\"), B: T.Buffer((16, 16), \"float32\"), C: T.Buffer((16, 16), \"float32\")):\n"
+            "def mm(A: T.Buffer((16, 16), \"float32\"), B: T.Buffer((16, 16), \"float32\"), C: T.Buffer((16, 16), "
+            "\"float32\")):\n"
             "    for i, j, k in T.grid(16, 16, 16):\n"
             "        with T.block(\"C\"):\n"
             "            vi, vj, vk = T.axis.remap(\"SSR\", [i, j, k])\n"
@@ -87,7 +92,8 @@ TEST(Printer, MatmulInTVMStyle) {
 TEST(Printer, ShadowedNamesAreMadeUnique) {
   Buffer c = buf("C", {make_int(64)});
   Var outer("i"), inner("i");
-  PrimFunc f = func("f", {c}, loop(outer, 8, loop(inner, 8, BufferStoreNode::make(c, make_float(1.0), {outer * 8 + inner}))));
+  PrimFunc f =
+      func("f", {c}, loop(outer, 8, loop(inner, 8, BufferStoreNode::make(c, make_float(1.0), {outer * 8 + inner}))));
   std::string text = print(f);
   EXPECT_NE(text.find("for i, i_1 in T.grid(8, 8):"), std::string::npos) << text;
   EXPECT_NE(text.find("C[i * 8 + i_1] = 1.0"), std::string::npos) << text;
@@ -124,17 +130,19 @@ TEST(Printer, GridOnlyForPlainSerialNests) {
   Buffer c = buf("C", {make_int(64)});
   Var i("i"), j("j");
   // The inner extent uses the outer variable: two loops, not a grid.
-  Stmt tri = ForNode::make(i, make_int(0), make_int(8), ForKind::Serial,
-                           ForNode::make(j, make_int(0), i + 1, ForKind::Serial, BufferStoreNode::make(c, make_float(1.0), {j})));
+  Stmt tri = ForNode::make(
+      i, make_int(0), make_int(8), ForKind::Serial,
+      ForNode::make(j, make_int(0), i + 1, ForKind::Serial, BufferStoreNode::make(c, make_float(1.0), {j})));
   PrimFunc f = func("f", {c}, tri);
   std::string text = print(f);
   EXPECT_NE(text.find("for i in range(8):\n        for j in range(i + 1):"), std::string::npos) << text;
   expect_roundtrip(f);
   // An annotated inner loop ends the grid.
   Var a("a"), b("b");
-  Stmt ann = ForNode::make(a, make_int(0), make_int(4), ForKind::Serial,
-                           ForNode::make(b, make_int(0), make_int(4), ForKind::Serial, BufferStoreNode::make(c, make_float(1.0), {b}),
-                                         "", Annotations{{"pragma_unroll", AnnValue(int64_t{1})}}));
+  Stmt ann = ForNode::make(
+      a, make_int(0), make_int(4), ForKind::Serial,
+      ForNode::make(b, make_int(0), make_int(4), ForKind::Serial, BufferStoreNode::make(c, make_float(1.0), {b}), "",
+                    Annotations{{"pragma_unroll", AnnValue(int64_t{1})}}));
   PrimFunc g = func("g", {c}, ann);
   text = print(g);
   EXPECT_NE(text.find("for b in T.serial(4, annotations={\"pragma_unroll\": 1}):"), std::string::npos) << text;
@@ -179,7 +187,8 @@ TEST(Printer, HandleStyleWhenParameterAndBufferNamesDiffer) {
   Var n("n");
   PrimFunc f = PrimFunc::make("f", {p, n}, {{p, a}}, BufferStoreNode::make(a, make_float(0.0), {n}));
   std::string text = print(f);
-  EXPECT_NE(text.find("def f(a: T.handle, n: T.int32):\n    A = T.match_buffer(a, (4,), \"float32\")\n"), std::string::npos)
+  EXPECT_NE(text.find("def f(a: T.handle, n: T.int32):\n    A = T.match_buffer(a, (4,), \"float32\")\n"),
+            std::string::npos)
       << text;
   expect_roundtrip(f);
 }
@@ -209,10 +218,12 @@ TEST(Printer, LoweredVectorIR) {
   Buffer a = buf("A", {make_int(16)}), b = buf("B", {make_int(16)});
   Var i("i");
   Expr idx = RampNode::make(i * 4, make_int(1), 4);
-  Stmt store = BufferStoreNode::make(b, BufferLoadNode::make(a, {idx}) * BroadcastNode::make(make_float(2.0), 4), {idx});
+  Stmt store =
+      BufferStoreNode::make(b, BufferLoadNode::make(a, {idx}) * BroadcastNode::make(make_float(2.0), 4), {idx});
   PrimFunc f = func("f", {a, b}, loop(i, 4, store, ForKind::Parallel));
   std::string text = print(f);
-  EXPECT_NE(text.find("B[T.Ramp(i * 4, 1, 4)] = A[T.Ramp(i * 4, 1, 4)] * T.Broadcast(2.0, 4)"), std::string::npos) << text;
+  EXPECT_NE(text.find("B[T.Ramp(i * 4, 1, 4)] = A[T.Ramp(i * 4, 1, 4)] * T.Broadcast(2.0, 4)"), std::string::npos)
+      << text;
   expect_roundtrip(f);
 }
 
@@ -240,7 +251,8 @@ TEST(Printer, LetInTheMiddleOfASequence) {
   Stmt body = SeqStmtNode::make({LetStmtNode::make(x, make_int(3), BufferStoreNode::make(c, make_float(1.0), {x})),
                                  BufferStoreNode::make(c, make_float(2.0), {make_int(0)})});
   PrimFunc f = func("f", {c}, body);
-  EXPECT_NE(print(f).find("with T.LetStmt(3) as x:\n        C[x] = 1.0\n    C[0] = 2.0\n"), std::string::npos) << print(f);
+  EXPECT_NE(print(f).find("with T.LetStmt(3) as x:\n        C[x] = 1.0\n    C[0] = 2.0\n"), std::string::npos)
+      << print(f);
   expect_roundtrip(f);
 }
 

@@ -30,7 +30,8 @@ std::string buffer_signature(const ir::Buffer& b) {
 std::vector<ir::Buffer> written_params(const ir::PrimFunc& func) {
   std::set<const ir::BufferNode*> stored;
   ir::post_order_visit(func->body, [&](const ir::Object* node) {
-    if (node->kind() == ir::NodeKind::BufferStore) stored.insert(static_cast<const ir::BufferStoreNode*>(node)->buffer.get());
+    if (node->kind() == ir::NodeKind::BufferStore)
+      stored.insert(static_cast<const ir::BufferStoreNode*>(node)->buffer.get());
   });
   std::vector<ir::Buffer> out;
   for (const ir::Buffer& b : func->param_buffers()) {
@@ -115,7 +116,8 @@ void add_check_command(CLI::App& app, ExitCode& exit_code) {
       std::string params;
       for (const ir::Var& p : func->params) {
         ir::Buffer b = func->buffer_of(p);
-        params += (params.empty() ? "" : ", ") + (b.defined() ? buffer_signature(b) : p.name() + " " + p.dtype().to_string());
+        params +=
+            (params.empty() ? "" : ", ") + (b.defined() ? buffer_signature(b) : p.name() + " " + p.dtype().to_string());
       }
       parts.push_back(fmt::format("{}({}): {} blocks, {} loops", name, params, blocks, loops));
     }
@@ -128,8 +130,9 @@ void add_check_command(CLI::App& app, ExitCode& exit_code) {
 }
 
 void add_run_command(CLI::App& app, ExitCode& exit_code) {
-  auto* cmd = app.add_subcommand("run", "Run a kernel in the reference interpreter on random inputs and print a "
-                                        "checksum of each output.");
+  auto* cmd = app.add_subcommand("run",
+                                 "Run a kernel in the reference interpreter on random inputs and print a "
+                                 "checksum of each output.");
   struct Options {
     std::string file;
     uint64_t seed = 0;
@@ -155,9 +158,10 @@ void add_run_command(CLI::App& app, ExitCode& exit_code) {
 }
 
 void add_diff_command(CLI::App& app, ExitCode& exit_code) {
-  auto* cmd = app.add_subcommand("diff", "Compare two kernel files structurally (names ignored unless "
-                                         "--strict-names); exit 0 when equal, else print the first difference "
-                                         "and exit 1.");
+  auto* cmd = app.add_subcommand("diff",
+                                 "Compare two kernel files structurally (names ignored unless "
+                                 "--strict-names); exit 0 when equal, else print the first difference "
+                                 "and exit 1.");
   struct Options {
     std::string a, b;
     bool strict = false;

@@ -30,7 +30,8 @@ int64_t floordiv_int(int64_t a, int64_t b) {
 
 Expr broadcast_to(const Expr& e, int lanes) {
   if (e.dtype().lanes() == lanes) return e;
-  if (e.dtype().lanes() != 1) throw UserError(fmt::format("cannot combine vectors of {} and {} lanes", e.dtype().lanes(), lanes));
+  if (e.dtype().lanes() != 1)
+    throw UserError(fmt::format("cannot combine vectors of {} and {} lanes", e.dtype().lanes(), lanes));
   return BroadcastNode::make(e, lanes);
 }
 
@@ -50,7 +51,8 @@ Expr make_const(DataType dtype, double value) {
 Expr make_bool(bool value) { return IntImmNode::make(DataType::Bool(), value ? 1 : 0); }
 
 Expr max_value(DataType t) {
-  if (t.is_int()) return make_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (t.bits() - 1)) - 1);
+  if (t.is_int())
+    return make_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (t.bits() - 1)) - 1);
   if (t.is_uint()) return make_const(t, t.bits() >= 64 ? int64_t{-1} : (int64_t{1} << t.bits()) - 1);
   if (t.is_bool()) return make_bool(true);
   if (t.is_float16()) return FloatImmNode::make(t, 65504.0);
@@ -61,7 +63,8 @@ Expr max_value(DataType t) {
 }
 
 Expr min_value(DataType t) {
-  if (t.is_int()) return make_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::min() : -(int64_t{1} << (t.bits() - 1)));
+  if (t.is_int())
+    return make_const(t, t.bits() >= 64 ? std::numeric_limits<int64_t>::min() : -(int64_t{1} << (t.bits() - 1)));
   if (t.is_uint()) return make_const(t, int64_t{0});
   if (t.is_bool()) return make_bool(false);
   if (t.is_float()) return FloatImmNode::make(t, -as_const_float(max_value(t)).value());
@@ -196,8 +199,12 @@ auto no_float = [](double, double) -> OptF { return std::nullopt; };
 Expr operator+(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return static_cast<int64_t>(static_cast<uint64_t>(p) + static_cast<uint64_t>(q)); },
-                    [](double p, double q) -> OptF { return p + q; }))
+  if (auto f = fold(
+          a, b,
+          [](int64_t p, int64_t q) -> OptI {
+            return static_cast<int64_t>(static_cast<uint64_t>(p) + static_cast<uint64_t>(q));
+          },
+          [](double p, double q) -> OptF { return p + q; }))
     return *f;
   return AddNode::make(a, b);
 }
@@ -205,8 +212,12 @@ Expr operator+(const Expr& x, const Expr& y) {
 Expr operator-(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return static_cast<int64_t>(static_cast<uint64_t>(p) - static_cast<uint64_t>(q)); },
-                    [](double p, double q) -> OptF { return p - q; }))
+  if (auto f = fold(
+          a, b,
+          [](int64_t p, int64_t q) -> OptI {
+            return static_cast<int64_t>(static_cast<uint64_t>(p) - static_cast<uint64_t>(q));
+          },
+          [](double p, double q) -> OptF { return p - q; }))
     return *f;
   return SubNode::make(a, b);
 }
@@ -214,8 +225,12 @@ Expr operator-(const Expr& x, const Expr& y) {
 Expr operator*(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return static_cast<int64_t>(static_cast<uint64_t>(p) * static_cast<uint64_t>(q)); },
-                    [](double p, double q) -> OptF { return p * q; }))
+  if (auto f = fold(
+          a, b,
+          [](int64_t p, int64_t q) -> OptI {
+            return static_cast<int64_t>(static_cast<uint64_t>(p) * static_cast<uint64_t>(q));
+          },
+          [](double p, double q) -> OptF { return p * q; }))
     return *f;
   return MulNode::make(a, b);
 }
@@ -224,8 +239,12 @@ Expr operator/(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
   if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p / q); })) return *f;
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || (q == -1 && p == std::numeric_limits<int64_t>::min()) ? OptI() : OptI(p / q); },
-                    [](double p, double q) -> OptF { return p / q; }))
+  if (auto f = fold(
+          a, b,
+          [](int64_t p, int64_t q) -> OptI {
+            return q == 0 || (q == -1 && p == std::numeric_limits<int64_t>::min()) ? OptI() : OptI(p / q);
+          },
+          [](double p, double q) -> OptF { return p / q; }))
     return *f;
   return DivNode::make(a, b);
 }
@@ -234,7 +253,8 @@ Expr operator%(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
   if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p % q); })) return *f;
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(p % q); }, no_float))
+  if (auto f = fold(
+          a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(p % q); }, no_float))
     return *f;
   return ModNode::make(a, b);
 }
@@ -243,7 +263,8 @@ Expr truncdiv(const Expr& a, const Expr& b) { return a / b; }
 Expr truncmod(const Expr& a, const Expr& b) { return a % b; }
 
 Expr operator-(const Expr& a) {
-  if (auto c = as_const_int(a); c && a.dtype().is_scalar()) return make_const(a.dtype(), static_cast<int64_t>(0 - static_cast<uint64_t>(*c)));
+  if (auto c = as_const_int(a); c && a.dtype().is_scalar())
+    return make_const(a.dtype(), static_cast<int64_t>(0 - static_cast<uint64_t>(*c)));
   if (auto c = as_const_float(a)) return make_const(a.dtype(), -*c);
   return make_const(a.dtype().element_of(), int64_t{0}) - a;
 }
@@ -252,7 +273,9 @@ Expr floordiv(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
   if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p / q); })) return *f;
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(floordiv_int(p, q)); }, no_float))
+  if (auto f = fold(
+          a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(floordiv_int(p, q)); },
+          no_float))
     return *f;
   return FloorDivNode::make(a, b);
 }
@@ -261,7 +284,10 @@ Expr floormod(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
   if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return q == 0 ? OptU() : OptU(p % q); })) return *f;
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(p - q * floordiv_int(p, q)); }, no_float))
+  if (auto f = fold(
+          a, b,
+          [](int64_t p, int64_t q) -> OptI { return q == 0 || q == -1 ? OptI() : OptI(p - q * floordiv_int(p, q)); },
+          no_float))
     return *f;
   return FloorModNode::make(a, b);
 }
@@ -270,8 +296,9 @@ Expr min(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
   if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return std::min(p, q); })) return *f;
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return std::min(p, q); },
-                    [](double p, double q) -> OptF { return std::fmin(p, q); }))
+  if (auto f = fold(
+          a, b, [](int64_t p, int64_t q) -> OptI { return std::min(p, q); },
+          [](double p, double q) -> OptF { return std::fmin(p, q); }))
     return *f;
   return MinNode::make(a, b);
 }
@@ -280,25 +307,25 @@ Expr max(const Expr& x, const Expr& y) {
   Expr a = x, b = y;
   match_types(&a, &b);
   if (auto f = fold_u64(a, b, [](uint64_t p, uint64_t q) -> OptU { return std::max(p, q); })) return *f;
-  if (auto f = fold(a, b, [](int64_t p, int64_t q) -> OptI { return std::max(p, q); },
-                    [](double p, double q) -> OptF { return std::fmax(p, q); }))
+  if (auto f = fold(
+          a, b, [](int64_t p, int64_t q) -> OptI { return std::max(p, q); },
+          [](double p, double q) -> OptF { return std::fmax(p, q); }))
     return *f;
   return MaxNode::make(a, b);
 }
 
-#define LOOM_COMPARE(fn, Node, op)                                                           \
-  Expr fn(const Expr& x, const Expr& y) {                                                    \
-    Expr a = x, b = y;                                                                       \
-    match_types(&a, &b);                                                                     \
-    if (a.dtype().is_scalar()) {                                                             \
-      auto ia = as_const_int(a), ib = as_const_int(b);                                       \
-      if (ia && ib && is_u64(a.dtype()))                                                     \
-        return make_bool(static_cast<uint64_t>(*ia) op static_cast<uint64_t>(*ib));          \
-      if (ia && ib) return make_bool(*ia op * ib);                                           \
-      auto fa = as_const_float(a), fb = as_const_float(b);                                   \
-      if (fa && fb) return make_bool(*fa op * fb);                                           \
-    }                                                                                        \
-    return Node::make(a, b);                                                                 \
+#define LOOM_COMPARE(fn, Node, op)                                                                                   \
+  Expr fn(const Expr& x, const Expr& y) {                                                                            \
+    Expr a = x, b = y;                                                                                               \
+    match_types(&a, &b);                                                                                             \
+    if (a.dtype().is_scalar()) {                                                                                     \
+      auto ia = as_const_int(a), ib = as_const_int(b);                                                               \
+      if (ia && ib && is_u64(a.dtype())) return make_bool(static_cast<uint64_t>(*ia) op static_cast<uint64_t>(*ib)); \
+      if (ia && ib) return make_bool(*ia op * ib);                                                                   \
+      auto fa = as_const_float(a), fb = as_const_float(b);                                                           \
+      if (fa && fb) return make_bool(*fa op * fb);                                                                   \
+    }                                                                                                                \
+    return Node::make(a, b);                                                                                         \
   }
 LOOM_COMPARE(operator<, LTNode, <)
 LOOM_COMPARE(operator<=, LENode, <=)

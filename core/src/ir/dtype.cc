@@ -8,13 +8,25 @@ namespace loom::ir {
 std::string DataType::to_string() const {
   std::string base;
   switch (code_) {
-    case Code::Int: base = "int" + std::to_string(bits_); break;
-    case Code::UInt: base = "uint" + std::to_string(bits_); break;
-    case Code::Float: base = "float" + std::to_string(bits_); break;
-    case Code::BFloat: base = "bfloat" + std::to_string(bits_); break;
-    case Code::Bool: base = "bool"; break;
-    case Code::Handle: return "handle";
-    case Code::Void: return "void";
+    case Code::Int:
+      base = "int" + std::to_string(bits_);
+      break;
+    case Code::UInt:
+      base = "uint" + std::to_string(bits_);
+      break;
+    case Code::Float:
+      base = "float" + std::to_string(bits_);
+      break;
+    case Code::BFloat:
+      base = "bfloat" + std::to_string(bits_);
+      break;
+    case Code::Bool:
+      base = "bool";
+      break;
+    case Code::Handle:
+      return "handle";
+    case Code::Void:
+      return "void";
   }
   if (lanes_ > 1) base += "x" + std::to_string(lanes_);
   return base;
@@ -56,10 +68,17 @@ std::optional<DataType> DataType::parse(std::string_view text) {
     bool ok = false;
     switch (p.code) {
       case Code::Int:
-      case Code::UInt: ok = *bits == 8 || *bits == 16 || *bits == 32 || *bits == 64; break;
-      case Code::Float: ok = *bits == 16 || *bits == 32 || *bits == 64; break;
-      case Code::BFloat: ok = *bits == 16; break;
-      default: break;
+      case Code::UInt:
+        ok = *bits == 8 || *bits == 16 || *bits == 32 || *bits == 64;
+        break;
+      case Code::Float:
+        ok = *bits == 16 || *bits == 32 || *bits == 64;
+        break;
+      case Code::BFloat:
+        ok = *bits == 16;
+        break;
+      default:
+        break;
     }
     if (!ok) return std::nullopt;
     return DataType(p.code, *bits, lanes);

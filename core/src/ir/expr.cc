@@ -44,7 +44,8 @@ Var::Var(std::string name, DataType dtype) : Var(new VarNode(std::move(name), dt
 
 Buffer Buffer::make(std::string name, DataType dtype, std::vector<Expr> shape, std::vector<Expr> strides,
                     Expr elem_offset, std::string scope) {
-  if (dtype.is_void() || dtype.is_handle()) fail(fmt::format("buffer {}: invalid element dtype {}", name, dtype.to_string()));
+  if (dtype.is_void() || dtype.is_handle())
+    fail(fmt::format("buffer {}: invalid element dtype {}", name, dtype.to_string()));
   for (size_t i = 0; i < shape.size(); ++i) {
     if (!shape[i].defined() || !shape[i].dtype().is_integer() || !shape[i].dtype().is_scalar())
       fail(fmt::format("buffer {}: shape[{}] must be an integer expression", name, i));
@@ -89,7 +90,7 @@ Expr FloatImmNode::make(DataType dtype, double value) {
     fail(fmt::format("float constant {} cannot have dtype {}", value, dtype.to_string()));
   // The largest finite value of each narrow float type; a finite constant beyond it would
   // silently become infinity.
-  double limit = dtype.is_bfloat16() ? 3.3895313892515355e38
+  double limit = dtype.is_bfloat16()  ? 3.3895313892515355e38
                  : dtype.bits() == 16 ? 65504.0
                  : dtype.bits() == 32 ? static_cast<double>(std::numeric_limits<float>::max())
                                       : std::numeric_limits<double>::infinity();
@@ -136,7 +137,9 @@ Expr BinaryNode<K>::make(Expr a, Expr b) {
     case NodeKind::LT:
     case NodeKind::LE:
     case NodeKind::GT:
-    case NodeKind::GE: result = DataType::Bool(t.lanes()); break;
+    case NodeKind::GE:
+      result = DataType::Bool(t.lanes());
+      break;
     case NodeKind::And:
     case NodeKind::Or:
       if (!t.is_bool()) fail(fmt::format("{}: operands must be bool, got {}", name, t.to_string()));
@@ -206,7 +209,8 @@ Expr BroadcastNode::make(Expr value, int lanes) {
 const char* intrinsic_name(Intrinsic op) {
   switch (op) {
 #define LOOM_X(name, arity) \
-  case Intrinsic::name: return #name;
+  case Intrinsic::name:     \
+    return #name;
     LOOM_FOR_EACH_INTRINSIC(LOOM_X)
 #undef LOOM_X
   }
@@ -216,7 +220,8 @@ const char* intrinsic_name(Intrinsic op) {
 int intrinsic_arity(Intrinsic op) {
   switch (op) {
 #define LOOM_X(name, arity) \
-  case Intrinsic::name: return arity;
+  case Intrinsic::name:     \
+    return arity;
     LOOM_FOR_EACH_INTRINSIC(LOOM_X)
 #undef LOOM_X
   }

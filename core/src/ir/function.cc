@@ -26,13 +26,15 @@ PrimFunc PrimFunc::make(std::string name, std::vector<Var> params, std::vector<s
   for (const auto& [var, buffer] : buffer_map) {
     bool found = false;
     for (const Var& p : params) found = found || p.same_as(var);
-    if (!found) throw UserError(fmt::format("function {}: buffer {} is bound to {}, which is not a parameter", name,
-                                            buffer.defined() ? buffer->name : "?", var.defined() ? var.name() : "?"));
-    if (!buffer.defined()) throw UserError(fmt::format("function {}: parameter {} is bound to no buffer", name, var.name()));
+    if (!found)
+      throw UserError(fmt::format("function {}: buffer {} is bound to {}, which is not a parameter", name,
+                                  buffer.defined() ? buffer->name : "?", var.defined() ? var.name() : "?"));
+    if (!buffer.defined())
+      throw UserError(fmt::format("function {}: parameter {} is bound to no buffer", name, var.name()));
   }
   if (!body.defined()) throw UserError(fmt::format("function {}: the body is empty", name));
-  return PrimFunc(new PrimFuncNode(std::move(name), std::move(params), std::move(buffer_map), std::move(body),
-                                   std::move(attrs)));
+  return PrimFunc(
+      new PrimFuncNode(std::move(name), std::move(params), std::move(buffer_map), std::move(body), std::move(attrs)));
 }
 
 PrimFunc PrimFunc::with_body(Stmt body) const {
@@ -51,13 +53,15 @@ const PrimFunc& IRModule::at(const std::string& name) const {
   if (it == functions_.end()) {
     std::string known;
     for (const auto& [n, f] : functions_) known += (known.empty() ? "" : ", ") + n;
-    throw UserError(fmt::format("no function named '{}' in the module (it has: {})", name, known.empty() ? "none" : known));
+    throw UserError(
+        fmt::format("no function named '{}' in the module (it has: {})", name, known.empty() ? "none" : known));
   }
   return it->second;
 }
 
 void IRModule::add(const PrimFunc& func) {
-  if (functions_.count(func->name)) throw UserError(fmt::format("the module already has a function named '{}'", func->name));
+  if (functions_.count(func->name))
+    throw UserError(fmt::format("the module already has a function named '{}'", func->name));
   functions_.emplace(func->name, func);
 }
 

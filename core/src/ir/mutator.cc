@@ -9,22 +9,26 @@ namespace loom::ir {
 Expr IRMutator::mutate(const Expr& expr) {
   if (!expr.defined()) return expr;
   switch (expr->kind()) {
-#define LOOM_X(T) \
-  case NodeKind::T: return visit(static_cast<const T##Node*>(expr.get()));
+#define LOOM_X(T)   \
+  case NodeKind::T: \
+    return visit(static_cast<const T##Node*>(expr.get()));
     LOOM_FOR_EACH_EXPR(LOOM_X)
 #undef LOOM_X
-    default: return expr;
+    default:
+      return expr;
   }
 }
 
 Stmt IRMutator::mutate(const Stmt& stmt) {
   if (!stmt.defined()) return stmt;
   switch (stmt->kind()) {
-#define LOOM_X(T) \
-  case NodeKind::T: return visit(static_cast<const T##Node*>(stmt.get()));
+#define LOOM_X(T)   \
+  case NodeKind::T: \
+    return visit(static_cast<const T##Node*>(stmt.get()));
     LOOM_FOR_EACH_STMT(LOOM_X)
 #undef LOOM_X
-    default: return stmt;
+    default:
+      return stmt;
   }
 }
 

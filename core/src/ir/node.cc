@@ -21,13 +21,16 @@ namespace ir {
 
 const char* node_kind_name(NodeKind kind) {
   switch (kind) {
-#define LOOM_X(T) \
-  case NodeKind::T: return #T;
+#define LOOM_X(T)   \
+  case NodeKind::T: \
+    return #T;
     LOOM_FOR_EACH_EXPR(LOOM_X)
     LOOM_FOR_EACH_STMT(LOOM_X)
 #undef LOOM_X
-    case NodeKind::Buffer: return "Buffer";
-    case NodeKind::PrimFunc: return "PrimFunc";
+    case NodeKind::Buffer:
+      return "Buffer";
+    case NodeKind::PrimFunc:
+      return "PrimFunc";
   }
   return "?";
 }
@@ -38,7 +41,8 @@ bool is_expr_kind(NodeKind kind) {
     LOOM_FOR_EACH_EXPR(LOOM_X)
 #undef LOOM_X
     return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -48,7 +52,8 @@ bool is_stmt_kind(NodeKind kind) {
     LOOM_FOR_EACH_STMT(LOOM_X)
 #undef LOOM_X
     return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 

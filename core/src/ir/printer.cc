@@ -16,20 +16,47 @@ enum Prec { kOr = 1, kAnd, kNot, kCompare, kAdd, kMul, kUnary, kAtom };
 
 const char* binary_symbol(NodeKind kind, Prec* prec) {
   switch (kind) {
-    case NodeKind::Add: *prec = kAdd; return " + ";
-    case NodeKind::Sub: *prec = kAdd; return " - ";
-    case NodeKind::Mul: *prec = kMul; return " * ";
-    case NodeKind::FloorDiv: *prec = kMul; return " // ";
-    case NodeKind::FloorMod: *prec = kMul; return " % ";
-    case NodeKind::EQ: *prec = kCompare; return " == ";
-    case NodeKind::NE: *prec = kCompare; return " != ";
-    case NodeKind::LT: *prec = kCompare; return " < ";
-    case NodeKind::LE: *prec = kCompare; return " <= ";
-    case NodeKind::GT: *prec = kCompare; return " > ";
-    case NodeKind::GE: *prec = kCompare; return " >= ";
-    case NodeKind::And: *prec = kAnd; return " and ";
-    case NodeKind::Or: *prec = kOr; return " or ";
-    default: return nullptr;
+    case NodeKind::Add:
+      *prec = kAdd;
+      return " + ";
+    case NodeKind::Sub:
+      *prec = kAdd;
+      return " - ";
+    case NodeKind::Mul:
+      *prec = kMul;
+      return " * ";
+    case NodeKind::FloorDiv:
+      *prec = kMul;
+      return " // ";
+    case NodeKind::FloorMod:
+      *prec = kMul;
+      return " % ";
+    case NodeKind::EQ:
+      *prec = kCompare;
+      return " == ";
+    case NodeKind::NE:
+      *prec = kCompare;
+      return " != ";
+    case NodeKind::LT:
+      *prec = kCompare;
+      return " < ";
+    case NodeKind::LE:
+      *prec = kCompare;
+      return " <= ";
+    case NodeKind::GT:
+      *prec = kCompare;
+      return " > ";
+    case NodeKind::GE:
+      *prec = kCompare;
+      return " >= ";
+    case NodeKind::And:
+      *prec = kAnd;
+      return " and ";
+    case NodeKind::Or:
+      *prec = kOr;
+      return " or ";
+    default:
+      return nullptr;
   }
 }
 
@@ -105,7 +132,9 @@ void ExprPrinter::print_prec(const Expr& e, int parent, std::ostream& os) {
       }
       return;
     }
-    case NodeKind::Var: os << var_name(Var(e.as<VarNode>())); return;
+    case NodeKind::Var:
+      os << var_name(Var(e.as<VarNode>()));
+      return;
     case NodeKind::BufferLoad: {
       const auto* op = e.as<BufferLoadNode>();
       os << buffer_name(op->buffer) << "[";
@@ -128,8 +157,12 @@ void ExprPrinter::print_prec(const Expr& e, int parent, std::ostream& os) {
       call("truncmod", {op->a, op->b});
       return;
     }
-    case NodeKind::Min: call("min", {e.as<MinNode>()->a, e.as<MinNode>()->b}); return;
-    case NodeKind::Max: call("max", {e.as<MaxNode>()->a, e.as<MaxNode>()->b}); return;
+    case NodeKind::Min:
+      call("min", {e.as<MinNode>()->a, e.as<MinNode>()->b});
+      return;
+    case NodeKind::Max:
+      call("max", {e.as<MaxNode>()->a, e.as<MaxNode>()->b});
+      return;
     case NodeKind::Not: {
       bool paren = parent > kNot;
       os << (paren ? "(" : "") << "not ";
@@ -174,7 +207,8 @@ void ExprPrinter::print_prec(const Expr& e, int parent, std::ostream& os) {
       os << ")";
       return;
     }
-    default: break;
+    default:
+      break;
   }
   // Infix binary operators (and float Div).
   Prec prec = kAtom;
@@ -187,10 +221,10 @@ void ExprPrinter::print_prec(const Expr& e, int parent, std::ostream& os) {
     b = div->b;
   } else {
     sym = binary_symbol(e->kind(), &prec);
-#define LOOM_X(T)                                    \
-  if (const auto* op = e.as<T##Node>()) {            \
-    a = op->a;                                       \
-    b = op->b;                                       \
+#define LOOM_X(T)                         \
+  if (const auto* op = e.as<T##Node>()) { \
+    a = op->a;                            \
+    b = op->b;                            \
   }
     LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
     LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)

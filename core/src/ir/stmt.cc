@@ -14,21 +14,30 @@ namespace {
 
 const char* for_kind_name(ForKind kind) {
   switch (kind) {
-    case ForKind::Serial: return "serial";
-    case ForKind::Parallel: return "parallel";
-    case ForKind::Vectorized: return "vectorized";
-    case ForKind::Unrolled: return "unroll";
-    case ForKind::ThreadBinding: return "thread_binding";
+    case ForKind::Serial:
+      return "serial";
+    case ForKind::Parallel:
+      return "parallel";
+    case ForKind::Vectorized:
+      return "vectorized";
+    case ForKind::Unrolled:
+      return "unroll";
+    case ForKind::ThreadBinding:
+      return "thread_binding";
   }
   return "?";
 }
 
 const char* iter_type_name(IterType type) {
   switch (type) {
-    case IterType::DataPar: return "spatial";
-    case IterType::CommReduce: return "reduce";
-    case IterType::Ordered: return "scan";
-    case IterType::Opaque: return "opaque";
+    case IterType::DataPar:
+      return "spatial";
+    case IterType::CommReduce:
+      return "reduce";
+    case IterType::Ordered:
+      return "scan";
+    case IterType::Opaque:
+      return "opaque";
   }
   return "?";
 }
@@ -41,10 +50,12 @@ BufferRegion BufferRegion::full(const Buffer& buffer) {
 
 Stmt ForNode::make(Var loop_var, Expr min, Expr extent, ForKind kind, Stmt body, std::string thread_tag,
                    Annotations annotations) {
-  if (!loop_var.defined() || !min.defined() || !extent.defined()) fail("for loop: undefined loop variable, min or extent");
+  if (!loop_var.defined() || !min.defined() || !extent.defined())
+    fail("for loop: undefined loop variable, min or extent");
   const std::string& name = loop_var.name();
   if (!loop_var.dtype().is_integer() || !loop_var.dtype().is_scalar())
-    fail(fmt::format("loop {}: the loop variable must be a scalar integer, got {}", name, loop_var.dtype().to_string()));
+    fail(
+        fmt::format("loop {}: the loop variable must be a scalar integer, got {}", name, loop_var.dtype().to_string()));
   if (min.dtype() != loop_var.dtype() || extent.dtype() != loop_var.dtype())
     fail(fmt::format("loop {}: min ({}) and extent ({}) must have the loop variable's dtype {}", name,
                      min.dtype().to_string(), extent.dtype().to_string(), loop_var.dtype().to_string()));
@@ -103,7 +114,8 @@ Stmt BlockRealizeNode::make(std::vector<Expr> iter_values, Expr predicate, Block
     fail(fmt::format("block {}: {} binding values for {} iteration variables", name, iter_values.size(),
                      block->iter_vars.size()));
   for (size_t i = 0; i < iter_values.size(); ++i) {
-    if (!iter_values[i].defined()) fail(fmt::format("block {}: binding of {} is undefined", name, block->iter_vars[i].var.name()));
+    if (!iter_values[i].defined())
+      fail(fmt::format("block {}: binding of {} is undefined", name, block->iter_vars[i].var.name()));
     if (iter_values[i].dtype() != block->iter_vars[i].var.dtype())
       fail(fmt::format("block {}: binding of {} has dtype {}, expected {}", name, block->iter_vars[i].var.name(),
                        iter_values[i].dtype().to_string(), block->iter_vars[i].var.dtype().to_string()));
@@ -136,8 +148,7 @@ Stmt BufferStoreNode::make(Buffer buffer, Expr value, std::vector<Expr> indices)
 }
 
 Stmt IfThenElseNode::make(Expr condition, Stmt then_case, Stmt else_case) {
-  if (!condition.defined() || !condition.dtype().is_bool())
-    fail("if: the condition must be a bool expression");
+  if (!condition.defined() || !condition.dtype().is_bool()) fail("if: the condition must be a bool expression");
   if (!then_case.defined()) fail("if: the then-branch is empty");
   return Stmt(Ref<StmtNode>(new IfThenElseNode(std::move(condition), std::move(then_case), std::move(else_case))));
 }

@@ -62,7 +62,8 @@ class Comparer {
   }
 
   bool expr(const Expr& a, const Expr& b) {
-    if (a.defined() != b.defined()) return fail("", a.defined() ? ir::to_string(a) : "(none)", b.defined() ? ir::to_string(b) : "(none)");
+    if (a.defined() != b.defined())
+      return fail("", a.defined() ? ir::to_string(a) : "(none)", b.defined() ? ir::to_string(b) : "(none)");
     if (!a.defined()) return true;
     if (a->kind() != b->kind()) return fail("", ir::to_string(a), ir::to_string(b));
     if (a.dtype() != b.dtype()) return fail("dtype", a.dtype().to_string(), b.dtype().to_string());
@@ -75,45 +76,52 @@ class Comparer {
         if (!(x == y || (x != x && y != y))) return fail("", ir::to_string(a), ir::to_string(b));
         return true;
       }
-      case NodeKind::Var: return use_var(Var(a.as<VarNode>()), Var(b.as<VarNode>()));
+      case NodeKind::Var:
+        return use_var(Var(a.as<VarNode>()), Var(b.as<VarNode>()));
       case NodeKind::BufferLoad: {
         const auto *x = a.as<BufferLoadNode>(), *y = b.as<BufferLoadNode>();
         if (!use_buffer(x->buffer, y->buffer)) return false;
         return exprs("index", x->indices, y->indices);
       }
-#define LOOM_X(T)                                                      \
-  case NodeKind::T: {                                                  \
-    const auto *x = a.as<T##Node>(), *y = b.as<T##Node>();             \
+#define LOOM_X(T)                                                              \
+  case NodeKind::T: {                                                          \
+    const auto *x = a.as<T##Node>(), *y = b.as<T##Node>();                     \
     return sub_expr(#T ".lhs", x->a, y->a) && sub_expr(#T ".rhs", x->b, y->b); \
   }
         LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
         LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
         LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
 #undef LOOM_X
-      case NodeKind::Not: return sub_expr("Not.operand", a.as<NotNode>()->a, b.as<NotNode>()->a);
+      case NodeKind::Not:
+        return sub_expr("Not.operand", a.as<NotNode>()->a, b.as<NotNode>()->a);
       case NodeKind::Select: {
         const auto *x = a.as<SelectNode>(), *y = b.as<SelectNode>();
-        return sub_expr("condition", x->condition, y->condition) && sub_expr("true_value", x->true_value, y->true_value) &&
+        return sub_expr("condition", x->condition, y->condition) &&
+               sub_expr("true_value", x->true_value, y->true_value) &&
                sub_expr("false_value", x->false_value, y->false_value);
       }
-      case NodeKind::Cast: return sub_expr("value", a.as<CastNode>()->value, b.as<CastNode>()->value);
+      case NodeKind::Cast:
+        return sub_expr("value", a.as<CastNode>()->value, b.as<CastNode>()->value);
       case NodeKind::Ramp: {
         const auto *x = a.as<RampNode>(), *y = b.as<RampNode>();
         return sub_expr("base", x->base, y->base) && sub_expr("stride", x->stride, y->stride);
       }
-      case NodeKind::Broadcast: return sub_expr("value", a.as<BroadcastNode>()->value, b.as<BroadcastNode>()->value);
+      case NodeKind::Broadcast:
+        return sub_expr("value", a.as<BroadcastNode>()->value, b.as<BroadcastNode>()->value);
       case NodeKind::Call: {
         const auto *x = a.as<CallNode>(), *y = b.as<CallNode>();
         if (x->op != y->op) return fail("op", intrinsic_name(x->op), intrinsic_name(y->op));
         return exprs("arg", x->args, y->args);
       }
-      default: return fail("", node_kind_name(a->kind()), node_kind_name(b->kind()));
+      default:
+        return fail("", node_kind_name(a->kind()), node_kind_name(b->kind()));
     }
   }
 
   bool stmt(const Stmt& a, const Stmt& b) {
     if (a.defined() != b.defined())
-      return fail("", a.defined() ? node_kind_name(a->kind()) : "(none)", b.defined() ? node_kind_name(b->kind()) : "(none)");
+      return fail("", a.defined() ? node_kind_name(a->kind()) : "(none)",
+                  b.defined() ? node_kind_name(b->kind()) : "(none)");
     if (!a.defined()) return true;
     if (a->kind() != b->kind()) return fail("", node_kind_name(a->kind()), node_kind_name(b->kind()));
     switch (a->kind()) {
@@ -160,7 +168,8 @@ class Comparer {
           return fail("seq", fmt::format("{} statements", x->seq.size()), fmt::format("{} statements", y->seq.size()));
         return true;
       }
-      case NodeKind::Evaluate: return sub_expr("evaluate", a.as<EvaluateNode>()->value, b.as<EvaluateNode>()->value);
+      case NodeKind::Evaluate:
+        return sub_expr("evaluate", a.as<EvaluateNode>()->value, b.as<EvaluateNode>()->value);
       case NodeKind::LetStmt: {
         const auto *x = a.as<LetStmtNode>(), *y = b.as<LetStmtNode>();
         Scope s(this, "let " + x->var.name());
@@ -174,7 +183,8 @@ class Comparer {
         if (!define_buffer(x->buffer, y->buffer)) return false;
         return stmt(x->body, y->body);
       }
-      default: return fail("", node_kind_name(a->kind()), node_kind_name(b->kind()));
+      default:
+        return fail("", node_kind_name(a->kind()), node_kind_name(b->kind()));
     }
   }
 
@@ -204,8 +214,7 @@ class Comparer {
     return stmt(a, b);
   }
   bool exprs(const std::string& what, const std::vector<Expr>& a, const std::vector<Expr>& b) {
-    if (a.size() != b.size())
-      return fail(what + " count", std::to_string(a.size()), std::to_string(b.size()));
+    if (a.size() != b.size()) return fail(what + " count", std::to_string(a.size()), std::to_string(b.size()));
     for (size_t i = 0; i < a.size(); ++i) {
       if (!sub_expr(fmt::format("{} {}", what, i), a[i], b[i])) return false;
     }
@@ -264,7 +273,8 @@ class Comparer {
   bool region(const std::string& what, const BufferRegion& a, const BufferRegion& b) {
     Scope s(this, what);
     if (!use_buffer(a.buffer, b.buffer)) return false;
-    if (a.region.size() != b.region.size()) return fail("rank", std::to_string(a.region.size()), std::to_string(b.region.size()));
+    if (a.region.size() != b.region.size())
+      return fail("rank", std::to_string(a.region.size()), std::to_string(b.region.size()));
     for (size_t i = 0; i < a.region.size(); ++i) {
       if (!sub_expr(fmt::format("range {} min", i), a.region[i].min, b.region[i].min) ||
           !sub_expr(fmt::format("range {} extent", i), a.region[i].extent, b.region[i].extent))
@@ -315,18 +325,22 @@ class Comparer {
       Scope s(this, fmt::format("iter_var {}", i));
       const IterVar &x = a->iter_vars[i], &y = b->iter_vars[i];
       if (x.type != y.type) return fail("type", iter_type_name(x.type), iter_type_name(y.type));
-      if (!sub_expr("dom.min", x.dom.min, y.dom.min) || !sub_expr("dom.extent", x.dom.extent, y.dom.extent)) return false;
+      if (!sub_expr("dom.min", x.dom.min, y.dom.min) || !sub_expr("dom.extent", x.dom.extent, y.dom.extent))
+        return false;
       if (!define_var(x.var, y.var)) return false;
     }
     if (a->alloc_buffers.size() != b->alloc_buffers.size())
-      return fail("alloc_buffer count", std::to_string(a->alloc_buffers.size()), std::to_string(b->alloc_buffers.size()));
+      return fail("alloc_buffer count", std::to_string(a->alloc_buffers.size()),
+                  std::to_string(b->alloc_buffers.size()));
     for (size_t i = 0; i < a->alloc_buffers.size(); ++i) {
       if (!define_buffer(a->alloc_buffers[i], b->alloc_buffers[i])) return false;
     }
     if (a->match_buffers.size() != b->match_buffers.size())
-      return fail("match_buffer count", std::to_string(a->match_buffers.size()), std::to_string(b->match_buffers.size()));
+      return fail("match_buffer count", std::to_string(a->match_buffers.size()),
+                  std::to_string(b->match_buffers.size()));
     for (size_t i = 0; i < a->match_buffers.size(); ++i) {
-      if (!region(fmt::format("match_buffer {} source", i), a->match_buffers[i].source, b->match_buffers[i].source)) return false;
+      if (!region(fmt::format("match_buffer {} source", i), a->match_buffers[i].source, b->match_buffers[i].source))
+        return false;
       if (!define_buffer(a->match_buffers[i].buffer, b->match_buffers[i].buffer)) return false;
     }
     if (!regions("read", a->reads, b->reads) || !regions("write", a->writes, b->writes)) return false;
@@ -350,7 +364,9 @@ class Hasher {
 
   void mix(uint64_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); }
   void mix_str(const std::string& s) { mix(std::hash<std::string>()(s)); }
-  void mix_dtype(DataType t) { mix(static_cast<uint64_t>(t.code()) << 32 | static_cast<uint64_t>(t.bits()) << 16 | t.lanes()); }
+  void mix_dtype(DataType t) {
+    mix(static_cast<uint64_t>(t.code()) << 32 | static_cast<uint64_t>(t.bits()) << 16 | t.lanes());
+  }
 
   void func(const PrimFunc& f) {
     if (strict_) mix_str(f->name);
@@ -373,40 +389,54 @@ class Hasher {
     mix(static_cast<uint64_t>(e->kind()) + 1);
     mix_dtype(e.dtype());
     switch (e->kind()) {
-      case NodeKind::IntImm: mix(static_cast<uint64_t>(e.as<IntImmNode>()->value)); return;
+      case NodeKind::IntImm:
+        mix(static_cast<uint64_t>(e.as<IntImmNode>()->value));
+        return;
       case NodeKind::FloatImm: {  // every NaN compares equal, so every NaN hashes alike
         double v = e.as<FloatImmNode>()->value;
         mix(v != v ? uint64_t{0x7ff8} : std::hash<double>()(v));
         return;
       }
-      case NodeKind::Var: use_var(Var(e.as<VarNode>())); return;
+      case NodeKind::Var:
+        use_var(Var(e.as<VarNode>()));
+        return;
       case NodeKind::BufferLoad:
         use_buffer(e.as<BufferLoadNode>()->buffer);
         for (const Expr& i : e.as<BufferLoadNode>()->indices) expr(i);
         return;
-#define LOOM_X(T)                 \
-  case NodeKind::T:               \
-    expr(e.as<T##Node>()->a);     \
-    expr(e.as<T##Node>()->b);     \
+#define LOOM_X(T)             \
+  case NodeKind::T:           \
+    expr(e.as<T##Node>()->a); \
+    expr(e.as<T##Node>()->b); \
     return;
         LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
         LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
         LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
 #undef LOOM_X
-      case NodeKind::Not: expr(e.as<NotNode>()->a); return;
+      case NodeKind::Not:
+        expr(e.as<NotNode>()->a);
+        return;
       case NodeKind::Select:
         expr(e.as<SelectNode>()->condition);
         expr(e.as<SelectNode>()->true_value);
         expr(e.as<SelectNode>()->false_value);
         return;
-      case NodeKind::Cast: expr(e.as<CastNode>()->value); return;
-      case NodeKind::Ramp: expr(e.as<RampNode>()->base); expr(e.as<RampNode>()->stride); return;
-      case NodeKind::Broadcast: expr(e.as<BroadcastNode>()->value); return;
+      case NodeKind::Cast:
+        expr(e.as<CastNode>()->value);
+        return;
+      case NodeKind::Ramp:
+        expr(e.as<RampNode>()->base);
+        expr(e.as<RampNode>()->stride);
+        return;
+      case NodeKind::Broadcast:
+        expr(e.as<BroadcastNode>()->value);
+        return;
       case NodeKind::Call:
         mix(static_cast<uint64_t>(e.as<CallNode>()->op));
         for (const Expr& a : e.as<CallNode>()->args) expr(a);
         return;
-      default: return;
+      default:
+        return;
     }
   }
 
@@ -474,7 +504,9 @@ class Hasher {
         mix(s.as<SeqStmtNode>()->seq.size());
         for (const Stmt& x : s.as<SeqStmtNode>()->seq) stmt(x);
         return;
-      case NodeKind::Evaluate: expr(s.as<EvaluateNode>()->value); return;
+      case NodeKind::Evaluate:
+        expr(s.as<EvaluateNode>()->value);
+        return;
       case NodeKind::LetStmt:
         expr(s.as<LetStmtNode>()->value);
         define_var(s.as<LetStmtNode>()->var);
@@ -484,7 +516,8 @@ class Hasher {
         define_buffer(s.as<AllocateNode>()->buffer);
         stmt(s.as<AllocateNode>()->body);
         return;
-      default: return;
+      default:
+        return;
     }
   }
 
@@ -555,12 +588,14 @@ class Hasher {
 
 }  // namespace
 
-std::optional<StructuralDiff> structural_diff(const PrimFunc& a, const PrimFunc& b, const StructuralEqualOptions& options) {
+std::optional<StructuralDiff> structural_diff(const PrimFunc& a, const PrimFunc& b,
+                                              const StructuralEqualOptions& options) {
   Comparer c(options);
   c.func(a, b);
   return c.diff;
 }
-std::optional<StructuralDiff> structural_diff(const IRModule& a, const IRModule& b, const StructuralEqualOptions& options) {
+std::optional<StructuralDiff> structural_diff(const IRModule& a, const IRModule& b,
+                                              const StructuralEqualOptions& options) {
   Comparer c(options);
   c.module(a, b);
   return c.diff;

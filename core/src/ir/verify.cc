@@ -28,9 +28,10 @@ class WellFormedChecker : public IRVisitor {
     if (!visible_.count(op)) {
       if (defined_.count(op)) {
         report(fmt::format("variable {} is used outside its scope{}", op->name,
-                           block_stack_.empty() ? "" : fmt::format(" (in block {}: outer loop variables reach a block "
-                                                                   "only through its iteration bindings)",
-                                                                   block_stack_.back())));
+                           block_stack_.empty() ? ""
+                                                : fmt::format(" (in block {}: outer loop variables reach a block "
+                                                              "only through its iteration bindings)",
+                                                              block_stack_.back())));
       } else {
         report(fmt::format("variable {} is used but never defined", op->name));
       }
@@ -138,7 +139,8 @@ class WellFormedChecker : public IRVisitor {
   }
 
   void allocate(const Buffer& b, const std::string& where) {
-    if (!allocated_.insert(b.get()).second) report(fmt::format("buffer {} is allocated twice (again by {})", b->name, where));
+    if (!allocated_.insert(b.get()).second)
+      report(fmt::format("buffer {} is allocated twice (again by {})", b->name, where));
     visible_buffers_.insert(b.get());
   }
 

@@ -6,26 +6,28 @@ namespace loom::ir {
 void IRVisitor::visit_expr(const Expr& expr) {
   if (!expr.defined()) return;
   switch (expr->kind()) {
-#define LOOM_X(T)                                             \
-  case NodeKind::T:                                           \
-    visit(static_cast<const T##Node*>(expr.get()));           \
+#define LOOM_X(T)                                   \
+  case NodeKind::T:                                 \
+    visit(static_cast<const T##Node*>(expr.get())); \
     return;
     LOOM_FOR_EACH_EXPR(LOOM_X)
 #undef LOOM_X
-    default: return;
+    default:
+      return;
   }
 }
 
 void IRVisitor::visit_stmt(const Stmt& stmt) {
   if (!stmt.defined()) return;
   switch (stmt->kind()) {
-#define LOOM_X(T)                                             \
-  case NodeKind::T:                                           \
-    visit(static_cast<const T##Node*>(stmt.get()));           \
+#define LOOM_X(T)                                   \
+  case NodeKind::T:                                 \
+    visit(static_cast<const T##Node*>(stmt.get())); \
     return;
     LOOM_FOR_EACH_STMT(LOOM_X)
 #undef LOOM_X
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -42,10 +44,10 @@ void IRVisitor::visit(const VarNode*) {}
 void IRVisitor::visit(const BufferLoadNode* op) {
   for (const Expr& e : op->indices) visit_expr(e);
 }
-#define LOOM_X(T)                              \
-  void IRVisitor::visit(const T##Node* op) {   \
-    visit_expr(op->a);                         \
-    visit_expr(op->b);                         \
+#define LOOM_X(T)                            \
+  void IRVisitor::visit(const T##Node* op) { \
+    visit_expr(op->a);                       \
+    visit_expr(op->b);                       \
   }
 LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
 LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)

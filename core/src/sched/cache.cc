@@ -24,9 +24,9 @@ LOOM_SCHEDULE_ERROR(RootBlockError, "RootBlock");
 LOOM_SCHEDULE_ERROR(NotSingleWriterError, "NotSingleWriter");
 LOOM_SCHEDULE_ERROR(InvalidConsumerError, "InvalidConsumer");
 
-
 bool accesses(const std::vector<ir::BufferRegion>& regions, const ir::Buffer& buffer) {
-  return std::any_of(regions.begin(), regions.end(), [&](const ir::BufferRegion& r) { return r.buffer.same_as(buffer); });
+  return std::any_of(regions.begin(), regions.end(),
+                     [&](const ir::BufferRegion& r) { return r.buffer.same_as(buffer); });
 }
 
 const ir::BufferRegion* region_of(const std::vector<ir::BufferRegion>& regions, const ir::Buffer& buffer) {
@@ -35,7 +35,6 @@ const ir::BufferRegion* region_of(const std::vector<ir::BufferRegion>& regions, 
   }
   return nullptr;
 }
-
 
 /// Where the copy stage goes: into the body of `loc` (a loop, or the scope block) at
 /// position `pos` of its statement sequence.
@@ -219,7 +218,9 @@ CacheContext make_context(const Schedule& sch, const BlockRV& block_rv, const ch
   ctx.func = sch.mod().at(ctx.func_name);
   auto path = detail::find_block(ctx.func, ctx.block->name);
   ctx.scope = detail::scope_realize(*path);
-  if (!ctx.scope) throw RootBlockError(primitive, fmt::format("block {} is the root block, it has no buffers to cache", ctx.block->name));
+  if (!ctx.scope)
+    throw RootBlockError(primitive,
+                         fmt::format("block {} is the root block, it has no buffers to cache", ctx.block->name));
   ctx.siblings = detail::child_block_realizes(ctx.scope->block->body);
   return ctx;
 }
@@ -250,8 +251,8 @@ std::vector<const ir::BlockNode*> given_consumers(const Schedule& sch, const Cac
   for (const BlockRV& rv : consumer_blocks) {
     ir::Block b = sch.get(rv);
     if (sch.func_of(rv) != ctx.func_name || ctx.order_of(b.get()) == ctx.siblings.size())
-      throw InvalidConsumerError(primitive, fmt::format("consumer block {} is not in the scope of block {}", b->name,
-                                                        ctx.block->name));
+      throw InvalidConsumerError(
+          primitive, fmt::format("consumer block {} is not in the scope of block {}", b->name, ctx.block->name));
     if (!accesses(b->reads, buffer))
       throw InvalidConsumerError(primitive,
                                  fmt::format("consumer block {} does not read buffer {}", b->name, buffer->name));
@@ -298,19 +299,21 @@ BlockRV Schedule::cache_read(const BlockRV& block, int read_buffer_index, const 
   CacheContext ctx = make_context(*this, block, p);
   const ir::BlockNode* b = ctx.block.get();
   if (read_buffer_index < 0 || read_buffer_index >= static_cast<int>(b->reads.size()))
-    throw BufferIndexOutOfRangeError(p, fmt::format("block {} has {} read buffers, read_buffer_index {} is out of range",
-                                                    b->name, b->reads.size(), read_buffer_index));
+    throw BufferIndexOutOfRangeError(
+        p, fmt::format("block {} has {} read buffers, read_buffer_index {} is out of range", b->name, b->reads.size(),
+                       read_buffer_index));
   check_scope(storage_scope, p);
   const ir::Buffer read_buffer = b->reads[read_buffer_index].buffer;
   std::vector<const ir::BlockNode*> writers = writers_of(ctx, read_buffer);
   if (writers.size() > 1)
-    throw NotSingleWriterError(p, fmt::format("buffer {} is written by {} blocks ({}, {}, ...) in the scope of block {}, "
-                                              "cannot cache it",
-                                              read_buffer->name, writers.size(), writers[0]->name, writers[1]->name, b->name));
+    throw NotSingleWriterError(
+        p, fmt::format("buffer {} is written by {} blocks ({}, {}, ...) in the scope of block {}, "
+                       "cannot cache it",
+                       read_buffer->name, writers.size(), writers[0]->name, writers[1]->name, b->name));
   const ir::BlockNode* writer = writers.empty() ? nullptr : writers[0];
   if (writer == b)
-    throw NotSingleWriterError(p, fmt::format("block {} both reads and writes buffer {}, cannot cache its read",
-                                              b->name, read_buffer->name));
+    throw NotSingleWriterError(
+        p, fmt::format("block {} both reads and writes buffer {}, cannot cache its read", b->name, read_buffer->name));
   size_t writer_order = writer ? ctx.order_of(writer) : 0;
 
   // 1. The consumers that will read the cache: the given ones, or every reader after the writer.
@@ -364,16 +367,18 @@ BlockRV Schedule::cache_write(const BlockRV& block, int write_buffer_index, cons
   CacheContext ctx = make_context(*this, block, p);
   const ir::BlockNode* b = ctx.block.get();
   if (write_buffer_index < 0 || write_buffer_index >= static_cast<int>(b->writes.size()))
-    throw BufferIndexOutOfRangeError(p, fmt::format("block {} has {} write buffers, write_buffer_index {} is out of range",
-                                                    b->name, b->writes.size(), write_buffer_index));
+    throw BufferIndexOutOfRangeError(
+        p, fmt::format("block {} has {} write buffers, write_buffer_index {} is out of range", b->name,
+                       b->writes.size(), write_buffer_index));
   check_scope(storage_scope, p);
   const ir::Buffer write_buffer = b->writes[write_buffer_index].buffer;
   std::vector<const ir::BlockNode*> writers = writers_of(ctx, write_buffer);
   if (writers.size() > 1) {
     const ir::BlockNode* other = writers[0] == b ? writers[1] : writers[0];
-    throw NotSingleWriterError(p, fmt::format("buffer {} is written by block {} and block {}, cannot cache the write of "
-                                              "one of them",
-                                              write_buffer->name, b->name, other->name));
+    throw NotSingleWriterError(p,
+                               fmt::format("buffer {} is written by block {} and block {}, cannot cache the write of "
+                                           "one of them",
+                                           write_buffer->name, b->name, other->name));
   }
   if (accesses(b->reads, write_buffer) && !b->init.defined())
     throw NotSingleWriterError(p, fmt::format("block {} reads buffer {} before writing it and has no init, the cache "
@@ -427,23 +432,29 @@ std::vector<BlockRV> blocks_from(const std::vector<Value>& inputs, size_t first)
 
 void register_cache_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"CacheRead", "cache_read",
+  r.add({"CacheRead",
+         "cache_read",
          {{"block", Role::Input, std::nullopt},
           {"read_buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt},
           {"consumer_blocks", Role::VariadicInput, Value(std::vector<Value>{})}},
-         /*pure=*/false, /*sampling=*/false, /*list_output=*/false,
+         /*pure=*/false,
+         /*sampling=*/false,
+         /*list_output=*/false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            return std::vector<Value>{sch.cache_read(as_block(inputs.at(0), "block"),
                                                     static_cast<int>(as_int(attrs.at(0), "read_buffer_index")),
                                                     as_string(attrs.at(1), "storage_scope"), blocks_from(inputs, 1))};
          }});
-  r.add({"CacheWrite", "cache_write",
+  r.add({"CacheWrite",
+         "cache_write",
          {{"block", Role::Input, std::nullopt},
           {"write_buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt},
           {"consumer_blocks", Role::VariadicInput, Value(std::vector<Value>{})}},
-         false, false, false,
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            return std::vector<Value>{sch.cache_write(as_block(inputs.at(0), "block"),
                                                      static_cast<int>(as_int(attrs.at(0), "write_buffer_index")),

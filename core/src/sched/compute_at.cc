@@ -52,7 +52,6 @@ const ir::Var& compute_inline_var() {
   return v;
 }
 
-
 /// The blocks of one scope in program (depth-first) order, with where each one sits.
 struct Scope {
   const ir::BlockRealizeNode* realize = nullptr;

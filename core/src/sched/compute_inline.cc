@@ -33,7 +33,6 @@ using detail::BufferSet;
 using detail::intersects;
 using detail::vars_in;
 
-
 /// A block located in its function: realize, path and the blocks of its scope in order.
 struct Located {
   const ir::BlockRealizeNode* realize = nullptr;

@@ -17,7 +17,6 @@ LOOM_SCHEDULE_ERROR(BlockNotFoundError, "BlockNotFound");
 std::vector<Value> to_values(const std::vector<BlockRV>& rvs) { return {rvs.begin(), rvs.end()}; }
 std::vector<Value> to_values(const std::vector<LoopRV>& rvs) { return {rvs.begin(), rvs.end()}; }
 
-
 /// The blocks in the same scope as `block` (children of its scope block), in program order.
 std::vector<const ir::BlockRealizeNode*> sibling_blocks(const ir::PrimFunc& func, const std::string& block) {
   auto path = detail::find_block(func, block);
@@ -112,25 +111,51 @@ namespace detail {
 
 void register_query_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"GetBlock", "get_block", {{"name", Role::Attr, std::nullopt}, {"func_name", Role::Attr, Value("")}}, true,
-         false, false, [](Schedule& sch, const std::vector<Value>&, const std::vector<Value>& attrs, const Value&) {
-           return std::vector<Value>{sch.get_block(as_string(attrs.at(0), "name"), as_string(attrs.at(1), "func_name"))};
+  r.add({"GetBlock",
+         "get_block",
+         {{"name", Role::Attr, std::nullopt}, {"func_name", Role::Attr, Value("")}},
+         true,
+         false,
+         false,
+         [](Schedule& sch, const std::vector<Value>&, const std::vector<Value>& attrs, const Value&) {
+           return std::vector<Value>{
+               sch.get_block(as_string(attrs.at(0), "name"), as_string(attrs.at(1), "func_name"))};
          }});
-  r.add({"GetLoops", "get_loops", {{"block", Role::Input, std::nullopt}}, true, false, true,
+  r.add({"GetLoops",
+         "get_loops",
+         {{"block", Role::Input, std::nullopt}},
+         true,
+         false,
+         true,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            return to_values(sch.get_loops(as_block(inputs.at(0), "block")));
          }});
-  r.add({"GetChildBlocks", "get_child_blocks", {{"block_or_loop", Role::Input, std::nullopt}}, true, false, true,
+  r.add({"GetChildBlocks",
+         "get_child_blocks",
+         {{"block_or_loop", Role::Input, std::nullopt}},
+         true,
+         false,
+         true,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            const Value& v = inputs.at(0);
            if (v.is<LoopRV>()) return to_values(sch.get_child_blocks(v.as<LoopRV>()));
            return to_values(sch.get_child_blocks(as_block(v, "block_or_loop")));
          }});
-  r.add({"GetProducers", "get_producers", {{"block", Role::Input, std::nullopt}}, true, false, true,
+  r.add({"GetProducers",
+         "get_producers",
+         {{"block", Role::Input, std::nullopt}},
+         true,
+         false,
+         true,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            return to_values(sch.get_producers(as_block(inputs.at(0), "block")));
          }});
-  r.add({"GetConsumers", "get_consumers", {{"block", Role::Input, std::nullopt}}, true, false, true,
+  r.add({"GetConsumers",
+         "get_consumers",
+         {{"block", Role::Input, std::nullopt}},
+         true,
+         false,
+         true,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            return to_values(sch.get_consumers(as_block(inputs.at(0), "block")));
          }});

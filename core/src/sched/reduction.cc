@@ -131,10 +131,10 @@ BlockRV Schedule::decompose_reduction(const BlockRV& block, const LoopRV& loop) 
   for (size_t i = 0; i < index; ++i) {
     for (size_t k = 0; k < b->iter_vars.size(); ++k) {
       if (b->iter_vars[k].type == ir::IterType::CommReduce && uses_var(s.realize->iter_values[k], s.loops[i]->loop_var))
-        throw LoopHeightError(p, fmt::format("loop {} drives the reduction variable {} of block {} and is above loop {}; "
-                                             "the init block must go above every reduction loop",
-                                             s.loops[i]->loop_var.name(), b->iter_vars[k].var.name(), b->name,
-                                             target->loop_var.name()));
+        throw LoopHeightError(
+            p, fmt::format("loop {} drives the reduction variable {} of block {} and is above loop {}; "
+                           "the init block must go above every reduction loop",
+                           s.loops[i]->loop_var.name(), b->iter_vars[k].var.name(), b->name, target->loop_var.name()));
     }
   }
   // 2. The init block: the spatial iteration variables with their bindings.
@@ -152,7 +152,8 @@ BlockRV Schedule::decompose_reduction(const BlockRV& block, const LoopRV& loop) 
   std::vector<ir::BufferRegion> writes;
   for (const ir::BufferRegion& w : b->writes) {
     ir::BufferRegion r{w.buffer, {}};
-    for (const ir::Range& rg : w.region) r.region.push_back({ir::substitute(rg.min, var_map), ir::substitute(rg.extent, var_map)});
+    for (const ir::Range& rg : w.region)
+      r.region.push_back({ir::substitute(rg.min, var_map), ir::substitute(rg.extent, var_map)});
     writes.push_back(r);
   }
   const std::string init_name = detail::unique_block_name(s.func, b->name + "_init");
@@ -197,10 +198,14 @@ struct Reducer {
 
   ir::Expr combine(const ir::Expr& a, const ir::Expr& b) const {
     switch (combiner) {
-      case ir::NodeKind::Add: return ir::AddNode::make(a, b);
-      case ir::NodeKind::Mul: return ir::MulNode::make(a, b);
-      case ir::NodeKind::Max: return ir::MaxNode::make(a, b);
-      default: return ir::MinNode::make(a, b);
+      case ir::NodeKind::Add:
+        return ir::AddNode::make(a, b);
+      case ir::NodeKind::Mul:
+        return ir::MulNode::make(a, b);
+      case ir::NodeKind::Max:
+        return ir::MaxNode::make(a, b);
+      default:
+        return ir::MinNode::make(a, b);
     }
   }
 };
@@ -225,7 +230,8 @@ bool reads_buffer(const ir::Expr& e, const ir::Buffer& buffer) {
 
 Reducer match_reducer(const ir::Block& b, const char* primitive) {
   auto fail = [&](const std::string& why) {
-    return ReducerPatternError(primitive, fmt::format("block {} is not a sum, product, max or min reduction: {}", b->name, why));
+    return ReducerPatternError(primitive,
+                               fmt::format("block {} is not a sum, product, max or min reduction: {}", b->name, why));
   };
   const auto* init = b->init.as<ir::BufferStoreNode>();
   const auto* body = b->body.as<ir::BufferStoreNode>();
@@ -240,21 +246,37 @@ Reducer match_reducer(const ir::Block& b, const char* primitive) {
   }
   const ir::Expr& v = body->value;
   ir::Expr a, c;
-  if (const auto* n = v.as<ir::AddNode>()) a = n->a, c = n->b, r.combiner = ir::NodeKind::Add;
-  else if (const auto* n = v.as<ir::MulNode>()) a = n->a, c = n->b, r.combiner = ir::NodeKind::Mul;
-  else if (const auto* n = v.as<ir::MaxNode>()) a = n->a, c = n->b, r.combiner = ir::NodeKind::Max;
-  else if (const auto* n = v.as<ir::MinNode>()) a = n->a, c = n->b, r.combiner = ir::NodeKind::Min;
-  else throw fail("the update is not +, *, max or min of the output element and a value");
-  if (is_load_of(a, r.buffer, r.indices)) r.rhs = c;
-  else if (is_load_of(c, r.buffer, r.indices)) r.rhs = a;
-  else throw fail("the update does not combine the output element with a value");
+  if (const auto* n = v.as<ir::AddNode>())
+    a = n->a, c = n->b, r.combiner = ir::NodeKind::Add;
+  else if (const auto* n = v.as<ir::MulNode>())
+    a = n->a, c = n->b, r.combiner = ir::NodeKind::Mul;
+  else if (const auto* n = v.as<ir::MaxNode>())
+    a = n->a, c = n->b, r.combiner = ir::NodeKind::Max;
+  else if (const auto* n = v.as<ir::MinNode>())
+    a = n->a, c = n->b, r.combiner = ir::NodeKind::Min;
+  else
+    throw fail("the update is not +, *, max or min of the output element and a value");
+  if (is_load_of(a, r.buffer, r.indices))
+    r.rhs = c;
+  else if (is_load_of(c, r.buffer, r.indices))
+    r.rhs = a;
+  else
+    throw fail("the update does not combine the output element with a value");
   if (reads_buffer(r.rhs, r.buffer)) throw fail("the combined value reads the output buffer");
   ir::DataType t = r.buffer->dtype;
   switch (r.combiner) {
-    case ir::NodeKind::Add: r.identity = ir::make_const(t, int64_t{0}); break;
-    case ir::NodeKind::Mul: r.identity = ir::make_const(t, int64_t{1}); break;
-    case ir::NodeKind::Max: r.identity = ir::min_value(t); break;
-    default: r.identity = ir::max_value(t); break;
+    case ir::NodeKind::Add:
+      r.identity = ir::make_const(t, int64_t{0});
+      break;
+    case ir::NodeKind::Mul:
+      r.identity = ir::make_const(t, int64_t{1});
+      break;
+    case ir::NodeKind::Max:
+      r.identity = ir::min_value(t);
+      break;
+    default:
+      r.identity = ir::max_value(t);
+      break;
   }
   return r;
 }
@@ -276,8 +298,9 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
   const ir::Block& b = s.block;
   check_reduction_block(b, p);
   if (!ir::is_const_true(s.realize->predicate))
-    throw NotReductionLoopError(p, fmt::format("block {} has a predicate ({}); rfactor supports only unpredicated blocks",
-                                               b->name, ir::to_string(s.realize->predicate)));
+    throw NotReductionLoopError(
+        p, fmt::format("block {} has a predicate ({}); rfactor supports only unpredicated blocks", b->name,
+                       ir::to_string(s.realize->predicate)));
   Reducer red = match_reducer(b, p);
 
   // 2. Every loop drives spatial or reduction variables, not both; the loop is a reduction loop.
@@ -293,7 +316,8 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
   }
   const size_t rf_index = static_cast<size_t>(std::find(s.loops.begin(), s.loops.end(), rf_loop) - s.loops.begin());
   if (!is_reduce[rf_index])
-    throw NotReductionLoopError(p, fmt::format("loop {} does not drive a reduction variable of block {}", loop_name, b->name));
+    throw NotReductionLoopError(
+        p, fmt::format("loop {} does not drive a reduction variable of block {}", loop_name, b->name));
   const int ndim = static_cast<int>(red.buffer->ndim());
   if (factor_axis < -(ndim + 1) || factor_axis > ndim)
     throw FactorAxisOutOfRangeError(p, fmt::format("factor_axis {} is not in [{}, {}] for buffer {} with {} dimensions",
@@ -306,9 +330,10 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
       return std::any_of(rs.begin(), rs.end(), [&](const ir::BufferRegion& x) { return x.buffer.same_as(red.buffer); });
     };
     if (touches(r->block->reads) || touches(r->block->writes))
-      throw NotSingleChildBlockError(p, fmt::format("block {} also accesses buffer {} under loop {}, the write-back of "
-                                                    "block {} cannot go after that loop",
-                                                    r->block->name, red.buffer->name, s.loops[0]->loop_var.name(), b->name));
+      throw NotSingleChildBlockError(
+          p, fmt::format("block {} also accesses buffer {} under loop {}, the write-back of "
+                         "block {} cannot go after that loop",
+                         r->block->name, red.buffer->name, s.loops[0]->loop_var.name(), b->name));
   }
 
   // 3. The rfactor block: the loop becomes a spatial variable indexing the new buffer; every
@@ -339,7 +364,8 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
   }
   std::vector<ir::Expr> rf_shape = red.buffer->shape;
   rf_shape.insert(rf_shape.begin() + static_cast<std::ptrdiff_t>(axis), rf_loop->extent);
-  ir::Buffer rf_buffer = ir::Buffer::make(red.buffer->name + "_rf", red.buffer->dtype, rf_shape, {}, {}, red.buffer->scope);
+  ir::Buffer rf_buffer =
+      ir::Buffer::make(red.buffer->name + "_rf", red.buffer->dtype, rf_shape, {}, {}, red.buffer->scope);
   auto rf_indices = [&](const ir::Expr& rf_index_var, const VarMap& sub) {
     std::vector<ir::Expr> idx;
     for (const ir::Expr& e : red.indices) idx.push_back(ir::substitute(e, sub));
@@ -377,13 +403,13 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
   }
   std::vector<ir::Expr> out_idx;
   for (const ir::Expr& e : red.indices) out_idx.push_back(ir::substitute(e, wb_sub));
-  ir::Stmt wb_body = ir::BufferStoreNode::make(
-      red.buffer,
-      red.combine(ir::BufferLoadNode::make(red.buffer, out_idx),
-                  ir::BufferLoadNode::make(rf_buffer, rf_indices(wb_rf_var, wb_sub))),
-      out_idx);
-  ir::Block wb_block = with_inferred_regions(
-      ir::Block::make(b->name, wb_iters, {}, {}, wb_body, ir::substitute(b->init, wb_sub)));
+  ir::Stmt wb_body =
+      ir::BufferStoreNode::make(red.buffer,
+                                red.combine(ir::BufferLoadNode::make(red.buffer, out_idx),
+                                            ir::BufferLoadNode::make(rf_buffer, rf_indices(wb_rf_var, wb_sub))),
+                                out_idx);
+  ir::Block wb_block =
+      with_inferred_regions(ir::Block::make(b->name, wb_iters, {}, {}, wb_body, ir::substitute(b->init, wb_sub)));
   VarMap wb_loop_map;
   std::vector<const ir::ForNode*> wb_loops;
   std::vector<ir::Var> wb_loop_vars;
@@ -427,15 +453,22 @@ namespace detail {
 
 void register_reduction_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"DecomposeReduction", "decompose_reduction",
+  r.add({"DecomposeReduction",
+         "decompose_reduction",
          {{"block", Role::Input, std::nullopt}, {"loop", Role::Input, std::nullopt}},
-         /*pure=*/false, /*sampling=*/false, /*list_output=*/false,
+         /*pure=*/false,
+         /*sampling=*/false,
+         /*list_output=*/false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>&, const Value&) {
            return std::vector<Value>{
                sch.decompose_reduction(as_block(inputs.at(0), "block"), as_loop(inputs.at(1), "loop"))};
          }});
-  r.add({"RFactor", "rfactor", {{"loop", Role::Input, std::nullopt}, {"factor_axis", Role::Attr, Value(int64_t{0})}},
-         false, false, false,
+  r.add({"RFactor",
+         "rfactor",
+         {{"loop", Role::Input, std::nullopt}, {"factor_axis", Role::Attr, Value(int64_t{0})}},
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            return std::vector<Value>{
                sch.rfactor(as_loop(inputs.at(0), "loop"), static_cast<int>(as_int(attrs.at(0), "factor_axis")))};

@@ -108,7 +108,8 @@ bool same_expr(const ir::Expr& a, const ir::Expr& b) {
 }
 
 bool accesses(const std::vector<ir::BufferRegion>& regions, const ir::Buffer& buffer) {
-  return std::any_of(regions.begin(), regions.end(), [&](const ir::BufferRegion& r) { return r.buffer.same_as(buffer); });
+  return std::any_of(regions.begin(), regions.end(),
+                     [&](const ir::BufferRegion& r) { return r.buffer.same_as(buffer); });
 }
 
 /// Checks that the loops between the scope and the block are the block's iteration
@@ -116,8 +117,8 @@ bool accesses(const std::vector<ir::BufferRegion>& regions, const ir::Buffer& bu
 void check_trivial_binding(const detail::StmtPath& path, const ir::BlockRealizeNode* realize) {
   const ir::BlockNode* block = realize->block.get();
   if (realize->predicate.defined() && !ir::is_const_true(realize->predicate))
-    throw NonTrivialBindingError(kPrimitive, fmt::format("block {} has a predicate, its bindings are not trivial",
-                                                         block->name));
+    throw NonTrivialBindingError(kPrimitive,
+                                 fmt::format("block {} has a predicate, its bindings are not trivial", block->name));
   std::vector<const ir::ForNode*> loops = detail::loops_above(path);
   if (loops.size() != block->iter_vars.size())
     throw NonTrivialBindingError(kPrimitive,
@@ -171,8 +172,8 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
     throw NotLeafBlockError(p, fmt::format("block {} has child blocks, reindex needs a leaf block", b->name));
   check_trivial_binding(path, realize);
   if (is_read && accesses(b->writes, buffer))
-    throw SharedAccessError(p, fmt::format("block {} both reads and writes buffer {}, cannot reindex its read", b->name,
-                                           buffer->name));
+    throw SharedAccessError(
+        p, fmt::format("block {} both reads and writes buffer {}, cannot reindex its read", b->name, buffer->name));
   if (!is_read && accesses(b->reads, buffer) && !b->init.defined())
     throw SharedAccessError(p, fmt::format("block {} reads buffer {} before writing it and has no init, cannot reindex "
                                            "its write",
@@ -183,8 +184,8 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
   collector.visit_stmt(b->body);
   if (b->init.defined()) collector.visit_stmt(b->init);
   if (collector.indices.empty())
-    throw InconsistentAccessError(p, fmt::format("block {} does not load or store buffer {}, only accesses it opaquely",
-                                                 b->name, buffer->name));
+    throw InconsistentAccessError(
+        p, fmt::format("block {} does not load or store buffer {}, only accesses it opaquely", b->name, buffer->name));
   arith::Analyzer analyzer;
   for (const ir::IterVar& iv : b->iter_vars) analyzer.bind(iv.var, iv.dom);
   auto simplified = [&](const std::vector<ir::Expr>& idx) {
@@ -213,8 +214,8 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
                                                    b->name, buffer->name, d));
   }
   if (!is_read && collector.conditional_store)
-    throw InconsistentAccessError(p, fmt::format("block {} stores buffer {} under a condition, cannot reindex its write",
-                                                 b->name, buffer->name));
+    throw InconsistentAccessError(
+        p, fmt::format("block {} stores buffer {} under a condition, cannot reindex its write", b->name, buffer->name));
 
   // 2. No other block of the block's subtree of the scope accesses the buffer.
   const ir::BlockNode* scope_block = scope->block.get();
@@ -272,8 +273,8 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
   for (const ir::Var& ax : loop_vars) loop_values.push_back(ax);
   ir::Stmt stage = ir::BlockRealizeNode::make(loop_values, ir::make_bool(true), copy);
   for (size_t d = stage_iters.size(); d-- > 0;) {
-    stage = ir::ForNode::make(loop_vars[d], stage_iters[d].dom.min, stage_iters[d].dom.extent, ir::ForKind::Serial,
-                              stage);
+    stage =
+        ir::ForNode::make(loop_vars[d], stage_iters[d].dom.min, stage_iters[d].dom.extent, ir::ForKind::Serial, stage);
   }
 
   // 5. The rewritten block and scope.
@@ -287,9 +288,9 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
   body = detail::replace_stmt(body, b, new_block);
   std::vector<ir::Buffer> allocs = scope_block->alloc_buffers;
   allocs.push_back(reindexed);
-  ir::Block new_scope = ir::Block::make(scope_block->name, scope_block->iter_vars, scope_block->reads,
-                                        scope_block->writes, body, scope_block->init, allocs,
-                                        scope_block->match_buffers, scope_block->annotations);
+  ir::Block new_scope =
+      ir::Block::make(scope_block->name, scope_block->iter_vars, scope_block->reads, scope_block->writes, body,
+                      scope_block->init, allocs, scope_block->match_buffers, scope_block->annotations);
   update_func(func_name, detail::replace_in_func(func, scope_block, new_scope), p);
   BlockRV out = new_block_rv(func_name, name);
   record("ReIndex", {block_rv}, {Value(int64_t{buffer_index}), Value(int64_t{is_read ? 0 : 1})}, {out});
@@ -300,23 +301,23 @@ namespace detail {
 
 void register_reindex_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  InstructionKind kind{"ReIndex",
-                       "reindex",
-                       {{"block", Role::Input, std::nullopt}, {"buffer", Role::Attr, std::nullopt}},
-                       /*pure=*/false,
-                       /*sampling=*/false,
-                       /*list_output=*/false,
-                       [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
-                         int64_t type = as_int(attrs.at(1), "buffer_index_type");
-                         if (type != 0 && type != 1)
-                           throw UserError(fmt::format("reindex: buffer_index_type must be 0 (read) or 1 (write), got {}",
-                                                       type));
-                         return std::vector<Value>{sch.reindex(as_block(inputs.at(0), "block"),
-                                                               type == 0 ? BufferIndexType::Read : BufferIndexType::Write,
-                                                               static_cast<int>(as_int(attrs.at(0), "buffer_index")))};
-                       },
-                       {},
-                       {}};
+  InstructionKind kind{
+      "ReIndex",
+      "reindex",
+      {{"block", Role::Input, std::nullopt}, {"buffer", Role::Attr, std::nullopt}},
+      /*pure=*/false,
+      /*sampling=*/false,
+      /*list_output=*/false,
+      [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
+        int64_t type = as_int(attrs.at(1), "buffer_index_type");
+        if (type != 0 && type != 1)
+          throw UserError(fmt::format("reindex: buffer_index_type must be 0 (read) or 1 (write), got {}", type));
+        return std::vector<Value>{sch.reindex(as_block(inputs.at(0), "block"),
+                                              type == 0 ? BufferIndexType::Read : BufferIndexType::Write,
+                                              static_cast<int>(as_int(attrs.at(0), "buffer_index")))};
+      },
+      {},
+      {}};
   // Python writes the two attrs as one tuple: buffer=("write", 0).
   kind.python_attrs = [](const std::vector<Value>& attrs) {
     int64_t type = as_int(attrs.at(1), "buffer_index_type");

@@ -35,8 +35,8 @@ int64_t constant_extent(const Schedule& sch, const LoopRV& loop, const char* pri
   const ir::ForNode* f = sch.get(loop);
   auto extent = ir::as_const_int(f->extent);
   if (!extent)
-    throw NonConstantExtentError(primitive, fmt::format("loop {} has a non-constant extent {}", f->loop_var.name(),
-                                                        ir::to_string(f->extent)));
+    throw NonConstantExtentError(
+        primitive, fmt::format("loop {} has a non-constant extent {}", f->loop_var.name(), ir::to_string(f->extent)));
   return *extent;
 }
 
@@ -58,7 +58,8 @@ std::vector<int64_t> choose_tiling(Schedule& sch, const std::vector<std::vector<
     for (const auto& c : candidates) {
       if (c == *decision) return c;
     }
-    throw InvalidDecisionError(primitive, fmt::format("decision {} is not a valid tiling: {}", list_str(*decision), rule));
+    throw InvalidDecisionError(primitive,
+                               fmt::format("decision {} is not a valid tiling: {}", list_str(*decision), rule));
   }
   return candidates[sch.rng().uniform_int(0, static_cast<int64_t>(candidates.size()))];
 }
@@ -89,7 +90,8 @@ ExprRV Schedule::sample_categorical(const std::vector<int64_t>& candidates, cons
   int64_t index;
   if (decision) {
     if (*decision < 0 || *decision >= static_cast<int64_t>(candidates.size()))
-      throw InvalidDecisionError(p, fmt::format("decision {} is not an index into {} candidates", *decision, candidates.size()));
+      throw InvalidDecisionError(
+          p, fmt::format("decision {} is not an index into {} candidates", *decision, candidates.size()));
     index = *decision;
   } else {
     index = rng_.categorical(probs);
@@ -114,8 +116,8 @@ std::vector<ExprRV> Schedule::sample_perfect_tile(const LoopRV& loop, int n, int
   for (auto& f : all) {
     if (max_innermost_factor < 0 || f.back() <= max_innermost_factor) ok.push_back(std::move(f));
   }
-  std::string rule = fmt::format("{} factors whose product is {} with the innermost at most {}", n, extent,
-                                 max_innermost_factor);
+  std::string rule =
+      fmt::format("{} factors whose product is {} with the innermost at most {}", n, extent, max_innermost_factor);
   if (ok.empty()) throw ScheduleError(p, "no tiling satisfies: " + rule);
   std::vector<int64_t> chosen = choose_tiling(*this, ok, decision, p, rule);
   std::vector<Value> outputs;
@@ -125,13 +127,15 @@ std::vector<ExprRV> Schedule::sample_perfect_tile(const LoopRV& loop, int n, int
   return rvs;
 }
 
-std::vector<ExprRV> Schedule::sample_partitioned_tile(const LoopRV& loop, int n, int partition_pos, int innerpart_factor,
+std::vector<ExprRV> Schedule::sample_partitioned_tile(const LoopRV& loop, int n, int partition_pos,
+                                                      int innerpart_factor,
                                                       std::optional<std::vector<int64_t>> decision) {
   const char* p = "sample_partitioned_tile";
   if (n < 1) throw ScheduleError(p, fmt::format("n must be at least 1, got {}", n));
   if (partition_pos < 0 || partition_pos >= n)
     throw ScheduleError(p, fmt::format("partition_pos {} is not in [0, {})", partition_pos, n));
-  if (innerpart_factor < 1) throw ScheduleError(p, fmt::format("innerpart_factor must be positive, got {}", innerpart_factor));
+  if (innerpart_factor < 1)
+    throw ScheduleError(p, fmt::format("innerpart_factor must be positive, got {}", innerpart_factor));
   int64_t extent = constant_extent(*this, loop, p);
   std::vector<std::vector<int64_t>> all, ok;
   std::vector<int64_t> prefix;
@@ -140,9 +144,10 @@ std::vector<ExprRV> Schedule::sample_partitioned_tile(const LoopRV& loop, int n,
     std::vector<int64_t> inner(f.begin() + partition_pos, f.end());
     if (product(inner) % innerpart_factor == 0) ok.push_back(std::move(f));
   }
-  std::string rule = fmt::format("{} factors whose product is {} and whose factors from position {} on multiply to a "
-                                 "multiple of {}",
-                                 n, extent, partition_pos, innerpart_factor);
+  std::string rule = fmt::format(
+      "{} factors whose product is {} and whose factors from position {} on multiply to a "
+      "multiple of {}",
+      n, extent, partition_pos, innerpart_factor);
   if (ok.empty()) throw ScheduleError(p, "no tiling satisfies: " + rule);
   std::vector<int64_t> chosen = choose_tiling(*this, ok, decision, p, rule);
   std::vector<Value> outputs;
@@ -165,35 +170,52 @@ std::vector<Value> to_values(const std::vector<ExprRV>& rvs) { return {rvs.begin
 
 void register_sampling_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"SampleCategorical", "sample_categorical",
+  r.add({"SampleCategorical",
+         "sample_categorical",
          {{"candidates", Role::Attr, std::nullopt}, {"probs", Role::Attr, std::nullopt}},
-         /*pure=*/true, /*sampling=*/true, /*list_output=*/false,
+         /*pure=*/true,
+         /*sampling=*/true,
+         /*list_output=*/false,
          [](Schedule& sch, const std::vector<Value>&, const std::vector<Value>& attrs, const Value& decision) {
            std::optional<int64_t> d;
            if (!decision.is_none()) d = as_int(decision, "decision");
-           return std::vector<Value>{sch.sample_categorical(as_int_list(attrs.at(0), "candidates"),
-                                                            as_float_list(attrs.at(1), "probs"), d)};
+           return std::vector<Value>{
+               sch.sample_categorical(as_int_list(attrs.at(0), "candidates"), as_float_list(attrs.at(1), "probs"), d)};
          }});
-  r.add({"SamplePerfectTile", "sample_perfect_tile",
-         {{"loop", Role::Input, std::nullopt}, {"n", Role::Attr, std::nullopt},
+  r.add({"SamplePerfectTile",
+         "sample_perfect_tile",
+         {{"loop", Role::Input, std::nullopt},
+          {"n", Role::Attr, std::nullopt},
           {"max_innermost_factor", Role::Attr, Value(int64_t{16})}},
-         true, true, true,
+         true,
+         true,
+         true,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value& decision) {
-           return to_values(sch.sample_perfect_tile(as_loop(inputs.at(0), "loop"), static_cast<int>(as_int(attrs.at(0), "n")),
-                                                    static_cast<int>(as_int(attrs.at(1), "max_innermost_factor")),
-                                                    decision_list(decision, "decision")));
+           return to_values(sch.sample_perfect_tile(
+               as_loop(inputs.at(0), "loop"), static_cast<int>(as_int(attrs.at(0), "n")),
+               static_cast<int>(as_int(attrs.at(1), "max_innermost_factor")), decision_list(decision, "decision")));
          }});
-  r.add({"SamplePartitionedTile", "sample_partitioned_tile",
-         {{"loop", Role::Input, std::nullopt}, {"n", Role::Attr, std::nullopt},
-          {"partition_pos", Role::Attr, Value(int64_t{0})}, {"innerpart_factor", Role::Attr, Value(int64_t{1})}},
-         true, true, true,
+  r.add({"SamplePartitionedTile",
+         "sample_partitioned_tile",
+         {{"loop", Role::Input, std::nullopt},
+          {"n", Role::Attr, std::nullopt},
+          {"partition_pos", Role::Attr, Value(int64_t{0})},
+          {"innerpart_factor", Role::Attr, Value(int64_t{1})}},
+         true,
+         true,
+         true,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value& decision) {
            return to_values(sch.sample_partitioned_tile(
                as_loop(inputs.at(0), "loop"), static_cast<int>(as_int(attrs.at(0), "n")),
                static_cast<int>(as_int(attrs.at(1), "partition_pos")),
                static_cast<int>(as_int(attrs.at(2), "innerpart_factor")), decision_list(decision, "decision")));
          }});
-  r.add({"EnterPostproc", "enter_postproc", {}, false, false, false,
+  r.add({"EnterPostproc",
+         "enter_postproc",
+         {},
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>&, const std::vector<Value>&, const Value&) {
            sch.enter_postproc();
            return std::vector<Value>{};

@@ -38,9 +38,10 @@ ir::Block Schedule::get(const BlockRV& rv) const {
   auto path = detail::find_block(mod_.at(e.func), e.block_name);
   if (!path) {
     auto it = removed_blocks_.find(e.func + "/" + e.block_name);
-    throw InvalidRVError("get", it != removed_blocks_.end()
-                                    ? fmt::format("block {} no longer exists: it was removed by {}", e.block_name, it->second)
-                                    : fmt::format("block {} no longer exists in function {}", e.block_name, e.func));
+    throw InvalidRVError("get",
+                         it != removed_blocks_.end()
+                             ? fmt::format("block {} no longer exists: it was removed by {}", e.block_name, it->second)
+                             : fmt::format("block {} no longer exists in function {}", e.block_name, e.func));
   }
   return ir::Block(path->target().as<ir::BlockNode>());
 }
@@ -50,16 +51,19 @@ const ir::ForNode* Schedule::get(const LoopRV& rv) const {
   auto path = detail::find_loop(mod_.at(e.func), e.loop_var);
   if (!path) {
     auto it = removed_loops_.find(e.loop_var.get());
-    throw InvalidRVError("get", it != removed_loops_.end()
-                                    ? fmt::format("loop {} no longer exists: it was removed by {}", e.loop_var.name(), it->second.second)
-                                    : fmt::format("loop {} no longer exists in function {}", e.loop_var.name(), e.func));
+    throw InvalidRVError(
+        "get", it != removed_loops_.end()
+                   ? fmt::format("loop {} no longer exists: it was removed by {}", e.loop_var.name(), it->second.second)
+                   : fmt::format("loop {} no longer exists in function {}", e.loop_var.name(), e.func));
   }
   return path->target().as<ir::ForNode>();
 }
 
 int64_t Schedule::get(const ExprRV& rv) const { return entry(rv.id, RVEntry::Kind::Expr, "expression").value; }
 
-std::string Schedule::block_name(const BlockRV& rv) const { return entry(rv.id, RVEntry::Kind::Block, "block").block_name; }
+std::string Schedule::block_name(const BlockRV& rv) const {
+  return entry(rv.id, RVEntry::Kind::Block, "block").block_name;
+}
 ir::Var Schedule::loop_var(const LoopRV& rv) const { return entry(rv.id, RVEntry::Kind::Loop, "loop").loop_var; }
 std::string Schedule::func_of(const BlockRV& rv) const { return entry(rv.id, RVEntry::Kind::Block, "block").func; }
 std::string Schedule::func_of(const LoopRV& rv) const { return entry(rv.id, RVEntry::Kind::Loop, "loop").func; }
@@ -109,7 +113,8 @@ void Schedule::update_func(const std::string& func_name, const ir::PrimFunc& fun
   mod_.update(func_name, func);
 }
 
-void Schedule::mark_removed_block(const std::string& func, const std::string& block_name, const std::string& primitive) {
+void Schedule::mark_removed_block(const std::string& func, const std::string& block_name,
+                                  const std::string& primitive) {
   removed_blocks_[func + "/" + block_name] = primitive;
 }
 

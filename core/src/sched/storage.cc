@@ -23,8 +23,9 @@ LOOM_SCHEDULE_ERROR(StorageAlignError, "InvalidStorageAlign");
 /// The `index`-th write buffer of `block`, checked.
 ir::Buffer write_buffer(const ir::Block& block, int index, const char* primitive) {
   if (index < 0 || index >= static_cast<int>(block->writes.size()))
-    throw StorageBufferIndexError(primitive, fmt::format("block {} has {} write buffers, buffer_index {} is out of range",
-                                                         block->name, block->writes.size(), index));
+    throw StorageBufferIndexError(
+        primitive, fmt::format("block {} has {} write buffers, buffer_index {} is out of range", block->name,
+                               block->writes.size(), index));
   return block->writes[index].buffer;
 }
 
@@ -41,14 +42,14 @@ const ir::BlockNode* alloc_site(const ir::PrimFunc& func, const ir::Buffer& buff
   return site;
 }
 
-void check_allocated(const ir::PrimFunc& func, const ir::Buffer& buffer, const ir::Block& block, const char* primitive) {
+void check_allocated(const ir::PrimFunc& func, const ir::Buffer& buffer, const ir::Block& block,
+                     const char* primitive) {
   if (!alloc_site(func, buffer))
-    throw NonAllocatedBufferError(primitive, fmt::format("buffer {} written by block {} is not allocated by a block (it is "
-                                                         "a function parameter), its storage cannot be changed",
-                                                         buffer->name, block->name));
+    throw NonAllocatedBufferError(primitive,
+                                  fmt::format("buffer {} written by block {} is not allocated by a block (it is "
+                                              "a function parameter), its storage cannot be changed",
+                                              buffer->name, block->name));
 }
-
-
 
 }  // namespace
 
@@ -59,9 +60,10 @@ void Schedule::set_scope(const BlockRV& block, int buffer_index, const std::stri
   const ir::PrimFunc& func = mod_.at(func_name);
   ir::Buffer buffer = write_buffer(b, buffer_index, p);
   if (!detail::is_known_storage_scope(storage_scope))
-    throw StorageScopeError(p, fmt::format("storage scope \"{}\" is not one of global, shared, shared.dyn, local, warp, "
-                                           "wmma.matrix_a, wmma.matrix_b, wmma.accumulator",
-                                           storage_scope));
+    throw StorageScopeError(p,
+                            fmt::format("storage scope \"{}\" is not one of global, shared, shared.dyn, local, warp, "
+                                        "wmma.matrix_a, wmma.matrix_b, wmma.accumulator",
+                                        storage_scope));
   check_allocated(func, buffer, b, p);
   ir::Stmt body = detail::replace_buffer(func->body, buffer, buffer.with_scope(storage_scope), /*allocations=*/true);
   update_func(func_name, func.with_body(body), p);
@@ -77,14 +79,14 @@ void Schedule::storage_align(const BlockRV& block, int buffer_index, int axis, i
   check_allocated(func, buffer, b, p);
   const int ndim = static_cast<int>(buffer->ndim());
   if (axis < -ndim || axis >= ndim)
-    throw StorageAlignError(p, fmt::format("axis {} is out of range for buffer {} with {} dimensions", axis,
-                                           buffer->name, ndim));
+    throw StorageAlignError(
+        p, fmt::format("axis {} is out of range for buffer {} with {} dimensions", axis, buffer->name, ndim));
   const int norm_axis = axis < 0 ? axis + ndim : axis;
   if (factor <= 0)
     throw StorageAlignError(p, fmt::format("factor must be positive, got {} for buffer {}", factor, buffer->name));
   if (offset < 0 || offset >= factor)
-    throw StorageAlignError(p, fmt::format("offset {} is not in [0, factor {}) for buffer {}", offset, factor,
-                                           buffer->name));
+    throw StorageAlignError(
+        p, fmt::format("offset {} is not in [0, factor {}) for buffer {}", offset, factor, buffer->name));
 
   // One [buffer_index, axis, factor, offset] entry per (buffer, axis); a new call for the
   // same pair replaces the old entry.
@@ -115,26 +117,33 @@ namespace detail {
 
 void register_storage_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
-  r.add({"SetScope", "set_scope",
+  r.add({"SetScope",
+         "set_scope",
          {{"block", Role::Input, std::nullopt},
           {"buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt}},
-         /*pure=*/false, /*sampling=*/false, /*list_output=*/false,
+         /*pure=*/false,
+         /*sampling=*/false,
+         /*list_output=*/false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            sch.set_scope(as_block(inputs.at(0), "block"), static_cast<int>(as_int(attrs.at(0), "buffer_index")),
                          as_string(attrs.at(1), "storage_scope"));
            return std::vector<Value>{};
          }});
-  r.add({"StorageAlign", "storage_align",
+  r.add({"StorageAlign",
+         "storage_align",
          {{"block", Role::Input, std::nullopt},
           {"buffer_index", Role::Attr, std::nullopt},
           {"axis", Role::Attr, std::nullopt},
           {"factor", Role::Attr, std::nullopt},
           {"offset", Role::Attr, std::nullopt}},
-         false, false, false,
+         false,
+         false,
+         false,
          [](Schedule& sch, const std::vector<Value>& inputs, const std::vector<Value>& attrs, const Value&) {
            sch.storage_align(as_block(inputs.at(0), "block"), static_cast<int>(as_int(attrs.at(0), "buffer_index")),
-                             static_cast<int>(as_int(attrs.at(1), "axis")), static_cast<int>(as_int(attrs.at(2), "factor")),
+                             static_cast<int>(as_int(attrs.at(1), "axis")),
+                             static_cast<int>(as_int(attrs.at(2), "factor")),
                              static_cast<int>(as_int(attrs.at(3), "offset")));
            return std::vector<Value>{};
          }});

@@ -121,7 +121,8 @@ void Trace::apply_to(Schedule& sch, const DecisionFn& decide) const {
     if (auto key = rv_key(v)) {
       auto it = rv_map.find(*key);
       if (it == rv_map.end())
-        throw UserError(fmt::format("trace instruction {} uses a random variable that no earlier instruction defines", index));
+        throw UserError(
+            fmt::format("trace instruction {} uses a random variable that no earlier instruction defines", index));
       return it->second;
     }
     return v;
@@ -214,7 +215,8 @@ Trace Trace::from_json(const nlohmann::json& json) {
         const std::string& str = x.get<std::string>();
         if (str.size() >= 2 && str.front() == '"' && str.back() == '"') return Value(str.substr(1, str.size() - 2));
         auto it = rvs.find(x.get<std::string>());
-        if (it == rvs.end()) throw bad(where, fmt::format("'{}' is not a random variable defined earlier", x.get<std::string>()));
+        if (it == rvs.end())
+          throw bad(where, fmt::format("'{}' is not a random variable defined earlier", x.get<std::string>()));
         return it->second;
       }
       if (x.is_array()) {
@@ -231,10 +233,17 @@ Trace Trace::from_json(const nlohmann::json& json) {
       const std::string& name = x.get<std::string>();
       Value rv;
       switch (name[0]) {
-        case 'b': rv = BlockRV{next_id++}; break;
-        case 'l': rv = LoopRV{next_id++}; break;
-        case 'v': rv = ExprRV{next_id++}; break;
-        default: throw bad(where, fmt::format("output '{}' must start with b, l or v", name));
+        case 'b':
+          rv = BlockRV{next_id++};
+          break;
+        case 'l':
+          rv = LoopRV{next_id++};
+          break;
+        case 'v':
+          rv = ExprRV{next_id++};
+          break;
+        default:
+          throw bad(where, fmt::format("output '{}' must start with b, l or v", name));
       }
       rvs[name] = rv;
       inst.outputs.push_back(rv);
@@ -247,7 +256,8 @@ Trace Trace::from_json(const nlohmann::json& json) {
     trace.append(std::move(inst), std::move(decision));
   }
   for (const auto& [index, d] : decisions) {
-    if (index >= json[0].size()) throw bad("decisions", fmt::format("decision for instruction {} which does not exist", index));
+    if (index >= json[0].size())
+      throw bad("decisions", fmt::format("decision for instruction {} which does not exist", index));
   }
   return trace;
 }

@@ -4,8 +4,8 @@
 
 #include <optional>
 #include <set>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "loom/ir/function.h"

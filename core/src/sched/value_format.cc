@@ -57,14 +57,16 @@ const std::string& as_string(const Value& v, const char* what) {
 }
 
 std::vector<int64_t> as_int_list(const Value& v, const char* what) {
-  if (!v.is<std::vector<Value>>()) throw UserError(fmt::format("{} must be a list of integers, got {}", what, python_literal(v)));
+  if (!v.is<std::vector<Value>>())
+    throw UserError(fmt::format("{} must be a list of integers, got {}", what, python_literal(v)));
   std::vector<int64_t> out;
   for (const Value& x : v.as<std::vector<Value>>()) out.push_back(as_int(x, what));
   return out;
 }
 
 std::vector<double> as_float_list(const Value& v, const char* what) {
-  if (!v.is<std::vector<Value>>()) throw UserError(fmt::format("{} must be a list of numbers, got {}", what, python_literal(v)));
+  if (!v.is<std::vector<Value>>())
+    throw UserError(fmt::format("{} must be a list of numbers, got {}", what, python_literal(v)));
   std::vector<double> out;
   for (const Value& x : v.as<std::vector<Value>>()) out.push_back(as_float(x, what));
   return out;

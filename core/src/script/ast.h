@@ -12,11 +12,11 @@
 namespace loom::script::detail {
 
 enum class ExprKind : uint8_t {
-  Name,       // str = identifier
-  Int,        // int_value
-  Float,      // float_value
-  Str,        // str = decoded value
-  Bool,       // bool_value
+  Name,   // str = identifier
+  Int,    // int_value
+  Float,  // float_value
+  Str,    // str = decoded value
+  Bool,   // bool_value
   None,
   Attr,       // children[0].str
   Call,       // children[0](children[1..], keywords)
@@ -56,7 +56,19 @@ struct PyExpr {
   bool parenthesized = false;
 };
 
-enum class StmtKind : uint8_t { Import, FunctionDef, ClassDef, For, With, If, Assign, AnnAssign, ExprStmt, Pass, Return };
+enum class StmtKind : uint8_t {
+  Import,
+  FunctionDef,
+  ClassDef,
+  For,
+  With,
+  If,
+  Assign,
+  AnnAssign,
+  ExprStmt,
+  Pass,
+  Return
+};
 
 struct PyStmt;
 using PyStmtPtr = std::unique_ptr<PyStmt>;

@@ -26,13 +26,20 @@ namespace {
 
 const char* kind_noun(ExprKind kind) {
   switch (kind) {
-    case ExprKind::Str: return "a string";
-    case ExprKind::Tuple: return "a tuple";
-    case ExprKind::List: return "a list";
-    case ExprKind::Dict: return "a dictionary";
-    case ExprKind::None: return "None";
-    case ExprKind::Slice: return "a slice";
-    default: return "this";
+    case ExprKind::Str:
+      return "a string";
+    case ExprKind::Tuple:
+      return "a tuple";
+    case ExprKind::List:
+      return "a list";
+    case ExprKind::Dict:
+      return "a dictionary";
+    case ExprKind::None:
+      return "None";
+    case ExprKind::Slice:
+      return "a slice";
+    default:
+      return "this";
   }
 }
 
@@ -96,12 +103,15 @@ Expr IRBuilder::build_expr(const PyExpr& e) {
       auto v = static_cast<int64_t>(e.int_value);
       return make_const(fits_int(DataType::Int(32), v) ? DataType::Int(32) : DataType::Int(64), v);
     }
-    case ExprKind::Float: return guarded(e.loc, [&] { return make_const(DataType::Float(32), e.float_value); });
-    case ExprKind::Bool: return make_bool(e.bool_value);
+    case ExprKind::Float:
+      return guarded(e.loc, [&] { return make_const(DataType::Float(32), e.float_value); });
+    case ExprKind::Bool:
+      return make_bool(e.bool_value);
     case ExprKind::Name: {
       const Symbol* sym = lookup(e.str);
       if (!sym) fail(e.loc, "undefined variable '" + e.str + "'");
-      if (sym->buffer.defined()) fail(e.loc, "buffer '" + e.str + "' used as a value; index it, e.g. " + e.str + "[...]");
+      if (sym->buffer.defined())
+        fail(e.loc, "buffer '" + e.str + "' used as a value; index it, e.g. " + e.str + "[...]");
       return sym->var;
     }
     case ExprKind::Attr: {
@@ -111,7 +121,8 @@ Expr IRBuilder::build_expr(const PyExpr& e) {
       }
       fail(e.loc, "unknown name '" + (name.empty() ? e.str : name) + "'");
     }
-    case ExprKind::Call: return build_call(e);
+    case ExprKind::Call:
+      return build_call(e);
     case ExprKind::Subscript: {
       Buffer buffer = lookup_buffer(*e.children[0]);
       std::vector<Expr> indices;
@@ -147,7 +158,8 @@ Expr IRBuilder::build_expr(const PyExpr& e) {
         return SubNode::make(make_const(a.dtype(), int64_t{0}), a);
       });
     }
-    case ExprKind::Compare: return build_compare(e);
+    case ExprKind::Compare:
+      return build_compare(e);
     case ExprKind::BoolOp: {
       Expr a = build_expr(*e.children[0]);
       Expr b = build_expr(*e.children[1]);
@@ -159,7 +171,8 @@ Expr IRBuilder::build_expr(const PyExpr& e) {
         return e.str == "and" ? AndNode::make(a, b) : OrNode::make(a, b);
       });
     }
-    default: break;
+    default:
+      break;
   }
   fail(e.loc, std::string("expected an expression, got ") + kind_noun(e.kind));
 }
@@ -226,7 +239,8 @@ Expr IRBuilder::build_dtype_ctor(const PyExpr& e, DataType dtype, const std::str
       return guarded(e.loc, [&] { return FloatImmNode::make(dtype, lit->f); });
     }
     if (dtype.is_float()) return guarded(e.loc, [&] { return FloatImmNode::make(dtype, static_cast<double>(lit->i)); });
-    if (!fits_int(dtype, lit->i)) fail(arg.loc, "integer constant " + std::to_string(lit->i) + " does not fit in " + dtype.to_string());
+    if (!fits_int(dtype, lit->i))
+      fail(arg.loc, "integer constant " + std::to_string(lit->i) + " does not fit in " + dtype.to_string());
     return guarded(e.loc, [&] { return IntImmNode::make(dtype, lit->i); });
   }
   Expr value = build_expr(arg);
@@ -278,7 +292,8 @@ Expr IRBuilder::build_call(const PyExpr& e) {
     Expr base = build_expr(arg(0));
     Expr stride = ramp ? build_expr(arg(1)) : Expr();
     int64_t lanes = expect_int_literal(arg(ramp ? 2 : 1), name + " lanes");
-    if (lanes < 2 || lanes > 1024) fail(arg(ramp ? 2 : 1).loc, name + ": lanes must be in [2, 1024], got " + std::to_string(lanes));
+    if (lanes < 2 || lanes > 1024)
+      fail(arg(ramp ? 2 : 1).loc, name + ": lanes must be in [2, 1024], got " + std::to_string(lanes));
     return guarded(e.loc, [&] {
       if (ramp) {
         match_types(&base, &stride);
@@ -299,17 +314,19 @@ Expr IRBuilder::build_call(const PyExpr& e) {
     return guarded(e.loc, [&] {
       bool all_float = true;
       for (const Expr& a : args) all_float = all_float && a.dtype().is_float();
-      if (all_float && (args.size() == 1 || args[0].dtype() == args[1].dtype())) return CallNode::make(*op, std::move(args));
+      if (all_float && (args.size() == 1 || args[0].dtype() == args[1].dtype()))
+        return CallNode::make(*op, std::move(args));
       return call(*op, std::move(args));
     });
   }
-  static const char* const kStatements[] = {"reads", "writes", "where", "block_attr", "func_attr", "evaluate",
-                                            "alloc_buffer", "match_buffer", "block", "init", "grid", "serial",
-                                            "parallel", "vectorized", "unroll", "thread_binding", "decl_buffer"};
+  static const char* const kStatements[] = {
+      "reads", "writes", "where",  "block_attr", "func_attr",  "evaluate", "alloc_buffer",   "match_buffer", "block",
+      "init",  "grid",   "serial", "parallel",   "vectorized", "unroll",   "thread_binding", "decl_buffer"};
   for (const char* s : kStatements) {
     if (fn == s) fail(e.loc, name + " cannot be used inside an expression");
   }
-  if (fn.rfind("axis.", 0) == 0) fail(e.loc, name + " must be assigned to block iteration variables directly in a block");
+  if (fn.rfind("axis.", 0) == 0)
+    fail(e.loc, name + " must be assigned to block iteration variables directly in a block");
   fail(e.loc, "unknown function '" + name + "'");
 }
 
@@ -384,7 +401,8 @@ BufferRegion IRBuilder::build_region(const PyExpr& e) {
       region.push_back(build_range(idx.loc, begin, end));
     } else {
       Expr point = build_expr(idx);
-      if (!point.dtype().is_integer()) fail(idx.loc, "region index must be an integer, got " + point.dtype().to_string());
+      if (!point.dtype().is_integer())
+        fail(idx.loc, "region index must be an integer, got " + point.dtype().to_string());
       region.push_back(Range::from_min_extent(point, make_const(point.dtype(), int64_t{1})));
     }
   }

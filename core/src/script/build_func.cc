@@ -21,7 +21,8 @@ Buffer IRBuilder::build_buffer_args(const std::string& name, Loc loc, const std:
                                     const std::vector<Keyword>& keywords, const std::string& what) {
   const PyExpr* shape = args.size() > 0 ? args[0] : nullptr;
   const PyExpr* dtype = args.size() > 1 ? args[1] : nullptr;
-  if (args.size() > 2) fail(args[2]->loc, what + ": pass arguments after the dtype by keyword (scope=..., strides=...)");
+  if (args.size() > 2)
+    fail(args[2]->loc, what + ": pass arguments after the dtype by keyword (scope=..., strides=...)");
   const PyExpr* strides = nullptr;
   const PyExpr* elem_offset = nullptr;
   std::string scope = "global";
@@ -39,13 +40,15 @@ Buffer IRBuilder::build_buffer_args(const std::string& name, Loc loc, const std:
       scope = expect_string(v, what + " scope");
       if (scope.empty()) fail(v.loc, what + ": the scope must not be empty");
     } else if (kw.name == "data" || kw.name == "axis_separators") {
-      if (v.kind != ExprKind::None && !((v.kind == ExprKind::List || v.kind == ExprKind::Tuple) && v.children.empty())) {
+      if (v.kind != ExprKind::None &&
+          !((v.kind == ExprKind::List || v.kind == ExprKind::Tuple) && v.children.empty())) {
         fail(v.loc, what + ": '" + kw.name + "' is not supported");
       }
     } else if (kw.name == "align" || kw.name == "offset_factor") {
       expect_int_literal(v, what + " " + kw.name);  // accepted for compatibility; loom ignores it
     } else if (kw.name == "buffer_type") {
-      if (expect_string(v, what + " buffer_type") != "default") fail(v.loc, what + ": only buffer_type=\"default\" is supported");
+      if (expect_string(v, what + " buffer_type") != "default")
+        fail(v.loc, what + ": only buffer_type=\"default\" is supported");
     } else {
       fail(kw.loc, what + ": unexpected argument '" + kw.name + "'");
     }
@@ -65,7 +68,8 @@ Buffer IRBuilder::build_buffer_args(const std::string& name, Loc loc, const std:
   Expr offset;
   if (elem_offset) {
     offset = build_expr(*elem_offset);
-    if (!offset.dtype().is_integer() || !offset.dtype().is_scalar()) fail(elem_offset->loc, what + ": elem_offset must be an integer");
+    if (!offset.dtype().is_integer() || !offset.dtype().is_scalar())
+      fail(elem_offset->loc, what + ": elem_offset must be an integer");
   }
   return guarded(loc, [&] { return Buffer::make(name, dt, shape_exprs, stride_exprs, offset, scope); });
 }
@@ -95,9 +99,10 @@ PrimFunc IRBuilder::build_func(const PyStmt& def) {
   std::vector<std::pair<const Param*, Var>> buffer_params;
   for (const Param& p : def.params) {
     if (lookup(p.name)) fail(p.loc, "parameter '" + p.name + "' repeated");
-    if (!p.annotation) fail(p.loc, "parameter '" + p.name + "' needs a type: T.Buffer(...), T.handle or a dtype like T.int32");
+    if (!p.annotation)
+      fail(p.loc, "parameter '" + p.name + "' needs a type: T.Buffer(...), T.handle or a dtype like T.int32");
     const PyExpr& ann = *p.annotation;
-    std::string head = ann.kind == ExprKind::Call ? callee(ann)
+    std::string head = ann.kind == ExprKind::Call        ? callee(ann)
                        : ann.kind == ExprKind::Subscript ? dotted(*ann.children[0])
                                                          : dotted(ann);
     if (head == "T.Buffer") {
@@ -109,9 +114,11 @@ PrimFunc IRBuilder::build_func(const PyStmt& def) {
     if (head.rfind("T.", 0) != 0 || ann.kind == ExprKind::Subscript) {
       fail(ann.loc, "parameter '" + p.name + "': expected T.Buffer(...), T.handle or a dtype like T.int32");
     }
-    if (ann.kind == ExprKind::Call && ann.children.size() > 1) fail(ann.loc, "parameter '" + p.name + "': unexpected arguments");
+    if (ann.kind == ExprKind::Call && ann.children.size() > 1)
+      fail(ann.loc, "parameter '" + p.name + "': unexpected arguments");
     auto dtype = DataType::parse(head.substr(2));
-    if (!dtype || dtype->is_void()) fail(ann.loc, "unknown dtype '" + head.substr(2) + "' for parameter '" + p.name + "'");
+    if (!dtype || dtype->is_void())
+      fail(ann.loc, "unknown dtype '" + head.substr(2) + "' for parameter '" + p.name + "'");
     Var var(p.name, *dtype);
     ctx.params.push_back(var);
     define(p.name, Symbol{var, {}});
@@ -123,7 +130,8 @@ PrimFunc IRBuilder::build_func(const PyStmt& def) {
     for (size_t i = 1; i < ann.children.size(); ++i) args.push_back(ann.children[i].get());
     static const std::vector<Keyword> kNone;
     const std::vector<Keyword>& kws = ann.kind == ExprKind::Call ? ann.keywords : kNone;
-    if (ann.kind == ExprKind::Subscript && args.size() == 1 && args[0]->kind == ExprKind::Tuple && !args[0]->parenthesized) {
+    if (ann.kind == ExprKind::Subscript && args.size() == 1 && args[0]->kind == ExprKind::Tuple &&
+        !args[0]->parenthesized) {
       // T.Buffer[(128,), "float32"] parses as one unparenthesized tuple index.
       const PyExpr* tuple = args[0];
       args.clear();
@@ -169,9 +177,7 @@ PrimFunc IRBuilder::build_func(const PyStmt& def) {
     });
   }
   func_ = nullptr;
-  return guarded(def.loc, [&] {
-    return PrimFunc::make(def.name, ctx.params, ctx.buffer_map, body, ctx.attrs);
-  });
+  return guarded(def.loc, [&] { return PrimFunc::make(def.name, ctx.params, ctx.buffer_map, body, ctx.attrs); });
 }
 
 IRModule IRBuilder::build_module(const std::vector<PyStmtPtr>& stmts) {

@@ -1,9 +1,8 @@
 // IRBuilder, statements: loops, blocks and their header statements (T.axis.*, T.reads,
 // T.writes, T.where, T.block_attr, T.init, T.alloc_buffer, T.match_buffer), stores,
 // lets, ifs and T.evaluate.
-#include "loom/arith/region.h"
-
 #include "ir_builder.h"
+#include "loom/arith/region.h"
 
 namespace loom::script::detail {
 
@@ -38,20 +37,30 @@ bool IRBuilder::build_stmt(const std::vector<PyStmtPtr>& stmts, size_t index, st
   const PyStmt& s = *stmts[index];
   switch (s.kind) {
     case StmtKind::Pass:
-    case StmtKind::Import: return false;
-    case StmtKind::ExprStmt: build_expr_stmt(s, out); return false;
+    case StmtKind::Import:
+      return false;
+    case StmtKind::ExprStmt:
+      build_expr_stmt(s, out);
+      return false;
     case StmtKind::Assign:
-    case StmtKind::AnnAssign: return build_assign(stmts, index, out);
-    case StmtKind::For: out->push_back(build_for(s)); return false;
+    case StmtKind::AnnAssign:
+      return build_assign(stmts, index, out);
+    case StmtKind::For:
+      out->push_back(build_for(s));
+      return false;
     case StmtKind::With: {
       Stmt st = build_with(s);
       if (st.defined()) out->push_back(st);
       return false;
     }
-    case StmtKind::If: out->push_back(build_if(s)); return false;
-    case StmtKind::Return: fail(s.loc, "'return' is not supported in a T.prim_func");
+    case StmtKind::If:
+      out->push_back(build_if(s));
+      return false;
+    case StmtKind::Return:
+      fail(s.loc, "'return' is not supported in a T.prim_func");
     case StmtKind::FunctionDef:
-    case StmtKind::ClassDef: fail(s.loc, "nested function or class definitions are not supported");
+    case StmtKind::ClassDef:
+      fail(s.loc, "nested function or class definitions are not supported");
   }
   return false;
 }
@@ -114,7 +123,8 @@ Stmt IRBuilder::build_let(const Var& var, const Expr& value, const std::vector<P
   define(var.name(), Symbol{var, {}});
   std::vector<Stmt> body = build_stmts(stmts, rest);
   pop_scope();
-  Stmt body_stmt = body.empty() ? EvaluateNode::make(make_int(0)) : guarded(loc, [&] { return SeqStmtNode::make(std::move(body)); });
+  Stmt body_stmt =
+      body.empty() ? EvaluateNode::make(make_int(0)) : guarded(loc, [&] { return SeqStmtNode::make(std::move(body)); });
   return guarded(loc, [&] { return LetStmtNode::make(var, value, body_stmt); });
 }
 
@@ -157,12 +167,14 @@ bool IRBuilder::build_assign(const std::vector<PyStmtPtr>& stmts, size_t index, 
       define(target.str, Symbol{{}, buffer});
       std::vector<Stmt> body = build_stmts(stmts, index + 1);
       pop_scope();
-      Stmt body_stmt = body.empty() ? EvaluateNode::make(make_int(0)) : guarded(s.loc, [&] { return SeqStmtNode::make(std::move(body)); });
+      Stmt body_stmt = body.empty() ? EvaluateNode::make(make_int(0))
+                                    : guarded(s.loc, [&] { return SeqStmtNode::make(std::move(body)); });
       out->push_back(guarded(s.loc, [&] { return AllocateNode::make(buffer, body_stmt); }));
       return true;
     }
     // T.match_buffer: a parameter binding at function level, a region view in a block.
-    if (value.children.size() < 2) fail(value.loc, "T.match_buffer needs a source: a handle parameter or a buffer region");
+    if (value.children.size() < 2)
+      fail(value.loc, "T.match_buffer needs a source: a handle parameter or a buffer region");
     const PyExpr& source = *value.children[1];
     BlockFrame& frame = *frames_.back();
     if (frame.function_level) {
@@ -175,7 +187,8 @@ bool IRBuilder::build_assign(const std::vector<PyStmtPtr>& stmts, size_t index, 
       for (const Var& p : func_->params) is_param = is_param || p.same_as(param);
       if (!is_param || !param.dtype().is_handle()) fail(source.loc, "'" + source.str + "' is not a T.handle parameter");
       for (const auto& [p, b] : func_->buffer_map) {
-        if (p.same_as(param)) fail(source.loc, "parameter '" + source.str + "' is already bound to buffer '" + b->name + "'");
+        if (p.same_as(param))
+          fail(source.loc, "parameter '" + source.str + "' is already bound to buffer '" + b->name + "'");
       }
       Buffer buffer = build_buffer_decl(target.str, value, name, 1);
       func_->buffer_map.emplace_back(param, buffer);
@@ -206,7 +219,8 @@ bool IRBuilder::build_assign(const std::vector<PyStmtPtr>& stmts, size_t index, 
     // A constant takes the buffer's dtype (A[i] = 0 into a float buffer).
     DataType want = buffer->dtype;
     if (!indices.empty() && indices.back().dtype().lanes() > 1) want = want.with_lanes(indices.back().dtype().lanes());
-    if (v.dtype() != want && (v.is<IntImmNode>() || v.is<FloatImmNode>())) v = guarded(value.loc, [&] { return cast(want, v); });
+    if (v.dtype() != want && (v.is<IntImmNode>() || v.is<FloatImmNode>()))
+      v = guarded(value.loc, [&] { return cast(want, v); });
     out->push_back(guarded(s.loc, [&] { return BufferStoreNode::make(buffer, v, std::move(indices)); }));
     return false;
   }
@@ -244,7 +258,8 @@ void IRBuilder::build_axis(const PyStmt& s, const PyExpr& call, const std::strin
       fail(kw.loc, name + ": unexpected argument '" + kw.name + "'");
     }
   }
-  if (!dom || !binding || call.children.size() > 3) fail(call.loc, name + " takes two arguments: a domain and a binding");
+  if (!dom || !binding || call.children.size() > 3)
+    fail(call.loc, name + " takes two arguments: a domain and a binding");
   Range range;
   if (dom->kind == ExprKind::Tuple) {
     if (dom->children.size() != 2) fail(dom->loc, name + ": a domain tuple is (begin, end)");
@@ -257,7 +272,8 @@ void IRBuilder::build_axis(const PyStmt& s, const PyExpr& call, const std::strin
     range = Range::from_min_extent(make_const(extent.dtype(), int64_t{0}), extent);
   }
   Expr value = build_expr(*binding);
-  if (value.dtype() != range.extent.dtype()) value = guarded(binding->loc, [&] { return cast(range.extent.dtype(), value); });
+  if (value.dtype() != range.extent.dtype())
+    value = guarded(binding->loc, [&] { return cast(range.extent.dtype(), value); });
   Var var(s.targets[0]->str, range.extent.dtype());
   frame.iter_vars.push_back(IterVar{var, range, type});
   frame.iter_values.push_back(value);
@@ -271,7 +287,8 @@ void IRBuilder::build_remap(const PyStmt& s, const PyExpr& call) {
   }
   std::string kinds = expect_string(*call.children[1], "T.axis.remap kinds");
   const PyExpr& loops = *call.children[2];
-  if (loops.kind != ExprKind::List && loops.kind != ExprKind::Tuple) fail(loops.loc, "T.axis.remap: expected a list of loop variables");
+  if (loops.kind != ExprKind::List && loops.kind != ExprKind::Tuple)
+    fail(loops.loc, "T.axis.remap: expected a list of loop variables");
   if (kinds.size() != loops.children.size()) {
     fail(call.loc, "T.axis.remap: " + std::to_string(kinds.size()) + " kinds but " +
                        std::to_string(loops.children.size()) + " loops");
@@ -329,7 +346,8 @@ Stmt IRBuilder::build_for(const PyStmt& s) {
   Annotations annotations;
   auto extent_of = [&](const PyExpr& e) {
     Expr v = build_expr(e);
-    if (!v.dtype().is_integer() || !v.dtype().is_scalar()) fail(e.loc, "loop extent must be an integer, got " + v.dtype().to_string());
+    if (!v.dtype().is_integer() || !v.dtype().is_scalar())
+      fail(e.loc, "loop extent must be an integer, got " + v.dtype().to_string());
     return v;
   };
   if (name == "T.grid") {
@@ -337,7 +355,8 @@ Stmt IRBuilder::build_for(const PyStmt& s) {
     size_t n = iter.children.size() - 1;
     if (n == 0) fail(iter.loc, "T.grid needs at least one extent");
     if (n != s.targets.size()) {
-      fail(s.loc, "T.grid has " + std::to_string(n) + " extents but " + std::to_string(s.targets.size()) + " loop variables");
+      fail(s.loc,
+           "T.grid has " + std::to_string(n) + " extents but " + std::to_string(s.targets.size()) + " loop variables");
     }
     for (size_t i = 0; i < n; ++i) {
       Expr extent = extent_of(*iter.children[i + 1]);
@@ -355,10 +374,12 @@ Stmt IRBuilder::build_for(const PyStmt& s) {
     } else if (name == "T.thread_binding") {
       kind = ForKind::ThreadBinding;
     } else {
-      fail(iter.loc, "unknown loop kind '" + name + "'; expected range, T.grid, T.serial, T.parallel, T.vectorized, "
-                     "T.unroll or T.thread_binding");
+      fail(iter.loc, "unknown loop kind '" + name +
+                         "'; expected range, T.grid, T.serial, T.parallel, T.vectorized, "
+                         "T.unroll or T.thread_binding");
     }
-    if (s.targets.size() != 1) fail(s.loc, name + " defines one loop variable, got " + std::to_string(s.targets.size()));
+    if (s.targets.size() != 1)
+      fail(s.loc, name + " defines one loop variable, got " + std::to_string(s.targets.size()));
     std::vector<const PyExpr*> args;
     for (size_t i = 1; i < iter.children.size(); ++i) args.push_back(iter.children[i].get());
     if (kind == ForKind::ThreadBinding && !args.empty() && args.back()->kind == ExprKind::Str) {
@@ -374,7 +395,8 @@ Stmt IRBuilder::build_for(const PyStmt& s) {
         fail(kw.loc, name + ": unexpected argument '" + kw.name + "'");
       }
     }
-    if (kind == ForKind::ThreadBinding && thread.empty()) fail(iter.loc, "T.thread_binding needs thread=\"threadIdx.x\" (or another tag)");
+    if (kind == ForKind::ThreadBinding && thread.empty())
+      fail(iter.loc, "T.thread_binding needs thread=\"threadIdx.x\" (or another tag)");
     if (args.empty() || args.size() > 2) fail(iter.loc, name + " takes an extent, or a begin and an end");
     if (args.size() == 1) {
       Expr extent = extent_of(*args[0]);

@@ -84,8 +84,7 @@ class IRBuilder {
   void check_prim_func_decorator(const PyStmt& def);
   /// A buffer from the arguments of T.Buffer / T.alloc_buffer / T.match_buffer /
   /// T.decl_buffer: shape and dtype (positional or keyword), strides, elem_offset, scope.
-  ir::Buffer build_buffer_decl(const std::string& name, const PyExpr& call, const std::string& what,
-                               size_t first_arg);
+  ir::Buffer build_buffer_decl(const std::string& name, const PyExpr& call, const std::string& what, size_t first_arg);
   ir::Buffer build_buffer_args(const std::string& name, Loc loc, const std::vector<const PyExpr*>& args,
                                const std::vector<Keyword>& keywords, const std::string& what);
 
@@ -96,8 +95,8 @@ class IRBuilder {
   bool build_stmt(const std::vector<PyStmtPtr>& stmts, size_t index, std::vector<ir::Stmt>* out);
   void build_expr_stmt(const PyStmt& s, std::vector<ir::Stmt>* out);
   bool build_assign(const std::vector<PyStmtPtr>& stmts, size_t index, std::vector<ir::Stmt>* out);
-  ir::Stmt build_let(const ir::Var& var, const ir::Expr& value, const std::vector<PyStmtPtr>& stmts,
-                     size_t rest, Loc loc);
+  ir::Stmt build_let(const ir::Var& var, const ir::Expr& value, const std::vector<PyStmtPtr>& stmts, size_t rest,
+                     Loc loc);
   ir::Stmt build_for(const PyStmt& s);
   ir::Stmt build_with(const PyStmt& s);
   ir::Stmt build_block(const PyStmt& s, const PyExpr& call);

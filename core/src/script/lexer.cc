@@ -10,15 +10,23 @@ namespace loom::script::detail {
 
 std::string describe(const Token& tok) {
   switch (tok.kind) {
-    case TokKind::Name: return "'" + tok.text + "'";
+    case TokKind::Name:
+      return "'" + tok.text + "'";
     case TokKind::Int:
-    case TokKind::Float: return "number " + tok.text;
-    case TokKind::String: return "a string";
-    case TokKind::Op: return "'" + tok.text + "'";
-    case TokKind::Newline: return "end of line";
-    case TokKind::Indent: return "an indented block";
-    case TokKind::Dedent: return "end of the indented block";
-    case TokKind::End: return "end of input";
+    case TokKind::Float:
+      return "number " + tok.text;
+    case TokKind::String:
+      return "a string";
+    case TokKind::Op:
+      return "'" + tok.text + "'";
+    case TokKind::Newline:
+      return "end of line";
+    case TokKind::Indent:
+      return "an indented block";
+    case TokKind::Dedent:
+      return "end of the indented block";
+    case TokKind::End:
+      return "end of input";
   }
   return "a token";
 }
@@ -60,7 +68,8 @@ class Lexer {
         Loc loc = here();
         advance();
         if (pos_ < text_.size() && text_[pos_] == '\r') advance();
-        if (pos_ >= text_.size() || text_[pos_] != '\n') src_.fail(loc, "expected a newline after line-continuation '\\'");
+        if (pos_ >= text_.size() || text_[pos_] != '\n')
+          src_.fail(loc, "expected a newline after line-continuation '\\'");
         advance_newline();
         continue;
       }
@@ -170,7 +179,8 @@ class Lexer {
       tok.text = std::string(text_.substr(start, pos_ - start));
       tok.loc = loc;
       auto [ptr, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), tok.int_value, 16);
-      if (hex.empty() || ec != std::errc() || ptr != hex.data() + hex.size()) src_.fail(loc, "invalid hexadecimal literal " + tok.text);
+      if (hex.empty() || ec != std::errc() || ptr != hex.data() + hex.size())
+        src_.fail(loc, "invalid hexadecimal literal " + tok.text);
       check_number_end(loc);
       tokens_.push_back(std::move(tok));
       return;
@@ -250,17 +260,32 @@ class Lexer {
         char e = text_[pos_ + 1];
         advance();
         switch (e) {
-          case 'n': value += '\n'; break;
-          case 't': value += '\t'; break;
-          case 'r': value += '\r'; break;
-          case '0': value += '\0'; break;
-          case '\\': value += '\\'; break;
-          case '\'': value += '\''; break;
-          case '"': value += '"'; break;
+          case 'n':
+            value += '\n';
+            break;
+          case 't':
+            value += '\t';
+            break;
+          case 'r':
+            value += '\r';
+            break;
+          case '0':
+            value += '\0';
+            break;
+          case '\\':
+            value += '\\';
+            break;
+          case '\'':
+            value += '\'';
+            break;
+          case '"':
+            value += '"';
+            break;
           case '\n':
             advance_newline();
             continue;
-          default: src_.fail(here(), std::string("unknown escape sequence '\\") + e + "' in string");
+          default:
+            src_.fail(here(), std::string("unknown escape sequence '\\") + e + "' in string");
         }
         advance();
         continue;

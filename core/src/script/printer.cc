@@ -24,10 +24,10 @@ constexpr int kPrecOr = 1, kPrecAnd = 2, kPrecNot = 3, kPrecCmp = 4, kPrecAdd = 
 
 bool is_python_keyword(const std::string& s) {
   static const std::set<std::string> kKeywords = {
-      "False", "None",  "True",    "and",      "as",     "assert", "async", "await",  "break",
-      "class", "continue", "def",  "del",      "elif",   "else",   "except", "finally", "for",
-      "from",  "global", "if",     "import",   "in",     "is",     "lambda", "nonlocal", "not",
-      "or",    "pass",   "raise",  "return",   "try",    "while",  "with",  "yield"};
+      "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+      "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+      "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+      "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
   return kKeywords.count(s) != 0;
 }
 
@@ -47,13 +47,26 @@ std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -189,21 +202,29 @@ class ScriptPrinter {
         return e.dtype() == DataType::Float(32) && std::isfinite(v) && std::signbit(v) ? kPrecUnary : kPrecAtom;
       }
       case NodeKind::Add:
-      case NodeKind::Sub: return kPrecAdd;
+      case NodeKind::Sub:
+        return kPrecAdd;
       case NodeKind::Mul:
       case NodeKind::FloorDiv:
-      case NodeKind::FloorMod: return kPrecMul;
-      case NodeKind::Div: return e.dtype().is_float() ? kPrecMul : kPrecAtom;
+      case NodeKind::FloorMod:
+        return kPrecMul;
+      case NodeKind::Div:
+        return e.dtype().is_float() ? kPrecMul : kPrecAtom;
       case NodeKind::EQ:
       case NodeKind::NE:
       case NodeKind::LT:
       case NodeKind::LE:
       case NodeKind::GT:
-      case NodeKind::GE: return kPrecCmp;
-      case NodeKind::And: return kPrecAnd;
-      case NodeKind::Or: return kPrecOr;
-      case NodeKind::Not: return kPrecNot;
-      default: return kPrecAtom;
+      case NodeKind::GE:
+        return kPrecCmp;
+      case NodeKind::And:
+        return kPrecAnd;
+      case NodeKind::Or:
+        return kPrecOr;
+      case NodeKind::Not:
+        return kPrecNot;
+      default:
+        return kPrecAtom;
     }
   }
 
@@ -249,32 +270,52 @@ class ScriptPrinter {
   std::string expr(const Expr& e) {
     if (!e.defined()) return "None";
     switch (e->kind()) {
-      case NodeKind::IntImm: return int_const(e);
-      case NodeKind::FloatImm: return float_const(e);
-      case NodeKind::Var: return var_name(Var(e.as<VarNode>()));
+      case NodeKind::IntImm:
+        return int_const(e);
+      case NodeKind::FloatImm:
+        return float_const(e);
+      case NodeKind::Var:
+        return var_name(Var(e.as<VarNode>()));
       case NodeKind::BufferLoad: {
         const auto* op = e.as<BufferLoadNode>();
         return name_of(op->buffer) + "[" + index_list(op->indices) + "]";
       }
-      case NodeKind::Add: return infix<NodeKind::Add>(e, "+", kPrecAdd);
-      case NodeKind::Sub: return infix<NodeKind::Sub>(e, "-", kPrecAdd);
-      case NodeKind::Mul: return infix<NodeKind::Mul>(e, "*", kPrecMul);
+      case NodeKind::Add:
+        return infix<NodeKind::Add>(e, "+", kPrecAdd);
+      case NodeKind::Sub:
+        return infix<NodeKind::Sub>(e, "-", kPrecAdd);
+      case NodeKind::Mul:
+        return infix<NodeKind::Mul>(e, "*", kPrecMul);
       case NodeKind::Div:
         return e.dtype().is_float() ? infix<NodeKind::Div>(e, "/", kPrecMul) : fcall<NodeKind::Div>(e, "truncdiv");
-      case NodeKind::Mod: return fcall<NodeKind::Mod>(e, "truncmod");
-      case NodeKind::FloorDiv: return infix<NodeKind::FloorDiv>(e, "//", kPrecMul);
-      case NodeKind::FloorMod: return infix<NodeKind::FloorMod>(e, "%", kPrecMul);
-      case NodeKind::Min: return fcall<NodeKind::Min>(e, "min");
-      case NodeKind::Max: return fcall<NodeKind::Max>(e, "max");
-      case NodeKind::EQ: return infix<NodeKind::EQ>(e, "==", kPrecCmp, false);
-      case NodeKind::NE: return infix<NodeKind::NE>(e, "!=", kPrecCmp, false);
-      case NodeKind::LT: return infix<NodeKind::LT>(e, "<", kPrecCmp, false);
-      case NodeKind::LE: return infix<NodeKind::LE>(e, "<=", kPrecCmp, false);
-      case NodeKind::GT: return infix<NodeKind::GT>(e, ">", kPrecCmp, false);
-      case NodeKind::GE: return infix<NodeKind::GE>(e, ">=", kPrecCmp, false);
-      case NodeKind::And: return infix<NodeKind::And>(e, "and", kPrecAnd);
-      case NodeKind::Or: return infix<NodeKind::Or>(e, "or", kPrecOr);
-      case NodeKind::Not: return "not " + wrap(e.as<NotNode>()->a, kPrecNot);
+      case NodeKind::Mod:
+        return fcall<NodeKind::Mod>(e, "truncmod");
+      case NodeKind::FloorDiv:
+        return infix<NodeKind::FloorDiv>(e, "//", kPrecMul);
+      case NodeKind::FloorMod:
+        return infix<NodeKind::FloorMod>(e, "%", kPrecMul);
+      case NodeKind::Min:
+        return fcall<NodeKind::Min>(e, "min");
+      case NodeKind::Max:
+        return fcall<NodeKind::Max>(e, "max");
+      case NodeKind::EQ:
+        return infix<NodeKind::EQ>(e, "==", kPrecCmp, false);
+      case NodeKind::NE:
+        return infix<NodeKind::NE>(e, "!=", kPrecCmp, false);
+      case NodeKind::LT:
+        return infix<NodeKind::LT>(e, "<", kPrecCmp, false);
+      case NodeKind::LE:
+        return infix<NodeKind::LE>(e, "<=", kPrecCmp, false);
+      case NodeKind::GT:
+        return infix<NodeKind::GT>(e, ">", kPrecCmp, false);
+      case NodeKind::GE:
+        return infix<NodeKind::GE>(e, ">=", kPrecCmp, false);
+      case NodeKind::And:
+        return infix<NodeKind::And>(e, "and", kPrecAnd);
+      case NodeKind::Or:
+        return infix<NodeKind::Or>(e, "or", kPrecOr);
+      case NodeKind::Not:
+        return "not " + wrap(e.as<NotNode>()->a, kPrecNot);
       case NodeKind::Select: {
         const auto* op = e.as<SelectNode>();
         return "T.Select(" + expr(op->condition) + ", " + expr(op->true_value) + ", " + expr(op->false_value) + ")";
@@ -297,7 +338,8 @@ class ScriptPrinter {
         for (size_t i = 0; i < op->args.size(); ++i) s += (i ? ", " : "") + expr(op->args[i]);
         return s + ")";
       }
-      default: return "<?>";
+      default:
+        return "<?>";
     }
   }
 
@@ -410,8 +452,12 @@ class ScriptPrinter {
         for (size_t i = 0; i < seq.size(); ++i) print_stmt(seq[i], tail && i + 1 == seq.size());
         return;
       }
-      case NodeKind::For: print_for(s.as<ForNode>()); return;
-      case NodeKind::BlockRealize: print_block(s.as<BlockRealizeNode>()); return;
+      case NodeKind::For:
+        print_for(s.as<ForNode>());
+        return;
+      case NodeKind::BlockRealize:
+        print_block(s.as<BlockRealizeNode>());
+        return;
       case NodeKind::BufferStore: {
         const auto* op = s.as<BufferStoreNode>();
         line(name_of(op->buffer) + "[" + index_list(op->indices) + "] = " + expr(op->value));
@@ -435,7 +481,9 @@ class ScriptPrinter {
         }
         return;
       }
-      case NodeKind::Evaluate: line("T.evaluate(" + expr(s.as<EvaluateNode>()->value) + ")"); return;
+      case NodeKind::Evaluate:
+        line("T.evaluate(" + expr(s.as<EvaluateNode>()->value) + ")");
+        return;
       case NodeKind::LetStmt: {
         const auto* op = s.as<LetStmtNode>();
         std::string value = expr(op->value);
@@ -469,8 +517,12 @@ class ScriptPrinter {
         pop_scope();
         return;
       }
-      case NodeKind::Block: line("# a Block outside a BlockRealize cannot be printed"); return;
-      default: line("# unknown statement"); return;
+      case NodeKind::Block:
+        line("# a Block outside a BlockRealize cannot be printed");
+        return;
+      default:
+        line("# unknown statement");
+        return;
     }
   }
 
@@ -504,11 +556,21 @@ class ScriptPrinter {
       std::string args = is_zero(f->min) ? expr(f->extent) : expr(f->min) + ", " + range_end({f->min, f->extent});
       std::string fn;
       switch (f->for_kind) {
-        case ForKind::Serial: fn = f->annotations.empty() && is_zero(f->min) ? "range" : "T.serial"; break;
-        case ForKind::Parallel: fn = "T.parallel"; break;
-        case ForKind::Vectorized: fn = "T.vectorized"; break;
-        case ForKind::Unrolled: fn = "T.unroll"; break;
-        case ForKind::ThreadBinding: fn = "T.thread_binding"; break;
+        case ForKind::Serial:
+          fn = f->annotations.empty() && is_zero(f->min) ? "range" : "T.serial";
+          break;
+        case ForKind::Parallel:
+          fn = "T.parallel";
+          break;
+        case ForKind::Vectorized:
+          fn = "T.vectorized";
+          break;
+        case ForKind::Unrolled:
+          fn = "T.unroll";
+          break;
+        case ForKind::ThreadBinding:
+          fn = "T.thread_binding";
+          break;
       }
       if (f->for_kind == ForKind::ThreadBinding) args += ", thread=" + quote(f->thread_tag);
       if (!f->annotations.empty()) args += ", annotations=" + annotations(f->annotations);
@@ -569,8 +631,8 @@ class ScriptPrinter {
                          : iv.type == IterType::CommReduce ? "reduce"
                          : iv.type == IterType::Ordered    ? "scan"
                                                            : "opaque";
-        std::string dom = is_zero(iv.dom.min) ? expr(iv.dom.extent)
-                                              : "(" + expr(iv.dom.min) + ", " + range_end(iv.dom) + ")";
+        std::string dom =
+            is_zero(iv.dom.min) ? expr(iv.dom.extent) : "(" + expr(iv.dom.min) + ", " + range_end(iv.dom) + ")";
         std::string binding = expr(r->iter_values[i]);
         line(define(iv.var.get(), iv.var.name()) + " = T.axis." + fn + "(" + dom + ", " + binding + ")");
       }
@@ -621,7 +683,8 @@ std::string print(const ir::PrimFunc& func) {
 }
 
 std::string print(const ir::IRModule& mod) {
-  std::string out = "# from tvm.script import ir as I\n# from tvm.script import tir as T\n\n@I.ir_module\nclass Module:\n";
+  std::string out =
+      "# from tvm.script import ir as I\n# from tvm.script import tir as T\n\n@I.ir_module\nclass Module:\n";
   bool first = true;
   for (const auto& [name, func] : mod.functions()) {
     if (!first) out += "\n";

@@ -80,9 +80,9 @@ class Parser {
     return next().text;
   }
   static bool is_keyword(const std::string& s) {
-    static const char* const kKeywords[] = {"and", "or", "not", "in", "is", "if", "else", "elif", "for", "with",
-                                            "as", "def", "class", "return", "pass", "import", "from", "lambda",
-                                            "while", "True", "False", "None"};
+    static const char* const kKeywords[] = {"and",  "or",     "not",   "in",   "is",    "if",     "else", "elif",
+                                            "for",  "with",   "as",    "def",  "class", "return", "pass", "import",
+                                            "from", "lambda", "while", "True", "False", "None"};
     return std::any_of(std::begin(kKeywords), std::end(kKeywords), [&](const char* k) { return s == k; });
   }
   void expect_newline(const std::string& context) {
@@ -323,19 +323,25 @@ class Parser {
   bool starts_expr() const {
     const Token& t = peek();
     switch (t.kind) {
-      case TokKind::Name: return !is_keyword(t.text) || t.text == "not" || t.text == "True" || t.text == "False" || t.text == "None";
+      case TokKind::Name:
+        return !is_keyword(t.text) || t.text == "not" || t.text == "True" || t.text == "False" || t.text == "None";
       case TokKind::Int:
       case TokKind::Float:
-      case TokKind::String: return true;
-      case TokKind::Op: return t.text == "(" || t.text == "[" || t.text == "{" || t.text == "-" || t.text == "+";
-      default: return false;
+      case TokKind::String:
+        return true;
+      case TokKind::Op:
+        return t.text == "(" || t.text == "[" || t.text == "{" || t.text == "-" || t.text == "+";
+      default:
+        return false;
     }
   }
 
   PyExprPtr parse_test() {
     DepthGuard guard(*this, peek().loc);
     PyExprPtr e = parse_or();
-    if (is_name("if")) src_.fail(peek().loc, "conditional expressions 'a if c else b' are not supported; use T.Select or T.if_then_else");
+    if (is_name("if"))
+      src_.fail(peek().loc,
+                "conditional expressions 'a if c else b' are not supported; use T.Select or T.if_then_else");
     if (is_name("lambda")) src_.fail(peek().loc, "lambda is not supported");
     return e;
   }
@@ -379,8 +385,8 @@ class Parser {
 
   std::string compare_op() {
     const Token& t = peek();
-    if (t.kind == TokKind::Op && (t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=" ||
-                                  t.text == "==" || t.text == "!=")) {
+    if (t.kind == TokKind::Op &&
+        (t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=" || t.text == "==" || t.text == "!=")) {
       return t.text;
     }
     if (t.kind == TokKind::Name && (t.text == "in" || t.text == "is")) {
@@ -620,7 +626,8 @@ class Parser {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
     fail_expected("an expression");
   }
@@ -633,8 +640,6 @@ class Parser {
 
 }  // namespace
 
-std::vector<PyStmtPtr> parse_python(const Source& source) {
-  return Parser(source, tokenize(source)).parse_file();
-}
+std::vector<PyStmtPtr> parse_python(const Source& source) { return Parser(source, tokenize(source)).parse_file(); }
 
 }  // namespace loom::script::detail

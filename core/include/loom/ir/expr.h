@@ -49,8 +49,8 @@ class Expr : public Ref<ExprNode> {
   /// Every other arithmetic type is refused rather than silently converted to int32 (a
   /// `2.5` would become `2`): use make_const / make_float / make_int with an explicit dtype.
   template <typename T>
-    requires(std::is_arithmetic_v<T> && !std::is_same_v<T, int32_t>)
-  Expr(T value) = delete;  // NOLINT(google-explicit-constructor)
+  requires(std::is_arithmetic_v<T> && !std::is_same_v<T, int32_t>) Expr(T value)
+  = delete;  // NOLINT(google-explicit-constructor)
   DataType dtype() const;
 };
 
@@ -102,8 +102,8 @@ struct Range {
 class BufferNode : public Object {
  public:
   static constexpr NodeKind kKind = NodeKind::Buffer;
-  BufferNode(std::string name, DataType dtype, std::vector<Expr> shape, std::vector<Expr> strides,
-             Expr elem_offset, std::string scope)
+  BufferNode(std::string name, DataType dtype, std::vector<Expr> shape, std::vector<Expr> strides, Expr elem_offset,
+             std::string scope)
       : Object(kKind),
         name(std::move(name)),
         dtype(dtype),
@@ -128,9 +128,8 @@ class Buffer : public Ref<BufferNode> {
   Buffer(const Ref<BufferNode>& ref) : Ref<BufferNode>(ref) {}  // NOLINT
   /// Makes a buffer; checks that the shape and strides are integer expressions and that
   /// strides, when given, have one entry per dimension.
-  static Buffer make(std::string name, DataType dtype, std::vector<Expr> shape,
-                     std::vector<Expr> strides = {}, Expr elem_offset = {},
-                     std::string scope = "global");
+  static Buffer make(std::string name, DataType dtype, std::vector<Expr> shape, std::vector<Expr> strides = {},
+                     Expr elem_offset = {}, std::string scope = "global");
   /// The same buffer description with another name / scope / shape (a new object).
   Buffer with_name(std::string name) const;
   Buffer with_scope(std::string scope) const;
@@ -226,7 +225,10 @@ class RampNode : public ExprNode {
  public:
   static constexpr NodeKind kKind = NodeKind::Ramp;
   RampNode(Expr base, Expr stride, int lanes)
-      : ExprNode(kKind, base.dtype().with_lanes(lanes)), base(std::move(base)), stride(std::move(stride)), lanes(lanes) {}
+      : ExprNode(kKind, base.dtype().with_lanes(lanes)),
+        base(std::move(base)),
+        stride(std::move(stride)),
+        lanes(lanes) {}
   const Expr base;
   const Expr stride;
   const int lanes;
@@ -246,11 +248,11 @@ class BroadcastNode : public ExprNode {
 
 // The fixed set of intrinsics: X(name, arity). Math functions take and return floats of
 // one dtype (abs also accepts integers); if_then_else(cond, a, b) is the lazy select.
-#define LOOM_FOR_EACH_INTRINSIC(X)                                                        \
-  X(exp, 1) X(exp2, 1) X(exp10, 1) X(log, 1) X(log2, 1) X(log10, 1) X(log1p, 1) X(sqrt, 1) \
-  X(rsqrt, 1) X(sigmoid, 1) X(tanh, 1) X(sin, 1) X(cos, 1) X(tan, 1) X(atan, 1) X(erf, 1)   \
-  X(abs, 1) X(floor, 1) X(ceil, 1) X(round, 1) X(trunc, 1) X(pow, 2) X(fmod, 2)            \
-  X(if_then_else, 3)
+#define LOOM_FOR_EACH_INTRINSIC(X)                                                                                    \
+  X(exp, 1)                                                                                                           \
+  X(exp2, 1) X(exp10, 1) X(log, 1) X(log2, 1) X(log10, 1) X(log1p, 1) X(sqrt, 1) X(rsqrt, 1) X(sigmoid, 1) X(tanh, 1) \
+      X(sin, 1) X(cos, 1) X(tan, 1) X(atan, 1) X(erf, 1) X(abs, 1) X(floor, 1) X(ceil, 1) X(round, 1) X(trunc, 1)     \
+          X(pow, 2) X(fmod, 2) X(if_then_else, 3)
 
 enum class Intrinsic : uint8_t {
 #define LOOM_X(name, arity) name,
@@ -283,12 +285,12 @@ struct AnnValue {
   std::variant<int64_t, double, std::string, Expr, std::vector<AnnValue>> value;
 
   AnnValue() : value(int64_t{0}) {}
-  AnnValue(int64_t v) : value(v) {}  // NOLINT
-  AnnValue(int v) : value(int64_t{v}) {}  // NOLINT
-  AnnValue(double v) : value(v) {}  // NOLINT
-  AnnValue(std::string v) : value(std::move(v)) {}  // NOLINT
-  AnnValue(const char* v) : value(std::string(v)) {}  // NOLINT
-  AnnValue(Expr v) : value(std::move(v)) {}  // NOLINT
+  AnnValue(int64_t v) : value(v) {}                           // NOLINT
+  AnnValue(int v) : value(int64_t{v}) {}                      // NOLINT
+  AnnValue(double v) : value(v) {}                            // NOLINT
+  AnnValue(std::string v) : value(std::move(v)) {}            // NOLINT
+  AnnValue(const char* v) : value(std::string(v)) {}          // NOLINT
+  AnnValue(Expr v) : value(std::move(v)) {}                   // NOLINT
   AnnValue(std::vector<AnnValue> v) : value(std::move(v)) {}  // NOLINT
 
   const int64_t* as_int() const { return std::get_if<int64_t>(&value); }

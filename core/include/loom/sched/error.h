@@ -15,7 +15,9 @@ class ScheduleError : public UserError {
   /// `primitive` is the Python name ("fuse"); `message` says what is wrong, naming the
   /// objects ("loop i_1 is not the only child of loop i_0, cannot fuse").
   ScheduleError(std::string primitive, std::string message)
-      : UserError("sch." + primitive + ": " + message), primitive_(std::move(primitive)), message_(std::move(message)) {}
+      : UserError("sch." + primitive + ": " + message),
+        primitive_(std::move(primitive)),
+        message_(std::move(message)) {}
 
   const std::string& primitive() const { return primitive_; }
   /// The message without the "sch.<primitive>: " prefix.
@@ -30,11 +32,11 @@ class ScheduleError : public UserError {
 
 /// Defines a ScheduleError subclass with its kind name, e.g.
 /// LOOM_SCHEDULE_ERROR(NotOnlyChildError, "NotOnlyChild");
-#define LOOM_SCHEDULE_ERROR(Class, KindName)                   \
-  class Class : public ::loom::sched::ScheduleError {          \
-   public:                                                     \
-    using ::loom::sched::ScheduleError::ScheduleError;         \
-    const char* kind() const override { return KindName; }     \
+#define LOOM_SCHEDULE_ERROR(Class, KindName)               \
+  class Class : public ::loom::sched::ScheduleError {      \
+   public:                                                 \
+    using ::loom::sched::ScheduleError::ScheduleError;     \
+    const char* kind() const override { return KindName; } \
   }
 
 /// A random variable that refers to something a primitive removed, or that belongs to

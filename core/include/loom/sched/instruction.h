@@ -64,8 +64,8 @@ struct InstructionKind {
 
   /// The Python line of a call, e.g. `l1, l2 = sch.split(loop=l0, factors=[v3, None], ...)`.
   /// `inputs` are the rendered inputs: names of random variables, or literals.
-  std::string as_python(const std::vector<std::string>& inputs, const std::vector<Value>& attrs,
-                        const Value& decision, const std::vector<std::string>& outputs) const;
+  std::string as_python(const std::vector<std::string>& inputs, const std::vector<Value>& attrs, const Value& decision,
+                        const std::vector<std::string>& outputs) const;
 };
 
 /// The registry of instruction kinds, filled by each primitive family's registration

@@ -174,8 +174,7 @@ class Schedule {
   /// producers, computing exactly what those producers write in one iteration.
   /// requires: the block is a complete or reduction block; every producer is under the
   /// loop and does not finish a reduction outside it. throws: ScheduleError.
-  void reverse_compute_at(const BlockRV& block, const LoopRV& loop, bool preserve_unit_loops = false,
-                          int index = -1);
+  void reverse_compute_at(const BlockRV& block, const LoopRV& loop, bool preserve_unit_loops = false, int index = -1);
   /// Inlines a complete block whose body is one store `B[v0, v1, ...] = f(...)` (distinct
   /// iteration variables as indices) into every block that reads B, removes the block and
   /// the buffer B. requires: B is not a function parameter; no later block overwrites what
@@ -274,7 +273,7 @@ class Schedule {
   ir::IRModule mod_;
   std::string default_func_;
   std::vector<RVEntry> rvs_;
-  std::map<std::string, std::string> removed_blocks_;  // "func/block" -> primitive
+  std::map<std::string, std::string> removed_blocks_;                            // "func/block" -> primitive
   std::map<const ir::VarNode*, std::pair<ir::Var, std::string>> removed_loops_;  // var kept alive
   Trace trace_;
   RandomEngine rng_;

@@ -38,16 +38,16 @@ struct Value {
   std::variant<NoneValue, bool, int64_t, double, std::string, BlockRV, LoopRV, ExprRV, std::vector<Value>> v;
 
   Value() : v(NoneValue{}) {}
-  Value(NoneValue) : v(NoneValue{}) {}                 // NOLINT
-  Value(bool b) : v(b) {}                              // NOLINT
-  Value(int64_t i) : v(i) {}                           // NOLINT
-  Value(int i) : v(int64_t{i}) {}                      // NOLINT
-  Value(double d) : v(d) {}                            // NOLINT
-  Value(std::string s) : v(std::move(s)) {}            // NOLINT
-  Value(const char* s) : v(std::string(s)) {}          // NOLINT
-  Value(BlockRV rv) : v(rv) {}                         // NOLINT
-  Value(LoopRV rv) : v(rv) {}                          // NOLINT
-  Value(ExprRV rv) : v(rv) {}                          // NOLINT
+  Value(NoneValue) : v(NoneValue{}) {}                    // NOLINT
+  Value(bool b) : v(b) {}                                 // NOLINT
+  Value(int64_t i) : v(i) {}                              // NOLINT
+  Value(int i) : v(int64_t{i}) {}                         // NOLINT
+  Value(double d) : v(d) {}                               // NOLINT
+  Value(std::string s) : v(std::move(s)) {}               // NOLINT
+  Value(const char* s) : v(std::string(s)) {}             // NOLINT
+  Value(BlockRV rv) : v(rv) {}                            // NOLINT
+  Value(LoopRV rv) : v(rv) {}                             // NOLINT
+  Value(ExprRV rv) : v(rv) {}                             // NOLINT
   Value(std::vector<Value> list) : v(std::move(list)) {}  // NOLINT
 
   bool is_none() const { return std::holds_alternative<NoneValue>(v); }
