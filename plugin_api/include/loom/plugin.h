@@ -1,0 +1,548 @@
+/*
+ * loom/plugin.h: the stable C ABI between loom and its plugins.
+ *
+ * A plugin is a shared library exporting one function, loom_plugin_entry (see
+ * LOOM_PLUGIN_ENTRY below), which returns a static loom_plugin_info. The host checks the
+ * ABI version in it, then calls its register_components with the host's function table
+ * (loom_host_api); the plugin registers its components there: schedule rules, mutators,
+ * postprocessors, cost models, runners (and, later, more kinds).
+ *
+ * Rules of the contract:
+ * - Versions. LOOM_ABI_MAJOR must match between host and plugin; the minor versions may
+ *   differ. Every struct that crosses the boundary begins with its own size (struct_size),
+ *   and fields are only ever added at the end: each side reads only the fields both know
+ *   (a field beyond the peer's struct_size is treated as absent: a null function pointer,
+ *   zero). A host function added in minor version N is available when
+ *   host->struct_size > offsetof(loom_host_api, that_function).
+ * - Nothing of C++ crosses: no exceptions, no C++ types, no allocation freed by the other
+ *   side. Strings cross as loom_str (pointer + length, not necessarily NUL-terminated).
+ * - Handles are opaque. Ownership is in the name: a function called *_new, *_copy or one
+ *   documented "owned" gives the caller a handle it must release with the matching *_free;
+ *   everything else is borrowed, valid for the time documented (at least until the call
+ *   that received it returns).
+ * - Errors: a function that can fail returns loom_status and takes a loom_error* last;
+ *   on failure it fills the error (message and, for a schedule primitive that refused,
+ *   the schedule error's kind). Error objects belong to the host: the host passes one into
+ *   every plugin callback, and a plugin may create more with error_new/error_free.
+ *
+ * Most plugins are written against the header-only C++ wrapper loom/plugin.hpp instead
+ * of this header directly.
+ */
+#ifndef LOOM_PLUGIN_H_
+#define LOOM_PLUGIN_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOOM_ABI_MAJOR 1
+#define LOOM_ABI_MINOR 0
+
+#if defined(_WIN32)
+#define LOOM_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define LOOM_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* The name of the one symbol a plugin exports. */
+#define LOOM_PLUGIN_ENTRY_SYMBOL "loom_plugin_entry"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Basic types
+ * ------------------------------------------------------------------------------------- */
+
+/* A string: `size` bytes at `data` (UTF-8, not necessarily NUL-terminated). */
+typedef struct loom_str {
+  const char* data;
+  size_t size;
+} loom_str;
+
+typedef enum loom_status {
+  LOOM_OK = 0,
+  LOOM_ERROR = 1,                /* any other failure; the message says what */
+  LOOM_ERROR_SCHEDULE = 2,       /* a schedule primitive refused: error_kind says which rule */
+  LOOM_ERROR_ARGUMENT = 3,       /* a malformed argument (wrong kind of value, out of range) */
+  LOOM_ERROR_CONFIG = 4,         /* a config value missing, of the wrong type or out of range */
+  LOOM_ERROR_NOT_FOUND = 5,      /* no such field, key, instruction, function */
+  LOOM_ERROR_UNSUPPORTED = 6,    /* the peer is too old for this call */
+  LOOM_ERROR_INTERNAL = 7,       /* a bug in loom or the plugin */
+  LOOM_ERROR_BUFFER_TOO_SMALL = 8 /* an output array was too small; the count says how many */
+} loom_status;
+
+typedef enum loom_log_level {
+  LOOM_LOG_DEBUG = 0,
+  LOOM_LOG_INFO = 1,
+  LOOM_LOG_WARNING = 2,
+  LOOM_LOG_ERROR = 3
+} loom_log_level;
+
+/* Opaque handles. */
+typedef struct loom_error loom_error;                 /* an error (host-owned) */
+typedef struct loom_schedule loom_schedule;           /* a schedule: a module being transformed */
+typedef struct loom_trace loom_trace;                 /* an immutable trace and its original module */
+typedef struct loom_func loom_func;                   /* an immutable function (a snapshot) */
+typedef struct loom_config loom_config;               /* a component's TOML table */
+typedef struct loom_rng loom_rng;                     /* a random number generator */
+typedef struct loom_schedule_list loom_schedule_list; /* where a rule puts its results */
+typedef struct loom_registrar loom_registrar;         /* where a plugin registers components */
+
+/* ---------------------------------------------------------------------------------------
+ * Values: the inputs, attributes, outputs and decisions of schedule instructions, as in
+ * the trace (None, bool, int, float, string, a random variable, or a list of values).
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum loom_value_kind {
+  LOOM_VALUE_NONE = 0,
+  LOOM_VALUE_BOOL = 1,  /* i: 0 or 1 */
+  LOOM_VALUE_INT = 2,   /* i */
+  LOOM_VALUE_FLOAT = 3, /* f */
+  LOOM_VALUE_STR = 4,   /* s */
+  LOOM_VALUE_BLOCK = 5, /* rv: a BlockRV of the schedule */
+  LOOM_VALUE_LOOP = 6,  /* rv: a LoopRV */
+  LOOM_VALUE_EXPR = 7,  /* rv: an ExprRV (a sampled integer) */
+  LOOM_VALUE_LIST = 8   /* items[0 .. n_items) */
+} loom_value_kind;
+
+typedef struct loom_value {
+  uint32_t kind; /* loom_value_kind */
+  uint32_t rv;
+  int64_t i;
+  double f;
+  loom_str s;
+  const struct loom_value* items;
+  size_t n_items;
+} loom_value;
+
+/* ---------------------------------------------------------------------------------------
+ * IR views: read-only access to every node of a function. A view is a value (a pointer to
+ * the node and its kind) valid as long as the handle it came from (a loom_func, or a
+ * schedule until its next change). Two views denote the same object iff their `ptr`s are
+ * equal (use that for variable identity).
+ *
+ * Fields are looked up by name (node_field); list fields give their length and their items
+ * through node_field_item. The fields of each kind (every kind of expression also has
+ * "dtype"):
+ *   IntImm: value (INT)           FloatImm: value (FLOAT)        Var: name (STR)
+ *   BufferLoad: buffer, indices   Add..Or (binary): a, b          Not: a
+ *   Select: condition, true_value, false_value                    Cast: value
+ *   Ramp: base, stride, lanes (INT)                               Broadcast: value, lanes
+ *   Call: op (STR, e.g. "exp", "if_then_else"), args
+ *   For: loop_var, min, extent, kind (STR: serial|parallel|vectorized|unroll|thread_binding),
+ *        thread_tag (STR), annotations, body
+ *   BlockRealize: iter_values, predicate, block
+ *   Block: name (STR), iter_vars, reads, writes, init (may be NULL), alloc_buffers,
+ *          match_buffers, annotations, body
+ *   BufferStore: buffer, value, indices            IfThenElse: condition, then_case, else_case
+ *   SeqStmt: seq      Evaluate: value      LetStmt: var, value, body      Allocate: buffer, body
+ *   Buffer: name, dtype, shape, strides, elem_offset (may be NULL), scope (STR)
+ *   PrimFunc: name, params, buffer_map, body, attrs
+ * and the records that hang off them:
+ *   IterVar: var, dom, iter_type (STR: spatial|reduce|scan|opaque)
+ *   Range: min, extent            BufferRegion: buffer, region       MatchBufferRegion: buffer, source
+ *   BufferMapEntry: param, buffer Annotation: key (STR), value (INT, FLOAT, STR, an expression,
+ *                                 or a LIST whose items are AnnValue records)
+ *   AnnValue: value (as Annotation's value)
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum loom_node_kind {
+  /* expressions */
+  LOOM_NODE_INT_IMM = 0,
+  LOOM_NODE_FLOAT_IMM = 1,
+  LOOM_NODE_VAR = 2,
+  LOOM_NODE_BUFFER_LOAD = 3,
+  LOOM_NODE_NOT = 4,
+  LOOM_NODE_SELECT = 5,
+  LOOM_NODE_CAST = 6,
+  LOOM_NODE_RAMP = 7,
+  LOOM_NODE_BROADCAST = 8,
+  LOOM_NODE_CALL = 9,
+  LOOM_NODE_ADD = 10,
+  LOOM_NODE_SUB = 11,
+  LOOM_NODE_MUL = 12,
+  LOOM_NODE_DIV = 13,
+  LOOM_NODE_MOD = 14,
+  LOOM_NODE_FLOOR_DIV = 15,
+  LOOM_NODE_FLOOR_MOD = 16,
+  LOOM_NODE_MIN = 17,
+  LOOM_NODE_MAX = 18,
+  LOOM_NODE_EQ = 19,
+  LOOM_NODE_NE = 20,
+  LOOM_NODE_LT = 21,
+  LOOM_NODE_LE = 22,
+  LOOM_NODE_GT = 23,
+  LOOM_NODE_GE = 24,
+  LOOM_NODE_AND = 25,
+  LOOM_NODE_OR = 26,
+  /* statements */
+  LOOM_NODE_FOR = 27,
+  LOOM_NODE_BLOCK_REALIZE = 28,
+  LOOM_NODE_BLOCK = 29,
+  LOOM_NODE_BUFFER_STORE = 30,
+  LOOM_NODE_IF_THEN_ELSE = 31,
+  LOOM_NODE_SEQ_STMT = 32,
+  LOOM_NODE_EVALUATE = 33,
+  LOOM_NODE_LET_STMT = 34,
+  LOOM_NODE_ALLOCATE = 35,
+  /* objects */
+  LOOM_NODE_BUFFER = 36,
+  LOOM_NODE_PRIM_FUNC = 37,
+  /* records */
+  LOOM_NODE_ITER_VAR = 64,
+  LOOM_NODE_RANGE = 65,
+  LOOM_NODE_BUFFER_REGION = 66,
+  LOOM_NODE_MATCH_BUFFER_REGION = 67,
+  LOOM_NODE_BUFFER_MAP_ENTRY = 68,
+  LOOM_NODE_ANNOTATION = 69,
+  LOOM_NODE_ANN_VALUE = 70
+} loom_node_kind;
+
+typedef struct loom_node {
+  const void* ptr; /* NULL for an absent node */
+  uint32_t kind;   /* loom_node_kind */
+} loom_node;
+
+typedef enum loom_dtype_code {
+  LOOM_DTYPE_INT = 0,
+  LOOM_DTYPE_UINT = 1,
+  LOOM_DTYPE_FLOAT = 2,
+  LOOM_DTYPE_BFLOAT = 3,
+  LOOM_DTYPE_BOOL = 4,
+  LOOM_DTYPE_HANDLE = 5,
+  LOOM_DTYPE_VOID = 6
+} loom_dtype_code;
+
+typedef struct loom_dtype {
+  uint8_t code; /* loom_dtype_code */
+  uint8_t bits;
+  uint16_t lanes;
+} loom_dtype;
+
+typedef enum loom_field_kind {
+  LOOM_FIELD_NULL = 0, /* an absent optional node */
+  LOOM_FIELD_NODE = 1, /* node */
+  LOOM_FIELD_LIST = 2, /* n_items; items through node_field_item */
+  LOOM_FIELD_INT = 3,  /* i */
+  LOOM_FIELD_FLOAT = 4, /* f */
+  LOOM_FIELD_STR = 5,  /* s */
+  LOOM_FIELD_DTYPE = 6 /* dtype */
+} loom_field_kind;
+
+typedef struct loom_field {
+  uint32_t kind; /* loom_field_kind */
+  loom_node node;
+  size_t n_items;
+  int64_t i;
+  double f;
+  loom_str s;
+  loom_dtype dtype;
+} loom_field;
+
+/* ---------------------------------------------------------------------------------------
+ * Analysis results (caller-allocated; set struct_size = sizeof before the call, the host
+ * fills the fields it knows within that size).
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum loom_iter_kind {
+  LOOM_ITER_SPATIAL = 0,
+  LOOM_ITER_REDUCE = 1,
+  LOOM_ITER_SCAN = 2,
+  LOOM_ITER_OPAQUE = 3,
+  LOOM_ITER_MIXED = 4 /* a loop driving both spatial and reduction variables */
+} loom_iter_kind;
+
+typedef struct loom_block_info {
+  uint32_t struct_size;
+  uint32_t n_iter_vars;
+  uint32_t n_reads;
+  uint32_t n_writes;
+  uint8_t is_root;
+  uint8_t is_spatial;           /* every iteration variable is spatial */
+  uint8_t is_reduction;         /* TVM's reduction block: an init, spatial/reduce vars only,
+                                   writes independent of the reduction variables */
+  uint8_t is_output;            /* writes a function parameter buffer */
+  uint8_t has_init;
+  uint8_t has_trivial_binding;  /* each iteration variable is bound to one loop variable */
+  uint8_t can_compute_inline;   /* sch.compute_inline would succeed */
+  uint8_t can_reverse_compute_inline;
+  uint32_t n_consumers;         /* blocks of the scope reading what this block writes */
+  uint32_t n_producers;
+} loom_block_info;
+
+typedef struct loom_loop_info {
+  uint32_t struct_size;
+  uint32_t iter_kind; /* loom_iter_kind of the variables the loop drives */
+  int64_t extent;     /* -1 when not a constant */
+  int64_t min;        /* -1 when not a constant */
+  loom_str for_kind;  /* "serial", "parallel", ...; valid until the schedule changes */
+  loom_str thread_tag;
+  uint32_t n_child_blocks;
+  uint8_t is_only_child; /* the loop's parent loop has no other child */
+} loom_loop_info;
+
+/* One recorded instruction of a trace; every pointer is valid as long as the trace. */
+typedef struct loom_instruction {
+  uint32_t struct_size;
+  loom_str kind;        /* TVM's instruction kind name: "Split", "SamplePerfectTile", ... */
+  loom_str python_name; /* "split", "sample_perfect_tile", ... */
+  const loom_value* inputs;
+  size_t n_inputs;
+  const loom_value* attrs;
+  size_t n_attrs;
+  const loom_value* outputs;
+  size_t n_outputs;
+  const loom_value* decision; /* NULL when the instruction has none */
+  uint8_t is_sampling;
+  uint8_t is_pure; /* does not change the IR */
+} loom_instruction;
+
+/* Features of candidates for a cost model: candidate c has the rows
+ * [row_offsets[c], row_offsets[c + 1]) of a row-major matrix with n_features columns
+ * (one row per buffer store, as the core's feature extractor documents). */
+typedef struct loom_features {
+  uint32_t struct_size;
+  size_t n_candidates;
+  size_t n_features;
+  const size_t* row_offsets; /* n_candidates + 1 entries */
+  const float* data;
+} loom_features;
+
+/* One candidate to measure, and its result (caller-allocated). */
+typedef struct loom_measure_input {
+  uint32_t struct_size;
+  const loom_func* func; /* the scheduled function */
+  loom_str target;       /* the target's description, e.g. "llvm -mcpu=znver3" */
+} loom_measure_input;
+
+typedef struct loom_measure_result {
+  uint32_t struct_size;
+  uint32_t status;   /* LOOM_OK, or the failure (the error holds the reason) */
+  loom_error* error; /* host-owned, for the reason of a failure */
+  double* times_s;   /* caller-provided array of times_cap entries */
+  size_t times_cap;
+  size_t n_times;    /* set by the runner */
+} loom_measure_result;
+
+/* ---------------------------------------------------------------------------------------
+ * Components
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum loom_component_kind {
+  LOOM_COMPONENT_SCHEDULE_RULE = 1,
+  LOOM_COMPONENT_MUTATOR = 2,
+  LOOM_COMPONENT_POSTPROC = 3,
+  LOOM_COMPONENT_COST_MODEL = 4,
+  LOOM_COMPONENT_RUNNER = 5,
+  LOOM_COMPONENT_SPACE_GENERATOR = 6,  /* reserved */
+  LOOM_COMPONENT_SEARCH_STRATEGY = 7,  /* reserved */
+  LOOM_COMPONENT_FEATURE_EXTRACTOR = 8 /* reserved */
+} loom_component_kind;
+
+/* The start of every component struct. struct_size is the size of the whole
+ * kind-specific struct (e.g. sizeof(loom_schedule_rule)). */
+typedef struct loom_component {
+  uint32_t struct_size;
+  uint32_t kind;         /* loom_component_kind */
+  loom_str name;         /* "vendor.name", unique among loaded plugins */
+  loom_str version;      /* the component's own version, e.g. "1.2" */
+  loom_str description;  /* one line */
+  void* userdata;        /* passed to create */
+  /* Makes an instance configured by `config` (borrowed, valid during the call; read what
+   * you need). A component may be instantiated several times with different configs. */
+  loom_status (*create)(void* userdata, const loom_config* config, void** instance, loom_error* error);
+  void (*destroy)(void* instance);
+} loom_component;
+
+typedef struct loom_schedule_rule {
+  loom_component base;
+  /* Applies the rule to `block` (a LOOM_VALUE_BLOCK of `sch`). `sch` is borrowed and must
+   * not be changed: the rule copies it (sch_copy), transforms the copies and pushes each
+   * result onto `out` (ownership moves to the list). Pushing an unchanged copy means
+   * "not applicable". */
+  loom_status (*apply)(void* instance, const loom_schedule* sch, loom_value block, loom_schedule_list* out,
+                       loom_error* error);
+} loom_schedule_rule;
+
+typedef struct loom_mutator {
+  loom_component base;
+  /* Proposes a mutation of `trace` (borrowed): sets *out to a new trace (owned by the
+   * caller), or to NULL when the trace offers nothing to mutate. */
+  loom_status (*apply)(void* instance, const loom_trace* trace, loom_rng* rng, loom_trace** out, loom_error* error);
+} loom_mutator;
+
+typedef struct loom_postproc {
+  loom_component base;
+  /* Finishes a candidate in place; sets *ok to 0 when the candidate must be dropped. */
+  loom_status (*apply)(void* instance, loom_schedule* sch, int* ok, loom_error* error);
+} loom_postproc;
+
+typedef struct loom_cost_model {
+  loom_component base;
+  /* Learns from measured candidates: throughputs[c] is candidate c's measured throughput
+   * (higher is better; 0 for a failed candidate). */
+  loom_status (*update)(void* instance, const loom_features* features, const double* throughputs,
+                        loom_error* error);
+  /* Scores candidates (higher is better) into scores[0 .. n_candidates). */
+  loom_status (*predict)(void* instance, const loom_features* features, double* scores, loom_error* error);
+  loom_status (*save)(void* instance, loom_str path, loom_error* error);
+  loom_status (*load)(void* instance, loom_str path, loom_error* error);
+} loom_cost_model;
+
+typedef struct loom_runner {
+  loom_component base;
+  /* Builds and times each input; a failure of one candidate is its result's status, not
+   * the call's (the call fails only when the runner itself cannot work). */
+  loom_status (*measure)(void* instance, const loom_measure_input* inputs, size_t n, loom_measure_result* results,
+                         loom_error* error);
+} loom_runner;
+
+/* ---------------------------------------------------------------------------------------
+ * The host's function table.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct loom_host_api {
+  uint32_t struct_size;
+  uint32_t abi_major;
+  uint32_t abi_minor;
+
+  /* -- registration (only during register_components) -- */
+  /* Registers a component; the host copies the struct and its strings. */
+  loom_status (*register_component)(loom_registrar* registrar, const loom_component* component, loom_error* error);
+
+  /* -- errors -- */
+  loom_error* (*error_new)(void);
+  void (*error_free)(loom_error* error);
+  /* Sets the error's status, message and (optionally, may be empty) schedule error kind. */
+  void (*error_set)(loom_error* error, loom_status status, loom_str message, loom_str kind);
+  loom_status (*error_status)(const loom_error* error);
+  loom_str (*error_message)(const loom_error* error); /* valid until the error changes */
+  loom_str (*error_kind)(const loom_error* error);
+
+  /* -- logging -- */
+  void (*log)(loom_log_level level, loom_str component, loom_str message);
+
+  /* -- config: the component's TOML table. A missing key gives the default; a key of
+   *    another type is a LOOM_ERROR_CONFIG naming the file, line, column and both types. -- */
+  int (*config_has)(const loom_config* config, loom_str key);
+  loom_status (*config_get_int)(const loom_config* config, loom_str key, int64_t default_value, int64_t* out,
+                                loom_error* error);
+  loom_status (*config_get_float)(const loom_config* config, loom_str key, double default_value, double* out,
+                                  loom_error* error);
+  loom_status (*config_get_bool)(const loom_config* config, loom_str key, int default_value, int* out,
+                                 loom_error* error);
+  /* The string is valid while the config is. */
+  loom_status (*config_get_string)(const loom_config* config, loom_str key, loom_str default_value, loom_str* out,
+                                   loom_error* error);
+  /* A list of integers: writes up to `cap` into out, the count into *n (with
+   * LOOM_ERROR_BUFFER_TOO_SMALL when cap < *n). A missing key gives *n = 0 and LOOM_OK;
+   * check config_has to tell an empty list from a missing one. */
+  loom_status (*config_get_int_list)(const loom_config* config, loom_str key, int64_t* out, size_t cap, size_t* n,
+                                     loom_error* error);
+  loom_status (*config_get_float_list)(const loom_config* config, loom_str key, double* out, size_t cap, size_t* n,
+                                       loom_error* error);
+
+  /* -- random numbers -- */
+  /* Uniform in [lo, hi) (requires lo < hi). */
+  int64_t (*rng_uniform_int)(loom_rng* rng, int64_t lo, int64_t hi);
+  /* Uniform in [0, 1). */
+  double (*rng_uniform_real)(loom_rng* rng);
+  /* A seed for a child generator. */
+  int64_t (*rng_fork_seed)(loom_rng* rng);
+
+  /* -- schedules -- */
+  loom_schedule* (*sch_copy)(const loom_schedule* sch); /* owned */
+  void (*sch_free)(loom_schedule* sch);
+  /* The schedule's RNG (borrowed, valid as long as the schedule). */
+  loom_rng* (*sch_rng)(loom_schedule* sch);
+  void (*sch_seed)(loom_schedule* sch, int64_t seed);
+  /* Calls a schedule primitive or sampling instruction by its Python name ("split",
+   * "sample_perfect_tile", ...), with arguments bound as in TVM's Python API: positional
+   * `args`, then keyword arguments (kw_names[k] = kw_values[k]); sampling calls take the
+   * keyword "decision". The call is recorded in the trace exactly as the same call from
+   * C++ or a schedule script. The outputs (random variables) go to outputs[0 .. cap) and
+   * their count to *n_outputs. On failure the schedule is unchanged and the error names
+   * the primitive and the violated rule (status LOOM_ERROR_SCHEDULE, kind set). */
+  loom_status (*sch_call)(loom_schedule* sch, loom_str primitive, const loom_value* args, size_t n_args,
+                          const loom_str* kw_names, const loom_value* kw_values, size_t n_kw, loom_value* outputs,
+                          size_t cap, size_t* n_outputs, loom_error* error);
+  /* Whether a random variable still refers to something. */
+  int (*sch_is_valid)(const loom_schedule* sch, loom_value rv);
+  /* The integer an ExprRV holds. */
+  loom_status (*sch_expr_value)(const loom_schedule* sch, loom_value rv, int64_t* out, loom_error* error);
+  /* Views of the block / loop an RV refers to, valid until the schedule changes. */
+  loom_status (*sch_block_node)(const loom_schedule* sch, loom_value block, loom_node* out, loom_error* error);
+  loom_status (*sch_loop_node)(const loom_schedule* sch, loom_value loop, loom_node* out, loom_error* error);
+  /* The current function holding a block (owned snapshot). */
+  loom_status (*sch_func)(const loom_schedule* sch, loom_str func_name, loom_func** out, loom_error* error);
+  /* The trace so far (owned snapshot, carrying the schedule's original module). */
+  loom_trace* (*sch_trace)(const loom_schedule* sch);
+  /* The current module as TVMScript (valid until the schedule changes). */
+  loom_str (*sch_script)(const loom_schedule* sch);
+  /* Structural hash of the current module (equal modules modulo names hash equal). */
+  uint64_t (*sch_structural_hash)(const loom_schedule* sch);
+  /* Adds a schedule (owned: ownership moves to the list). */
+  void (*sch_list_push)(loom_schedule_list* list, loom_schedule* sch);
+
+  /* -- analysis -- */
+  loom_status (*sch_block_info)(const loom_schedule* sch, loom_value block, loom_block_info* out, loom_error* error);
+  loom_status (*sch_loop_info)(const loom_schedule* sch, loom_value loop, loom_loop_info* out, loom_error* error);
+
+  /* -- traces -- */
+  loom_trace* (*trace_copy)(const loom_trace* trace); /* owned */
+  void (*trace_free)(loom_trace* trace);
+  size_t (*trace_size)(const loom_trace* trace);
+  loom_status (*trace_instruction)(const loom_trace* trace, size_t index, loom_instruction* out, loom_error* error);
+  /* A new trace (owned) with instruction `index`'s decision replaced; remove_postproc drops
+   * the instructions from EnterPostproc on. */
+  loom_status (*trace_with_decision)(const loom_trace* trace, size_t index, const loom_value* decision,
+                                     int remove_postproc, loom_trace** out, loom_error* error);
+  /* Replays the trace onto a fresh schedule of its original module seeded with `seed`
+   * (owned result). An invalid decision fails with LOOM_ERROR_SCHEDULE. */
+  loom_status (*trace_replay)(const loom_trace* trace, int64_t seed, loom_schedule** out, loom_error* error);
+  /* JSON in TVM's shape and the schedule script (valid as long as the trace). */
+  loom_str (*trace_json)(const loom_trace* trace);
+  loom_str (*trace_python)(const loom_trace* trace);
+
+  /* -- IR inspection -- */
+  loom_func* (*func_copy)(const loom_func* func); /* owned */
+  void (*func_free)(loom_func* func);
+  /* The function's node (LOOM_NODE_PRIM_FUNC), valid as long as the handle. */
+  loom_node (*func_node)(const loom_func* func);
+  loom_str (*node_kind_name)(uint32_t kind);
+  /* The field names of a node's kind, in order. */
+  size_t (*node_num_fields)(loom_node node);
+  loom_str (*node_field_name)(loom_node node, size_t index);
+  loom_status (*node_field)(loom_node node, loom_str name, loom_field* out, loom_error* error);
+  loom_status (*node_field_item)(loom_node node, loom_str name, size_t index, loom_field* out, loom_error* error);
+  /* An expression, statement or function as TVMScript text into a buffer the caller owns:
+   * writes up to cap bytes, the full length into *size. */
+  loom_status (*node_script)(loom_node node, char* buffer, size_t cap, size_t* size, loom_error* error);
+} loom_host_api;
+
+/* ---------------------------------------------------------------------------------------
+ * The plugin's entry point.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct loom_plugin_info {
+  uint32_t struct_size;
+  uint32_t abi_major; /* LOOM_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;
+  loom_str name;      /* the plugin's name, e.g. "acme.rules" */
+  loom_str version;
+  /* Registers the plugin's components with host->register_component. */
+  loom_status (*register_components)(const loom_host_api* host, loom_registrar* registrar, loom_error* error);
+} loom_plugin_info;
+
+typedef const loom_plugin_info* (*loom_plugin_entry_fn)(void);
+
+/* Declares the entry function: LOOM_PLUGIN_ENTRY { static const loom_plugin_info info = ...;
+ * return &info; } */
+#define LOOM_PLUGIN_ENTRY LOOM_PLUGIN_EXPORT const loom_plugin_info* loom_plugin_entry(void)
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* LOOM_PLUGIN_H_ */
