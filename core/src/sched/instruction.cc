@@ -64,6 +64,7 @@ void register_all_instruction_kinds(InstructionRegistry& r) {
   register_for_kind_kinds(r);
   register_annotation_kinds(r);
   register_reindex_kinds(r);
+  register_layout_kinds(r);
 }
 
 }  // namespace detail

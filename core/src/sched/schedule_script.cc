@@ -151,6 +151,7 @@ class Executor {
       case ScriptExpr::Kind::Float:
         return Value(e.float_value);
       case ScriptExpr::Kind::String:
+      case ScriptExpr::Kind::Lambda:  // its source text, parsed by the primitive (an index map)
         return Value(e.str);
       case ScriptExpr::Kind::Name: {
         auto it = vars_.find(e.str);

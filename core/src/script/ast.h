@@ -29,6 +29,7 @@ enum class ExprKind : uint8_t {
   Compare,    // children[0] ops[0] children[1] ops[1] ...
   BoolOp,     // children[0] str children[1]; str in and / or
   Slice,      // children[0]:children[1]:children[2], each may be null
+  Lambda,     // lambda children[0..n-2]: children[n-1]; params are Names; str = the source text
 };
 
 struct PyExpr;

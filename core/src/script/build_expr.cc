@@ -38,6 +38,8 @@ const char* kind_noun(ExprKind kind) {
       return "None";
     case ExprKind::Slice:
       return "a slice";
+    case ExprKind::Lambda:
+      return "a lambda";
     default:
       return "this";
   }

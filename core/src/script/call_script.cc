@@ -167,6 +167,11 @@ class Reader {
       }
       case ExprKind::Call:
         return call(e);
+      case ExprKind::Lambda: {
+        ScriptExpr out = leaf(ScriptExpr::Kind::Lambda, e);
+        out.str = e.str;
+        return out;
+      }
       case ExprKind::Attr:
         src_.fail(e.loc, "attribute access is only supported as a call " + receiver_ + ".method(...)");
       case ExprKind::Dict:

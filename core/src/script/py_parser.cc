@@ -129,7 +129,7 @@ class Parser {
       if (t.text == "if") return parse_if();
       if (t.text == "from" || t.text == "import") return parse_import();
       if (t.text == "elif" || t.text == "else") src_.fail(t.loc, "'" + t.text + "' without a matching 'if'");
-      if (t.text == "while" || t.text == "lambda" || t.text == "return" || t.text == "def") {
+      if (t.text == "while" || t.text == "return" || t.text == "def") {
         if (t.text == "return") {
           auto s = make_stmt(StmtKind::Return, next().loc);
           if (peek().kind != TokKind::Newline && peek().kind != TokKind::End) s->value = parse_expr_list();
@@ -324,7 +324,8 @@ class Parser {
     const Token& t = peek();
     switch (t.kind) {
       case TokKind::Name:
-        return !is_keyword(t.text) || t.text == "not" || t.text == "True" || t.text == "False" || t.text == "None";
+        return !is_keyword(t.text) || t.text == "not" || t.text == "True" || t.text == "False" || t.text == "None" ||
+               t.text == "lambda";
       case TokKind::Int:
       case TokKind::Float:
       case TokKind::String:
@@ -338,12 +339,35 @@ class Parser {
 
   PyExprPtr parse_test() {
     DepthGuard guard(*this, peek().loc);
+    if (is_name("lambda")) return parse_lambda();
     PyExprPtr e = parse_or();
     if (is_name("if"))
       src_.fail(peek().loc,
                 "conditional expressions 'a if c else b' are not supported; use T.Select or T.if_then_else");
-    if (is_name("lambda")) src_.fail(peek().loc, "lambda is not supported");
+    if (is_name("lambda")) src_.fail(peek().loc, "lambda is not supported here; write it as an argument");
     return e;
+  }
+
+  // `lambda a, b: body` (positional parameters only); keeps the lambda's source text, which
+  // ends with the body's last token.
+  PyExprPtr parse_lambda() {
+    const Token& kw = next();
+    auto lambda = make_expr(ExprKind::Lambda, kw.loc);
+    while (!is_op(":")) {
+      if (peek().kind != TokKind::Name || is_keyword(peek().text)) fail_expected("a parameter name or ':' in lambda");
+      auto param = make_expr(ExprKind::Name, peek().loc);
+      param->str = next().text;
+      add_child(*lambda, std::move(param));
+      if (!accept_op(",")) break;
+    }
+    expect_op(":", "after the lambda's parameters");
+    add_child(*lambda, parse_test());
+    const Token& last = toks_[pos_ - 1];
+    if (last.kind == TokKind::String) src_.fail(last.loc, "string literals are not supported in a lambda");
+    size_t begin = src_.offset(kw.loc);
+    size_t end = src_.offset(last.loc) + last.text.size();
+    lambda->str = std::string(src_.text().substr(begin, end > begin ? end - begin : 0));
+    return lambda;
   }
 
   PyExprPtr parse_or() {

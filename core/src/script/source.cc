@@ -20,6 +20,13 @@ std::string Source::line_text(int line) const {
   return out;
 }
 
+size_t Source::offset(Loc loc) const {
+  if (loc.line < 1) return 0;
+  if (static_cast<size_t>(loc.line) > line_starts_.size()) return text_.size();
+  size_t at = line_starts_[static_cast<size_t>(loc.line - 1)] + static_cast<size_t>(loc.col > 0 ? loc.col - 1 : 0);
+  return at < text_.size() ? at : text_.size();
+}
+
 void Source::fail(Loc loc, const std::string& message) const {
   throw ParseError(filename_, loc.line, loc.col, message, line_text(loc.line));
 }

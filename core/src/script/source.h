@@ -25,6 +25,9 @@ class Source {
   /// The text of a 1-based line without its newline ("" when out of range).
   std::string line_text(int line) const;
 
+  /// The byte offset of a location in text() (clamped to its size).
+  size_t offset(Loc loc) const;
+
   /// Throws ParseError at `loc` with `message`.
   [[noreturn]] void fail(Loc loc, const std::string& message) const;
 

@@ -21,6 +21,7 @@
 
 #include "loom/ir/function.h"
 #include "loom/sched/error.h"
+#include "loom/sched/index_map.h"
 #include "loom/sched/random.h"
 #include "loom/sched/trace.h"
 #include "loom/sched/value.h"
@@ -242,6 +243,25 @@ class Schedule {
   /// is not also written by the block, a written B read by the block needs an init.
   /// Returns the copy block. Throws a ScheduleError subclass naming the block and the rule.
   BlockRV reindex(const BlockRV& block, BufferIndexType buffer_index_type, int buffer_index);
+
+  // ----- Layout (layout.cc) ---------------------------------------------------------------
+  /// Gives the `buffer_index`-th read (or write) buffer B of `block` the shape
+  /// index_map.map_shape(B's shape) and rewrites every access to B in its function through
+  /// the map: loads, stores, block read/write regions, the allocating block's alloc_buffers,
+  /// or the function's buffer_map when B is a parameter (the signature changes). The buffer
+  /// keeps its name, dtype and scope (strides are dropped). `pad_value` (None or a number) is
+  /// recorded; padding is not supported. requires: 1) the index is in range; 2) the map
+  /// takes one index per dimension of B and its results are non-negative over B's shape;
+  /// 3) B is a parameter or allocated by a block, with no match_buffer view or vector index;
+  /// 4) the map is a bijection from B's shape onto the new shape (with
+  /// assume_injective_transform, a map onto a shape of as many elements is trusted).
+  /// Throws a ScheduleError subclass naming the block, buffer, lambda and rule otherwise.
+  void transform_layout(const BlockRV& block, BufferIndexType buffer_index_type, int buffer_index,
+                        const IndexMap& index_map, const Value& pad_value = Value(),
+                        bool assume_injective_transform = false);
+  /// The same with the buffer given by name (looked up in the block's reads, then writes).
+  void transform_layout(const BlockRV& block, const std::string& buffer_name, const IndexMap& index_map,
+                        const Value& pad_value = Value(), bool assume_injective_transform = false);
 
   // ----- Internals for primitive implementations ---------------------------------------
   /// Records an instruction (called by every primitive after it succeeded).

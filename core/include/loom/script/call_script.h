@@ -7,9 +7,11 @@
 // (`i, j = ...`, `(l1,) = ...`, `[a, b] = ...`); bare calls; literals (ints, floats,
 // `float("inf")`, strings, True/False, None, lists, tuples, negative numbers); names of
 // earlier variables; `name[index]` with an integer index; nested calls on the receiver as
-// arguments; positional and keyword arguments; comments, blank lines, docstrings, `pass`,
-// `from ... import ...` / `import ...`; and an optional wrapper `def apply(sch): ...` (any
-// function name, one parameter, annotations ignored) whose parameter becomes the receiver.
+// arguments; `lambda` expressions (kept as their source text, for the callee to parse: the
+// index map of `sch.transform_layout(..., index_map=lambda i, j: (j, i))`); positional and
+// keyword arguments; comments, blank lines, docstrings, `pass`, `from ... import ...` /
+// `import ...`; and an optional wrapper `def apply(sch): ...` (any function name, one
+// parameter, annotations ignored) whose parameter becomes the receiver.
 #pragma once
 
 #include <cstdint>
@@ -33,14 +35,15 @@ struct ScriptCall;
 /// An expression of a call script: a literal, a variable name, a list or tuple, an
 /// indexing of a variable, or a call on the receiver.
 struct ScriptExpr {
-  enum class Kind : uint8_t { None, Bool, Int, Float, String, Name, List, Tuple, Index, Call };
+  enum class Kind : uint8_t { None, Bool, Int, Float, String, Name, List, Tuple, Index, Call, Lambda };
   Kind kind = Kind::None;
   ScriptLoc loc;
   bool bool_value = false;
   /// Int: the value; Index: the (possibly negative) index.
   int64_t int_value = 0;
   double float_value = 0.0;
-  /// String: the decoded value; Name: the identifier.
+  /// String: the decoded value; Name: the identifier; Lambda: the source text
+  /// (`lambda i, j: (j, i)`, from `lambda` to the end of its body).
   std::string str;
   /// List / Tuple: the elements; Index: one element, the indexed expression.
   std::vector<ScriptExpr> items;
