@@ -74,11 +74,12 @@ class WellFormedChecker : public IRVisitor {
     for (const Expr& e : op->iter_values) visit_expr(e);
     visit_expr(op->predicate);
     // Inside the block only its own iteration variables (and what it defines) are visible;
-    // function parameters (scalars) stay visible.
+    // function parameters (scalars) and the iteration variables of enclosing blocks (as in
+    // TensorIR, e.g. the outer block of blockize) stay visible.
     std::unordered_set<const VarNode*> saved = visible_;
     std::unordered_set<const VarNode*> kept;
     for (const VarNode* v : visible_) {
-      if (params_.count(v)) kept.insert(v);
+      if (params_.count(v) || block_vars_.count(v)) kept.insert(v);
     }
     visible_ = kept;
     visit_stmt(op->block);
@@ -94,7 +95,10 @@ class WellFormedChecker : public IRVisitor {
       visit_expr(iv.dom.extent);
       has_reduce = has_reduce || iv.type == IterType::CommReduce;
     }
-    for (const IterVar& iv : op->iter_vars) define(iv.var, "block " + op->name);
+    for (const IterVar& iv : op->iter_vars) {
+      define(iv.var, "block " + op->name);
+      block_vars_.insert(iv.var.get());
+    }
     if (op->init.defined() && !has_reduce)
       report(fmt::format("block {} has an init statement but no reduction iteration variable", op->name));
     std::vector<const BufferNode*> introduced;
@@ -151,7 +155,7 @@ class WellFormedChecker : public IRVisitor {
     }
   }
 
-  std::unordered_set<const VarNode*> visible_, defined_, params_;
+  std::unordered_set<const VarNode*> visible_, defined_, params_, block_vars_;
   std::unordered_set<const BufferNode*> visible_buffers_, allocated_;
   std::set<std::string> block_names_;
   std::vector<std::string> block_stack_;

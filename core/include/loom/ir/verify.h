@@ -15,7 +15,7 @@ namespace loom::ir {
 ///    by two loops, blocks or lets);
 /// 2) inside a block (its iter_var domains aside), the loop variables of loops outside the
 ///    block are not visible: they reach the block only through its bindings, as in TensorIR;
-///    scalar function parameters stay visible;
+///    scalar function parameters and the iteration variables of enclosing blocks stay visible;
 /// 3) every buffer that is loaded or stored is a parameter buffer, allocated by an enclosing
 ///    block (alloc_buffers), matched by an enclosing block (match_buffers) or allocated by an
 ///    enclosing Allocate; no buffer is allocated twice;

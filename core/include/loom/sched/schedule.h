@@ -244,6 +244,20 @@ class Schedule {
   /// Returns the copy block. Throws a ScheduleError subclass naming the block and the rule.
   BlockRV reindex(const BlockRV& block, BufferIndexType buffer_index_type, int buffer_index);
 
+  // ----- Block (blockize.cc) --------------------------------------------------------------
+  /// Makes the subtree under `target` one outer block "<name>_o" around the single block
+  /// below it (TVM's Blockize): each binding of the block is divided into a part of the loops
+  /// outside `target` (the outer block's iteration variable "<var>_o", or the variable itself
+  /// when the binding uses no loop under `target`) and a part of the loops under it (the
+  /// inner block's "<var>_i"). The outer block reads/writes the inner regions relaxed over
+  /// the inner variables; a reduction's init moves to the outer block, over the inner
+  /// data-parallel variables it uses. Unit loops stay in the bindings when
+  /// preserve_unit_iters. requires: 1) the loops from `target` down hold exactly one block;
+  /// 2) the bindings are an affine map of the loops where every loop outside `target` is a
+  /// higher digit than every loop under it; 3) predicate conjuncts that mix both use outer
+  /// loops that an outer variable recovers. Returns the outer block. Throws a ScheduleError.
+  BlockRV blockize(const LoopRV& target, bool preserve_unit_iters = true);
+
   // ----- Layout (layout.cc) ---------------------------------------------------------------
   /// Gives the `buffer_index`-th read (or write) buffer B of `block` the shape
   /// index_map.map_shape(B's shape) and rewrites every access to B in its function through

@@ -1,0 +1,299 @@
+// Tests of the block family: blockize and tensorize (before / schedule / expected fixtures,
+// error paths, the Python form of the instructions, the tensor-intrinsic registry, random
+// schedules against the interpreter).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "loom/ir/builder.h"
+#include "loom/sched/schedule.h"
+#include "loom/sched/schedule_script.h"
+#include "loom/script/parser.h"
+#include "loom/workloads/zoo.h"
+#include "sched_test_util.h"
+
+namespace loom::sched {
+namespace {
+
+using testing::expect_equivalent;
+using testing::expect_func_equal;
+using testing::expect_schedule_error;
+using ::testing::HasSubstr;
+using testing::verify_trace_roundtrip;
+
+/// Checks a successful schedule: the expected function, interpreter equivalence and the
+/// trace round trip.
+void check(const Schedule& sch, const ir::PrimFunc& before, const char* expected) {
+  expect_func_equal(sch.mod().at("main"), script::parse_func(expected));
+  expect_equivalent(before, sch.mod().at("main"));
+  verify_trace_roundtrip(sch);
+}
+
+const char* kElementwise = R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((16, 8), "float32")):
+    for i, j in T.grid(16, 8):
+        with T.block("B"):
+            vi, vj = T.axis.remap("SS", [i, j])
+            B[vi, vj] = A[vi, vj] * T.float32(2)
+)";
+
+TEST(Blockize, InnerLoopOfASpatialBlock) {
+  ir::PrimFunc before = script::parse_func(kElementwise);
+  Schedule sch(before, 0, DebugMode::Verify);
+  BlockRV b = sch.get_block("B");
+  BlockRV outer = sch.blockize(sch.get_loops(b)[1]);
+  EXPECT_EQ(sch.get(outer)->name, "B_o");
+  EXPECT_EQ(sch.get(b)->name, "B");
+  check(sch, before, R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((16, 8), "float32")):
+    for i in range(16):
+        with T.block("B_o"):
+            vi = T.axis.spatial(16, i)
+            vj_o = T.axis.spatial(1, 0)
+            T.reads(A[vi, 0:8])
+            T.writes(B[vi, 0:8])
+            for j in range(8):
+                with T.block("B"):
+                    vj_i = T.axis.spatial(8, j)
+                    T.reads(A[vi, vj_i])
+                    T.writes(B[vi, vj_i])
+                    B[vi, vj_i] = A[vi, vj_i] * T.float32(2)
+)");
+  EXPECT_THAT(sch.trace().as_python(), HasSubstr("b3 = sch.blockize(target=l2, preserve_unit_iters=True)"));
+}
+
+TEST(Blockize, OutermostLoopMakesOneOuterBlockOfUnitVariables) {
+  ir::PrimFunc before = script::parse_func(kElementwise);
+  Schedule sch(before, 0, DebugMode::Verify);
+  sch.blockize(sch.get_loops(sch.get_block("B"))[0]);
+  check(sch, before, R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((16, 8), "float32")):
+    with T.block("B_o"):
+        vi_o = T.axis.spatial(1, 0)
+        vj_o = T.axis.spatial(1, 0)
+        T.reads(A[0:16, 0:8])
+        T.writes(B[0:16, 0:8])
+        for i, j in T.grid(16, 8):
+            with T.block("B"):
+                vi_i, vj_i = T.axis.remap("SS", [i, j])
+                T.reads(A[vi_i, vj_i])
+                T.writes(B[vi_i, vj_i])
+                B[vi_i, vj_i] = A[vi_i, vj_i] * T.float32(2)
+)");
+}
+
+const char* kTiledMatmul = R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 4), "float32"), C: T.Buffer((16, 4), "float32")):
+    for i0, j, k0, i1, k1 in T.grid(4, 4, 2, 4, 4):
+        with T.block("C"):
+            vi = T.axis.spatial(16, i0 * 4 + i1)
+            vj = T.axis.spatial(4, j)
+            vk = T.axis.reduce(8, k0 * 4 + k1)
+            with T.init():
+                C[vi, vj] = T.float32(0)
+            C[vi, vj] = C[vi, vj] + A[vi, vk] * B[vk, vj]
+)";
+
+TEST(Blockize, ReductionSplitsItsInitOverTheInnerSpatialLoops) {
+  ir::PrimFunc before = script::parse_func(kTiledMatmul);
+  Schedule sch(before, 0, DebugMode::Verify);
+  sch.blockize(sch.get_loops(sch.get_block("C"))[3]);
+  check(sch, before, R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 4), "float32"), C: T.Buffer((16, 4), "float32")):
+    for i0, j, k0 in T.grid(4, 4, 2):
+        with T.block("C_o"):
+            vi_o = T.axis.spatial(4, i0)
+            vj = T.axis.spatial(4, j)
+            vk_o = T.axis.reduce(2, k0)
+            T.reads(C[vi_o * 4:vi_o * 4 + 4, vj], A[vi_o * 4:vi_o * 4 + 4, vk_o * 4:vk_o * 4 + 4], B[vk_o * 4:vk_o * 4 + 4, vj])
+            T.writes(C[vi_o * 4:vi_o * 4 + 4, vj])
+            with T.init():
+                for i1 in range(4):
+                    with T.block("C_init"):
+                        vi_i_init = T.axis.spatial(4, i1)
+                        T.reads()
+                        T.writes(C[vi_o * 4 + vi_i_init, vj])
+                        C[vi_o * 4 + vi_i_init, vj] = T.float32(0)
+            for i1, k1 in T.grid(4, 4):
+                with T.block("C"):
+                    vi_i, vk_i = T.axis.remap("SR", [i1, k1])
+                    T.reads(C[vi_o * 4 + vi_i, vj], A[vi_o * 4 + vi_i, vk_o * 4 + vk_i], B[vk_o * 4 + vk_i, vj])
+                    T.writes(C[vi_o * 4 + vi_i, vj])
+                    C[vi_o * 4 + vi_i, vj] = C[vi_o * 4 + vi_i, vj] + A[vi_o * 4 + vi_i, vk_o * 4 + vk_i] * B[vk_o * 4 + vk_i, vj]
+)");
+}
+
+TEST(Blockize, NonDividingSplitKeepsThePredicateOnTheInnerBlock) {
+  ir::PrimFunc before = script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((10,), "float32"), B: T.Buffer((10,), "float32")):
+    for i0, i1 in T.grid(3, 4):
+        with T.block("B"):
+            T.where(i0 * 4 + i1 < 10)
+            vi = T.axis.spatial(10, i0 * 4 + i1)
+            B[vi] = A[vi] + T.float32(1)
+)");
+  Schedule sch(before, 0, DebugMode::Verify);
+  sch.blockize(sch.get_loops(sch.get_block("B"))[1]);
+  check(sch, before, R"(
+@T.prim_func
+def main(A: T.Buffer((10,), "float32"), B: T.Buffer((10,), "float32")):
+    for i0 in range(3):
+        with T.block("B_o"):
+            vi_o = T.axis.spatial(3, i0)
+            T.reads(A[vi_o * 4:vi_o * 4 + (T.min(vi_o * 4 + 3, 9) - vi_o * 4 + 1)])
+            T.writes(B[vi_o * 4:vi_o * 4 + (T.min(vi_o * 4 + 3, 9) - vi_o * 4 + 1)])
+            for i1 in range(4):
+                with T.block("B"):
+                    T.where(vi_o * 4 + i1 < 10)
+                    vi_i = T.axis.spatial(4, i1)
+                    T.reads(A[vi_o * 4 + vi_i])
+                    T.writes(B[vi_o * 4 + vi_i])
+                    B[vi_o * 4 + vi_i] = A[vi_o * 4 + vi_i] + T.float32(1)
+)");
+}
+
+const char* kUnitOuter = R"(
+@T.prim_func
+def main(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
+    for i0, i1 in T.grid(1, 16):
+        with T.block("B"):
+            vi = T.axis.spatial(16, i0 * 16 + i1)
+            B[vi] = A[vi] + T.float32(1)
+)";
+
+TEST(Blockize, PreserveUnitItersKeepsTheUnitLoopInTheOuterBinding) {
+  for (bool preserve : {true, false}) {
+    SCOPED_TRACE(preserve ? "preserve_unit_iters=True" : "preserve_unit_iters=False");
+    ir::PrimFunc before = script::parse_func(kUnitOuter);
+    Schedule sch(before, 0, DebugMode::Verify);
+    sch.blockize(sch.get_loops(sch.get_block("B"))[1], preserve);
+    std::string expected = R"(
+@T.prim_func
+def main(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
+    for i0 in range(1):
+        with T.block("B_o"):
+            vi_o = T.axis.spatial(1, BINDING)
+            T.reads(A[0:16])
+            T.writes(B[0:16])
+            for i1 in range(16):
+                with T.block("B"):
+                    vi_i = T.axis.spatial(16, i1)
+                    T.reads(A[vi_i])
+                    T.writes(B[vi_i])
+                    B[vi_i] = A[vi_i] + T.float32(1)
+)";
+    expected.replace(expected.find("BINDING"), 7, preserve ? "i0" : "0");
+    check(sch, before, expected.c_str());
+    EXPECT_THAT(sch.trace().as_python(),
+                HasSubstr(std::string("preserve_unit_iters=") + (preserve ? "True" : "False")));
+  }
+}
+
+TEST(BlockizeErrors, LoopsBlocksAndBindings) {
+  Schedule two(script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32"), C: T.Buffer((16,), "float32")):
+    for i in range(16):
+        with T.block("B"):
+            vi = T.axis.spatial(16, i)
+            B[vi] = A[vi] + T.float32(1)
+        with T.block("C"):
+            vi = T.axis.spatial(16, i)
+            C[vi] = A[vi] * T.float32(2)
+)"),
+               0, DebugMode::Verify);
+  LoopRV i = two.get_loops(two.get_block("B"))[0];
+  expect_schedule_error(
+      two, [&] { two.blockize(i); }, "NotSingleBlock",
+      "sch.blockize: loop i contains 2 blocks, blockize needs exactly one");
+
+  Schedule swapped(script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
+    for i0, i1 in T.grid(4, 4):
+        with T.block("B"):
+            vi = T.axis.spatial(16, i1 * 4 + i0)
+            B[vi] = A[vi] + T.float32(1)
+)"),
+                   0, DebugMode::Verify);
+  LoopRV i1 = swapped.get_loops(swapped.get_block("B"))[1];
+  expect_schedule_error(
+      swapped, [&] { swapped.blockize(i1); }, "SubspaceNotDivisible",
+      "the binding vi of block B (i1 * 4 + i0) is not divisible by loop i1: loop i0 outside it is a lower digit");
+
+  Schedule square(script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
+    for i0, i1 in T.grid(4, 4):
+        with T.block("B"):
+            vi = T.axis.spatial(16, i0 * i1)
+            B[vi] = A[vi] + T.float32(1)
+)"),
+                  0, DebugMode::Verify);
+  LoopRV s1 = square.get_loops(square.get_block("B"))[1];
+  expect_schedule_error(
+      square, [&] { square.blockize(s1); }, "SubspaceNotDivisible",
+      "the bindings of block B are not an affine map of the loops above it");
+}
+
+TEST(Blockize, TwiceNestsTheOuterBlocks) {
+  ir::PrimFunc before = script::parse_func(kTiledMatmul);
+  Schedule sch(before, 0, DebugMode::Verify);
+  std::vector<LoopRV> loops = sch.get_loops(sch.get_block("C"));
+  BlockRV inner = sch.blockize(loops[3]);
+  BlockRV outer = sch.blockize(loops[1]);
+  EXPECT_EQ(sch.get(inner)->name, "C_o");
+  EXPECT_EQ(sch.get(outer)->name, "C_o_o");
+  expect_equivalent(before, sch.mod().at("main"));
+  verify_trace_roundtrip(sch);
+}
+
+/// Random splits of zoo loops followed by blockize of a random loop: every schedule that
+/// the primitive accepts must compute what the workload computes, and replay from its trace.
+TEST(BlockizeProperty, RandomSplitsThenBlockizeKeepTheMeaning) {
+  const std::vector<std::pair<std::string, std::map<std::string, int64_t>>> workloads = {
+      {"gmm", {{"M", 4}, {"N", 6}, {"K", 4}}},
+      {"c2d", {{"N", 1}, {"H", 4}, {"W", 4}, {"CI", 2}, {"CO", 2}, {"K", 3}, {"stride", 1}, {"padding", 1}}},
+  };
+  int checked = 0, attempted = 0, applied = 0;
+  for (const auto& [name, shape] : workloads) {
+    ir::PrimFunc func = workloads::make_workload(name, shape);
+    for (int64_t seed = 0; seed < 50; ++seed) {
+      SCOPED_TRACE("workload " + name + ", seed " + std::to_string(seed));
+      Schedule sch(func, seed, DebugMode::Verify);
+      RandomEngine& rng = sch.rng();
+      std::vector<BlockRV> blocks = sch.get_child_blocks(sch.get_block("root"));
+      BlockRV b = blocks[rng.uniform_int(0, static_cast<int64_t>(blocks.size()))];
+      for (int step = 0; step < 2; ++step) {
+        std::vector<LoopRV> loops = sch.get_loops(b);
+        LoopRV l = loops[rng.uniform_int(0, static_cast<int64_t>(loops.size()))];
+        int64_t extent = *ir::as_const_int(sch.get(l)->extent);
+        int64_t factor = rng.uniform_int(1, std::max<int64_t>(2, extent + 1));
+        sch.split(l, std::vector<std::optional<int64_t>>{std::nullopt, factor});
+      }
+      std::vector<LoopRV> loops = sch.get_loops(b);
+      LoopRV target = loops[rng.uniform_int(0, static_cast<int64_t>(loops.size()))];
+      try {
+        ++attempted;
+        sch.blockize(target, rng.uniform_int(0, 2) == 0);
+        ++applied;
+      } catch (const ScheduleError&) {
+      }
+      expect_equivalent(func, sch.mod().at(sch.default_func()), static_cast<uint64_t>(seed));
+      verify_trace_roundtrip(sch);
+      ++checked;
+    }
+  }
+  std::printf("blockize property: %d schedules checked, %d of %d blockize calls applied\n", checked, applied,
+              attempted);
+  EXPECT_EQ(checked, 100);
+  EXPECT_GT(applied, attempted / 2) << applied << " of " << attempted << " calls applied";
+}
+
+}  // namespace
+}  // namespace loom::sched
