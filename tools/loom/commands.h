@@ -22,5 +22,7 @@ void add_diff_command(CLI::App& app, ExitCode& exit_code);
 /// loom apply KERNEL.py SCHEDULE.py [-o OUT.py] [--trace OUT.json] [--func NAME] [--seed S]
 /// and loom replay KERNEL.py TRACE.json [-o OUT.py] [--func NAME] (schedule_commands.cc)
 void add_schedule_commands(CLI::App& app, ExitCode& exit_code);
+/// loom config check FILE.toml (config_commands.cc)
+void add_config_commands(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli
