@@ -188,5 +188,35 @@ expect 0 "apply configs/schedules/gmm_tiled.py" -- "$loom" apply "$tmp/gmm_cfg.p
 "$loom" run "$tmp/gmm_cfg_sched.py" --seed 3 >"$tmp/cfg_b.sum"
 cmp -s "$tmp/cfg_a.sum" "$tmp/cfg_b.sum" && ok || { bad "gmm_tiled.py changes the result"; cat "$tmp/cfg_a.sum" "$tmp/cfg_b.sum"; }
 
+# ---- loom config check: TOML run configs ----------------------------------------------
+configs="$data/../../configs"
+expect 0 "config check configs/example.toml" -- "$loom" config check "$configs/example.toml"
+cp "$tmp/out" "$tmp/example.resolved.toml"
+expect_output '^\[\[workload\]\]$' "config check prints the resolved config"
+expect_output '^population_size = 512$' "config check fills in the defaults"
+# The printed config is valid TOML that reads back to the same output.
+expect 0 "config check its own output" -- "$loom" config check "$tmp/example.resolved.toml"
+cmp -s "$tmp/out" "$tmp/example.resolved.toml" && ok || { bad "config check output does not round-trip"; diff "$tmp/out" "$tmp/example.resolved.toml" | head; }
+# example.toml writes every default: it resolves like a config giving only its workload.
+printf '[workload]\nzoo = "gmm"\nparams = { M = 512, N = 512, K = 512 }\n' >"$tmp/minimal.toml"
+"$loom" config check "$tmp/minimal.toml" >"$tmp/minimal.resolved.toml"
+cmp -s "$tmp/minimal.resolved.toml" "$tmp/example.resolved.toml" && ok || { bad "example.toml differs from the defaults"; diff "$tmp/minimal.resolved.toml" "$tmp/example.resolved.toml" | head; }
+expect 2 "config check a broken config" -- "$loom" config check "$data/configs/broken.toml"
+expect_output "broken.toml:6:1: \[search\] unknown key 'populaton_size' \(did you mean 'population_size'\?\)" "config error names file:line:col"
+[[ ! -s "$tmp/out" ]] && ok || bad "a broken config printed something on stdout"
+printf '[workload]\nzoo = "gmm"\n[tune]\ntrials = "many"\nseed = -1\n' >"$tmp/two_errors.toml"
+expect 2 "config check reports every error" -- "$loom" config check "$tmp/two_errors.toml"
+expect_output "two_errors.toml:4:10: \[tune\] key 'trials' must be an integer, got a string" "type error"
+expect_output "two_errors.toml:5:8: \[tune\] seed = -1 is out of range: must be >= 0" "second error"
+expect 2 "config check a TOML syntax error" -- "$loom" config check "$data/configs/syntax_error.toml"
+expect_output "syntax_error.toml:4:10: TOML syntax error" "syntax error position"
+expect 2 "config check a missing file" -- "$loom" config check "$tmp/none.toml"
+expect_output "none.toml: cannot read the config file" "missing config"
+printf '[workload]\nzoo = "gmm"\n[[mutator]]\nname = "loom.mutate_tile_size"\nprobability = 0.3\n[[mutator]]\nname = "loom.mutate_unroll"\nprobability = 0.1\n' >"$tmp/mutators.toml"
+expect 0 "config check normalizes mutator probabilities" -- "$loom" config check "$tmp/mutators.toml"
+expect_output "note: .*probabilities sum to 0.4.*normalized" "normalization is reported"
+expect_output "^probability = 0.75$" "normalized probability printed"
+grep -q note "$tmp/out" && bad "the note went to stdout" || ok
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -231,6 +231,14 @@ TEST(RunConfig, SeveralWorkloads) {
   EXPECT_EQ(to_toml(parse_config(once, "t.toml")), once);
 }
 
+TEST(RunConfig, ExampleConfigDocumentsTheDefaults) {
+  // configs/example.toml writes every key with its default: resolved, it equals a config that
+  // gives only its workload.
+  RunConfig example = load_config(LOOM_TEST_DATA_DIR "/../../configs/example.toml");
+  RunConfig minimal = parse_config("[workload]\nzoo = \"gmm\"\nparams = { M = 512, N = 512, K = 512 }\n", "t.toml");
+  EXPECT_EQ(to_toml(example), to_toml(minimal));
+}
+
 // ---- errors -------------------------------------------------------------------------------
 
 TEST(RunConfigErrors, UnknownKeysSuggestTheClosest) {

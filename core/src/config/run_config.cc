@@ -350,7 +350,10 @@ void read_mutators(Reader& r, const ConfigEntry& e, RunConfig& config) {
     config.mutators.push_back(std::move(m));
   }
   if (!ok || config.mutators.empty() || std::abs(sum - 1.0) <= 1e-9) return;
-  for (MutatorConfig& m : config.mutators) m.probability = m.given_probability / sum;
+  // Rounded to 15 significant digits, so that 0.3 / 0.4 prints as 0.75, not 0.7499999999999999.
+  for (MutatorConfig& m : config.mutators) {
+    m.probability = std::stod(fmt::format("{:.15g}", m.given_probability / sum));
+  }
   config.notes.push_back(
       fmt::format("{}: the [[mutator]] probabilities sum to {}, not 1: they were normalized (divided by their sum)",
                   e.value.pos().to_string(), sum));
