@@ -6,6 +6,7 @@
 
 #include "families.h"
 #include "fmt/format.h"
+#include "loom/sched/analysis.h"
 #include "loom/arith/analyzer.h"
 #include "loom/arith/region.h"
 #include "loom/ir/builder.h"
@@ -58,27 +59,10 @@ BlockSite site_of(const Schedule& sch, const std::string& func_name, const std::
   return s;
 }
 
-/// Checks TVM's reduction-block conditions: an init, only spatial and reduction iteration
-/// variables, and write indices that do not depend on the reduction variables.
+/// Checks TVM's reduction-block conditions (see why_not_reduction_block).
 void check_reduction_block(const ir::Block& b, const char* primitive) {
-  if (!b->init.defined())
-    throw NotReductionBlockError(primitive, fmt::format("block {} is not a reduction block: it has no init", b->name));
-  for (const ir::IterVar& iv : b->iter_vars) {
-    if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
-      throw NotReductionBlockError(primitive, fmt::format("block {} is not a reduction block: iteration variable {} is "
-                                                          "neither spatial nor a reduction",
-                                                          b->name, iv.var.name()));
-  }
-  for (const ir::BufferRegion& w : b->writes) {
-    for (const ir::Range& r : w.region) {
-      for (const ir::IterVar& iv : b->iter_vars) {
-        if (iv.type == ir::IterType::CommReduce && (uses_var(r.min, iv.var) || uses_var(r.extent, iv.var)))
-          throw NotReductionBlockError(primitive, fmt::format("block {} is not a reduction block: its write of {} "
-                                                              "depends on the reduction variable {}",
-                                                              b->name, w.buffer->name, iv.var.name()));
-      }
-    }
-  }
+  std::string why = why_not_reduction_block(*b.get());
+  if (!why.empty()) throw NotReductionBlockError(primitive, why);
 }
 
 /// Keeps the conjuncts of `pred` that mention none of `dropped`.

@@ -359,8 +359,8 @@ typedef struct loom_schedule_rule {
   loom_component base;
   /* Applies the rule to `block` (a LOOM_VALUE_BLOCK of `sch`). `sch` is borrowed and must
    * not be changed: the rule copies it (sch_copy), transforms the copies and pushes each
-   * result onto `out` (ownership moves to the list). Pushing an unchanged copy means
-   * "not applicable". */
+   * result onto `out` (ownership moves to the list). A rule that does not apply pushes an
+   * unchanged copy, as TVM's rules return the schedule they were given. */
   loom_status (*apply)(void* instance, const loom_schedule* sch, loom_value block, loom_schedule_list* out,
                        loom_error* error);
 } loom_schedule_rule;

@@ -29,7 +29,9 @@ inline void set_host(const loom_host_api* h) { host_slot() = h; }
   (::loom::plugin::host().struct_size > offsetof(loom_host_api, member) && ::loom::plugin::host().member != nullptr)
 
 inline loom_str to_str(std::string_view s) { return loom_str{s.data(), s.size()}; }
-inline std::string_view view(loom_str s) { return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size); }
+inline std::string_view view(loom_str s) {
+  return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size);
+}
 
 /// A failure reported by the host, or raised by the plugin to report one: status, message and,
 /// for a schedule primitive that refused, the schedule error's kind ("NotOnlyChild").

@@ -1,0 +1,72 @@
+// The host's function table for plugins (loom/plugin.h's loom_host_api).
+#include "loom/host/host_api.h"
+
+#include "abi.h"
+#include "ir_view.h"
+
+namespace loom::host {
+
+const loom_host_api* host_api() {
+  static const loom_host_api table = [] {
+    using namespace detail;
+    loom_host_api t{};
+    t.struct_size = sizeof(loom_host_api);
+    t.abi_major = LOOM_ABI_MAJOR;
+    t.abi_minor = LOOM_ABI_MINOR;
+    t.register_component = register_component;
+    t.error_new = error_new;
+    t.error_free = error_free;
+    t.error_set = error_set;
+    t.error_status = error_status;
+    t.error_message = error_message;
+    t.error_kind = error_kind;
+    t.log = log;
+    t.config_has = config_has;
+    t.config_get_int = config_get_int;
+    t.config_get_float = config_get_float;
+    t.config_get_bool = config_get_bool;
+    t.config_get_string = config_get_string;
+    t.config_get_int_list = config_get_int_list;
+    t.config_get_float_list = config_get_float_list;
+    t.rng_uniform_int = rng_uniform_int;
+    t.rng_uniform_real = rng_uniform_real;
+    t.rng_fork_seed = rng_fork_seed;
+    t.sch_copy = sch_copy;
+    t.sch_free = sch_free;
+    t.sch_rng = sch_rng;
+    t.sch_seed = sch_seed;
+    t.sch_call = sch_call;
+    t.sch_is_valid = sch_is_valid;
+    t.sch_expr_value = sch_expr_value;
+    t.sch_block_node = sch_block_node;
+    t.sch_loop_node = sch_loop_node;
+    t.sch_func = sch_func;
+    t.sch_trace = sch_trace;
+    t.sch_script = sch_script;
+    t.sch_structural_hash = sch_structural_hash;
+    t.sch_list_push = sch_list_push;
+    t.sch_block_info = sch_block_info;
+    t.sch_loop_info = sch_loop_info;
+    t.trace_copy = trace_copy;
+    t.trace_free = trace_free;
+    t.trace_size = trace_size;
+    t.trace_instruction = trace_instruction;
+    t.trace_with_decision = trace_with_decision;
+    t.trace_replay = trace_replay;
+    t.trace_json = trace_json;
+    t.trace_python = trace_python;
+    t.func_copy = ir_func_copy;
+    t.func_free = ir_func_free;
+    t.func_node = ir_func_node;
+    t.node_kind_name = ir_node_kind_name;
+    t.node_num_fields = ir_node_num_fields;
+    t.node_field_name = ir_node_field_name;
+    t.node_field = ir_node_field;
+    t.node_field_item = ir_node_field_item;
+    t.node_script = ir_node_script;
+    return t;
+  }();
+  return &table;
+}
+
+}  // namespace loom::host
