@@ -21,6 +21,7 @@
 #include "../../core/src/host/ir_view.h"
 #include "loom/ir/ir.h"
 #include "loom/plugin_ir.hpp"
+#include "loom/sched/schedule.h"
 #include "loom/script/script.h"
 #include "loom/workloads/zoo.h"
 
@@ -500,6 +501,30 @@ TEST_F(IrViewTest, ViewsReprintEveryTestKernel) {
 }
 
 TEST_F(IrViewTest, ViewsReprintEveryNodeKind) { expect_views_reprint(everything()); }
+
+// Scheduled IR: predicates from an uneven split, divided bindings, a thread-bound loop, a
+// cache block in shared memory moved under a loop, a decomposed reduction, an outer block.
+TEST_F(IrViewTest, ViewsReprintAScheduledFunction) {
+  loom::sched::Schedule sch(
+      loom::script::parse_func(read_file(std::filesystem::path(LOOM_TEST_DATA_DIR) / "matmul.py")));
+  loom::sched::BlockRV c = sch.get_block("C");
+  std::vector<loom::sched::LoopRV> loops = sch.get_loops(c);
+  std::vector<loom::sched::LoopRV> i = sch.split(loops[0], std::vector<std::optional<int64_t>>{std::nullopt, 5});
+  std::vector<loom::sched::LoopRV> j = sch.split(loops[1], std::vector<std::optional<int64_t>>{4, std::nullopt});
+  std::vector<loom::sched::LoopRV> k = sch.split(loops[2], std::vector<std::optional<int64_t>>{std::nullopt, 8});
+  sch.reorder({i[0], j[0], k[0], i[1], j[1], k[1]});
+  sch.bind(i[0], "blockIdx.x");
+  sch.vectorize(j[1]);
+  loom::sched::BlockRV a_shared = sch.cache_read(c, 0, "shared");
+  sch.compute_at(a_shared, k[0]);
+  sch.decompose_reduction(c, k[0]);
+  sch.blockize(i[1]);
+  const loom::ir::PrimFunc& f = sch.mod().at("matmul");
+  std::string text = loom::script::print(f);
+  EXPECT_NE(text.find("T.where"), std::string::npos) << text;
+  EXPECT_NE(text.find("scope=\"shared\""), std::string::npos) << text;
+  expect_views_reprint(f);
+}
 
 // ---------------------------------------------------------------------------------------
 // (b) Kinds and fields, as plugin.h documents them.

@@ -184,37 +184,35 @@ loom_field list_item(const void* ptr, size_t index) {
 }
 
 // A field named after the member, a field with another name, a list field.
-#define LOOM_FIELD(T, m) \
-  FieldDef { #m, &member < T, &T::m>, nullptr }
-#define LOOM_NAMED(T, name, m) \
-  FieldDef { name, &member<T, &T::m>, nullptr }
-#define LOOM_LIST(T, m) \
-  FieldDef { #m, &list_size < T, &T::m>, &list_item < T, &T::m> }
-#define LOOM_DTYPE(T) \
-  FieldDef { "dtype", &member<T, &ExprNode::dtype>, nullptr }
+// clang-format off
+#define LOOM_FIELD(T, m) FieldDef{#m, &member<T, &T::m>, nullptr}
+#define LOOM_NAMED(T, name, m) FieldDef{name, &member<T, &T::m>, nullptr}
+#define LOOM_LIST(T, m) FieldDef{#m, &list_size<T, &T::m>, &list_item<T, &T::m>}
+#define LOOM_DTYPE(T) FieldDef{"dtype", &member<T, &ExprNode::dtype>, nullptr}
+// clang-format on
 
 template <NodeKind K>
-const auto kBinaryFields =
+constexpr auto kBinaryFields =
     std::array{LOOM_FIELD(BinaryNode<K>, a), LOOM_FIELD(BinaryNode<K>, b), LOOM_DTYPE(BinaryNode<K>)};
 
-const auto kIntImmFields = std::array{LOOM_FIELD(IntImmNode, value), LOOM_DTYPE(IntImmNode)};
-const auto kFloatImmFields = std::array{LOOM_FIELD(FloatImmNode, value), LOOM_DTYPE(FloatImmNode)};
-const auto kVarFields = std::array{LOOM_FIELD(VarNode, name), LOOM_DTYPE(VarNode)};
-const auto kBufferLoadFields =
+constexpr auto kIntImmFields = std::array{LOOM_FIELD(IntImmNode, value), LOOM_DTYPE(IntImmNode)};
+constexpr auto kFloatImmFields = std::array{LOOM_FIELD(FloatImmNode, value), LOOM_DTYPE(FloatImmNode)};
+constexpr auto kVarFields = std::array{LOOM_FIELD(VarNode, name), LOOM_DTYPE(VarNode)};
+constexpr auto kBufferLoadFields =
     std::array{LOOM_FIELD(BufferLoadNode, buffer), LOOM_LIST(BufferLoadNode, indices), LOOM_DTYPE(BufferLoadNode)};
-const auto kNotFields = std::array{LOOM_FIELD(NotNode, a), LOOM_DTYPE(NotNode)};
-const auto kSelectFields = std::array{LOOM_FIELD(SelectNode, condition), LOOM_FIELD(SelectNode, true_value),
-                                      LOOM_FIELD(SelectNode, false_value), LOOM_DTYPE(SelectNode)};
-const auto kCastFields = std::array{LOOM_FIELD(CastNode, value), LOOM_DTYPE(CastNode)};
-const auto kRampFields = std::array{LOOM_FIELD(RampNode, base), LOOM_FIELD(RampNode, stride),
-                                    LOOM_FIELD(RampNode, lanes), LOOM_DTYPE(RampNode)};
-const auto kBroadcastFields =
+constexpr auto kNotFields = std::array{LOOM_FIELD(NotNode, a), LOOM_DTYPE(NotNode)};
+constexpr auto kSelectFields = std::array{LOOM_FIELD(SelectNode, condition), LOOM_FIELD(SelectNode, true_value),
+                                          LOOM_FIELD(SelectNode, false_value), LOOM_DTYPE(SelectNode)};
+constexpr auto kCastFields = std::array{LOOM_FIELD(CastNode, value), LOOM_DTYPE(CastNode)};
+constexpr auto kRampFields = std::array{LOOM_FIELD(RampNode, base), LOOM_FIELD(RampNode, stride),
+                                        LOOM_FIELD(RampNode, lanes), LOOM_DTYPE(RampNode)};
+constexpr auto kBroadcastFields =
     std::array{LOOM_FIELD(BroadcastNode, value), LOOM_FIELD(BroadcastNode, lanes), LOOM_DTYPE(BroadcastNode)};
-const auto kCallFields =
+constexpr auto kCallFields =
     std::array{FieldDef{"op", [](const void* p) { return to_field(intrinsic_name(deref<CallNode>(p).op)); }, nullptr},
                LOOM_LIST(CallNode, args), LOOM_DTYPE(CallNode)};
 
-const auto kForFields = std::array{
+constexpr auto kForFields = std::array{
     LOOM_FIELD(ForNode, loop_var),
     LOOM_FIELD(ForNode, min),
     LOOM_FIELD(ForNode, extent),
@@ -222,44 +220,45 @@ const auto kForFields = std::array{
     LOOM_FIELD(ForNode, thread_tag),
     LOOM_LIST(ForNode, annotations),
     LOOM_FIELD(ForNode, body)};
-const auto kBlockRealizeFields =
+constexpr auto kBlockRealizeFields =
     std::array{LOOM_LIST(BlockRealizeNode, iter_values), LOOM_FIELD(BlockRealizeNode, predicate),
                LOOM_FIELD(BlockRealizeNode, block)};
-const auto kBlockFields = std::array{
+constexpr auto kBlockFields = std::array{
     LOOM_FIELD(BlockNode, name),         LOOM_LIST(BlockNode, iter_vars),   LOOM_LIST(BlockNode, reads),
     LOOM_LIST(BlockNode, writes),        LOOM_FIELD(BlockNode, init),       LOOM_LIST(BlockNode, alloc_buffers),
     LOOM_LIST(BlockNode, match_buffers), LOOM_LIST(BlockNode, annotations), LOOM_FIELD(BlockNode, body)};
-const auto kBufferStoreFields = std::array{LOOM_FIELD(BufferStoreNode, buffer), LOOM_FIELD(BufferStoreNode, value),
-                                           LOOM_LIST(BufferStoreNode, indices)};
-const auto kIfThenElseFields = std::array{LOOM_FIELD(IfThenElseNode, condition), LOOM_FIELD(IfThenElseNode, then_case),
-                                          LOOM_FIELD(IfThenElseNode, else_case)};
-const auto kSeqStmtFields = std::array{LOOM_LIST(SeqStmtNode, seq)};
-const auto kEvaluateFields = std::array{LOOM_FIELD(EvaluateNode, value)};
-const auto kLetStmtFields =
+constexpr auto kBufferStoreFields = std::array{LOOM_FIELD(BufferStoreNode, buffer), LOOM_FIELD(BufferStoreNode, value),
+                                               LOOM_LIST(BufferStoreNode, indices)};
+constexpr auto kIfThenElseFields =
+    std::array{LOOM_FIELD(IfThenElseNode, condition), LOOM_FIELD(IfThenElseNode, then_case),
+               LOOM_FIELD(IfThenElseNode, else_case)};
+constexpr auto kSeqStmtFields = std::array{LOOM_LIST(SeqStmtNode, seq)};
+constexpr auto kEvaluateFields = std::array{LOOM_FIELD(EvaluateNode, value)};
+constexpr auto kLetStmtFields =
     std::array{LOOM_FIELD(LetStmtNode, var), LOOM_FIELD(LetStmtNode, value), LOOM_FIELD(LetStmtNode, body)};
-const auto kAllocateFields = std::array{LOOM_FIELD(AllocateNode, buffer), LOOM_FIELD(AllocateNode, body)};
+constexpr auto kAllocateFields = std::array{LOOM_FIELD(AllocateNode, buffer), LOOM_FIELD(AllocateNode, body)};
 
-const auto kBufferFields =
+constexpr auto kBufferFields =
     std::array{LOOM_FIELD(BufferNode, name),   LOOM_FIELD(BufferNode, dtype),       LOOM_LIST(BufferNode, shape),
                LOOM_LIST(BufferNode, strides), LOOM_FIELD(BufferNode, elem_offset), LOOM_FIELD(BufferNode, scope)};
-const auto kPrimFuncFields =
+constexpr auto kPrimFuncFields =
     std::array{LOOM_FIELD(PrimFuncNode, name), LOOM_LIST(PrimFuncNode, params), LOOM_LIST(PrimFuncNode, buffer_map),
                LOOM_FIELD(PrimFuncNode, body), LOOM_LIST(PrimFuncNode, attrs)};
 
-const auto kIterVarFields = std::array{
+constexpr auto kIterVarFields = std::array{
     LOOM_FIELD(IterVar, var), LOOM_FIELD(IterVar, dom),
     FieldDef{"iter_type", [](const void* p) { return to_field(iter_type_name(deref<IterVar>(p).type)); }, nullptr}};
-const auto kRangeFields = std::array{LOOM_FIELD(Range, min), LOOM_FIELD(Range, extent)};
-const auto kBufferRegionFields = std::array{LOOM_FIELD(BufferRegion, buffer), LOOM_LIST(BufferRegion, region)};
-const auto kMatchBufferRegionFields =
+constexpr auto kRangeFields = std::array{LOOM_FIELD(Range, min), LOOM_FIELD(Range, extent)};
+constexpr auto kBufferRegionFields = std::array{LOOM_FIELD(BufferRegion, buffer), LOOM_LIST(BufferRegion, region)};
+constexpr auto kMatchBufferRegionFields =
     std::array{LOOM_FIELD(MatchBufferRegion, buffer), LOOM_FIELD(MatchBufferRegion, source)};
-const auto kBufferMapEntryFields =
+constexpr auto kBufferMapEntryFields =
     std::array{LOOM_NAMED(BufferMapEntry, "param", first), LOOM_NAMED(BufferMapEntry, "buffer", second)};
-const auto kAnnotationFields =
+constexpr auto kAnnotationFields =
     std::array{LOOM_NAMED(Annotation, "key", first),
                FieldDef{"value", [](const void* p) { return ann_value_field(deref<Annotation>(p).second); },
                         [](const void* p, size_t i) { return ann_value_item(deref<Annotation>(p).second, i); }}};
-const auto kAnnValueFields =
+constexpr auto kAnnValueFields =
     std::array{FieldDef{"value", [](const void* p) { return ann_value_field(deref<AnnValue>(p)); },
                         [](const void* p, size_t i) { return ann_value_item(deref<AnnValue>(p), i); }}};
 
@@ -291,13 +290,15 @@ std::span<const FieldDef> fields_of(uint32_t kind) {
       return kBroadcastFields;
     case LOOM_NODE_CALL:
       return kCallFields;
-#define LOOM_X(T)                          \
-  case static_cast<uint32_t>(NodeKind::T): \
-    return kBinaryFields<NodeKind::T>;
+      // clang-format off
+#define LOOM_X(T) case static_cast<uint32_t>(NodeKind::T): return kBinaryFields<NodeKind::T>;
       LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
-      LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X) LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
+      LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
+      LOOM_FOR_EACH_LOGICAL_EXPR(LOOM_X)
 #undef LOOM_X
-          case LOOM_NODE_FOR : return kForFields;
+      // clang-format on
+    case LOOM_NODE_FOR:
+      return kForFields;
     case LOOM_NODE_BLOCK_REALIZE:
       return kBlockRealizeFields;
     case LOOM_NODE_BLOCK:
