@@ -218,5 +218,20 @@ expect_output "note: .*probabilities sum to 0.4.*normalized" "normalization is r
 expect_output "^probability = 0.75$" "normalized probability printed"
 grep -q note "$tmp/out" && bad "the note went to stdout" || ok
 
+# ----- loom plugins ---------------------------------------------------------------------
+expect 0 "plugins lists the build's plugins" -- "$loom" plugins
+expect_output "^KIND +NAME +VERSION +PLUGIN +FILE" "plugins prints a header"
+expect_output "^schedule_rule +example.tile_cache_parallel +1.0 +example 1.0 +/.*loom_example.so" "plugins lists the example rule"
+expect_output "^mutator +example.mutate_tile " "plugins lists the example mutator"
+echo "not a shared library" >"$tmp/fake.so"
+expect 2 "plugins --load a file that is not a library" -- "$loom" plugins --load "$tmp/fake.so"
+expect_output "fake.so: cannot load it as a shared library" "bad plugin message names the file"
+expect_output "example.tile_cache_parallel" "the other plugins are still listed"
+expect 2 "plugins --load a missing file" -- "$loom" plugins --load "$tmp/missing.so"
+expect_output "missing.so: no such file" "missing plugin message"
+mkdir -p "$tmp/plugin_dir"
+cp "$tmp/fake.so" "$tmp/plugin_dir/libfake.so"
+LOOM_PLUGIN_PATH="$tmp/plugin_dir" expect 0 "plugins skips non-plugins in the search path" -- "$loom" plugins
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

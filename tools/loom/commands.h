@@ -24,5 +24,7 @@ void add_diff_command(CLI::App& app, ExitCode& exit_code);
 void add_schedule_commands(CLI::App& app, ExitCode& exit_code);
 /// loom config check FILE.toml (config_commands.cc)
 void add_config_commands(CLI::App& app, ExitCode& exit_code);
+/// loom plugins [--load FILE ...] (plugin_commands.cc)
+void add_plugin_commands(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli
