@@ -7,6 +7,7 @@
 #include "loom/ir/builder.h"
 #include "loom/sched/schedule.h"
 #include "loom/sched/schedule_script.h"
+#include "loom/sched/tensor_intrin.h"
 #include "loom/script/parser.h"
 #include "loom/workloads/zoo.h"
 #include "sched_test_util.h"
@@ -249,6 +250,213 @@ TEST(Blockize, TwiceNestsTheOuterBlocks) {
   BlockRV outer = sch.blockize(loops[1]);
   EXPECT_EQ(sch.get(inner)->name, "C_o");
   EXPECT_EQ(sch.get(outer)->name, "C_o_o");
+  expect_equivalent(before, sch.mod().at("main"));
+  verify_trace_roundtrip(sch);
+}
+
+const char* kMatmul = R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 4), "float32"), C: T.Buffer((16, 4), "float32")):
+    for i, j, k in T.grid(16, 4, 8):
+        with T.block("C"):
+            vi, vj, vk = T.axis.remap("SSR", [i, j, k])
+            with T.init():
+                C[vi, vj] = T.float32(0)
+            C[vi, vj] = C[vi, vj] + A[vi, vk] * B[vk, vj]
+)";
+
+/// decompose_reduction at i, then k outside j: the j loop is the intrinsic's loop.
+Schedule matmul_ready_for_tensorize(const ir::PrimFunc& func) {
+  Schedule sch(func, 0, DebugMode::Verify);
+  BlockRV c = sch.get_block("C");
+  std::vector<LoopRV> loops = sch.get_loops(c);
+  sch.decompose_reduction(c, loops[0]);
+  sch.reorder({loops[2], loops[1]});
+  return sch;
+}
+
+TEST(Tensorize, MatmulInnerLoopBecomesOneVectorMultiplyAccumulate) {
+  ir::PrimFunc before = script::parse_func(kMatmul);
+  Schedule sch = matmul_ready_for_tensorize(before);
+  BlockRV c = sch.get_block("C");
+  LoopRV j = sch.get_loops(c)[2];
+  sch.tensorize(j, "loom.vec.fma_f32x4");
+  check(sch, before, R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 4), "float32"), C: T.Buffer((16, 4), "float32")):
+    for i, j in T.grid(16, 4):
+        with T.block("C_init"):
+            vi, vj = T.axis.remap("SS", [i, j])
+            T.reads()
+            T.writes(C[vi, vj])
+            C[vi, vj] = T.float32(0)
+    for i, k in T.grid(16, 8):
+        with T.block("C_o"):
+            vi = T.axis.spatial(16, i)
+            vj_o = T.axis.spatial(1, 0)
+            vk = T.axis.reduce(8, k)
+            T.reads(C[vi, 0:4], A[vi, vk], B[vk, 0:4])
+            T.writes(C[vi, 0:4])
+            A_1 = T.match_buffer(A[vi, vk], (1,))
+            B_1 = T.match_buffer(B[vk, 0:4], (4,))
+            C_1 = T.match_buffer(C[vi, 0:4], (4,))
+            C_1[T.Ramp(0, 1, 4)] = C_1[T.Ramp(0, 1, 4)] + T.Broadcast(A_1[0], 4) * B_1[T.Ramp(0, 1, 4)]
+)");
+  EXPECT_THAT(sch.trace().as_python(),
+              HasSubstr("sch.tensorize(block_or_loop=l8, tensor_intrin=\"loom.vec.fma_f32x4\", "
+                        "preserve_unit_iters=True)"));
+  EXPECT_THAT(sch.trace().as_python(), ::testing::Not(HasSubstr("blockize")));
+  expect_schedule_error(
+      sch, [&] { sch.get(c); }, "InvalidRV", "tensorize");
+
+  // The printed trace is a schedule script that rebuilds the same function.
+  Schedule replayed(before, 0, DebugMode::Verify);
+  apply_schedule_script(replayed, sch.trace().as_python());
+  expect_func_equal(replayed.mod().at("main"), sch.mod().at("main"));
+}
+
+TEST(Tensorize, BlockizedBlockTwiceInOneFunctionWithTheWideIntrinsic) {
+  std::string text = kMatmul;
+  text.replace(text.find("(8, 4)"), 6, "(8, 16)");
+  text.replace(text.find("(16, 4)"), 7, "(16, 16)");
+  text.replace(text.find("grid(16, 4, 8)"), 14, "grid(16, 16, 8)");
+  ir::PrimFunc before = script::parse_func(text);
+  Schedule sch(before, 0, DebugMode::Verify);
+  BlockRV c = sch.get_block("C");
+  std::vector<LoopRV> loops = sch.get_loops(c);
+  sch.decompose_reduction(c, loops[loops.size() - 3]);
+  loops = sch.get_loops(c);
+  std::vector<LoopRV> j = sch.split(loops[loops.size() - 2], std::vector<std::optional<int64_t>>{2, 8});
+  sch.reorder({loops.back(), j[1]});
+  // j is now [j0, k, j1]: blockize j1 and tensorize the block.
+  BlockRV outer = sch.blockize(j[1]);
+  sch.tensorize(outer, "loom.vec.fma_f32x8");
+  expect_equivalent(before, sch.mod().at(sch.default_func()));
+  verify_trace_roundtrip(sch);
+  EXPECT_THAT(sch.trace().as_python(), HasSubstr("sch.tensorize(block_or_loop=b"));
+}
+
+TEST(TensorizeErrors, MismatchedDtypeShapeOperationAndInit) {
+  // An init: the reduction must be decomposed first.
+  Schedule with_init(script::parse_func(kMatmul), 0, DebugMode::Verify);
+  LoopRV j0 = with_init.get_loops(with_init.get_block("C"))[1];
+  expect_schedule_error(
+      with_init, [&] { with_init.tensorize(j0, "loom.vec.fma_f32x4"); }, "TensorizeMismatch",
+      "block C_o does not match intrinsic loom.vec.fma_f32x4: block C_o: the block has an init");
+
+  // float16 buffers.
+  std::string f16 = kMatmul;
+  for (size_t pos; (pos = f16.find("float32")) != std::string::npos;) f16.replace(pos, 7, "float16");
+  Schedule half = matmul_ready_for_tensorize(script::parse_func(f16));
+  LoopRV hj = half.get_loops(half.get_block("C"))[2];
+  expect_schedule_error(
+      half, [&] { half.tensorize(hj, "loom.vec.fma_f32x4"); }, "TensorizeMismatch",
+      "block C_o / writes 0 (C): buffer C has dtype float16 but intrinsic buffer C has float32");
+
+  // 4 lanes of an 8-lane intrinsic.
+  Schedule narrow = matmul_ready_for_tensorize(script::parse_func(kMatmul));
+  LoopRV nj = narrow.get_loops(narrow.get_block("C"))[2];
+  expect_schedule_error(
+      narrow, [&] { narrow.tensorize(nj, "loom.vec.fma_f32x8"); }, "TensorizeMismatch",
+      "block C_o / writes 0 (C): dimension 1 extent 4 vs 8");
+
+  // A different operation.
+  std::string plus = kMatmul;
+  plus.replace(plus.find("A[vi, vk] * B[vk, vj]"), 21, "A[vi, vk] + B[vk, vj]");
+  Schedule added = matmul_ready_for_tensorize(script::parse_func(plus));
+  LoopRV aj = added.get_loops(added.get_block("C"))[2];
+  expect_schedule_error(
+      added, [&] { added.tensorize(aj, "loom.vec.fma_f32x4"); }, "TensorizeMismatch",
+      "block C_o / loop j / block C / store C / value / Add.a: C[vi, vj_i] + A[vi, vk] vs C[vj]");
+
+  // Unknown names list the known ones.
+  expect_schedule_error(
+      narrow, [&] { narrow.tensorize(nj, "loom.nope"); }, "UnknownTensorIntrin",
+      "unknown tensor intrinsic 'loom.nope' (known: loom.vec.fma_f32x4, loom.vec.fma_f32x8");
+}
+
+const char* kCopyDesc = R"(
+@T.prim_func
+def desc(A: T.Buffer((4,), "float32"), B: T.Buffer((4,), "float32")):
+    with T.block("root"):
+        T.reads(A[0:4])
+        T.writes(B[0:4])
+        for i in range(4):
+            with T.block("copy"):
+                vi = T.axis.spatial(4, i)
+                B[vi] = A[vi]
+)";
+
+const char* kCopyImpl = R"(
+@T.prim_func
+def impl(A: T.Buffer((4,), "float32"), B: T.Buffer((4,), "float32")):
+    with T.block("root"):
+        T.reads(A[0:4])
+        T.writes(B[0:4])
+        B[T.Ramp(0, 1, 4)] = A[T.Ramp(0, 1, 4)]
+)";
+
+TEST(TensorIntrin, RegistrationValidatesDescAndImpl) {
+  auto expect_user_error = [](const std::function<void()>& fn, const std::string& message) {
+    try {
+      fn();
+      ADD_FAILURE() << "expected an error containing: " << message;
+    } catch (const UserError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(message));
+    }
+  };
+  register_tensor_intrin("test.copy4", kCopyDesc, kCopyImpl);
+  EXPECT_TRUE(has_tensor_intrin("test.copy4"));
+  EXPECT_EQ(get_tensor_intrin("test.copy4").name, "test.copy4");
+  expect_user_error([] { register_tensor_intrin("test.copy4", kCopyDesc, kCopyImpl); },
+                    "tensor intrinsic test.copy4 is already registered");
+  register_tensor_intrin("test.copy4", kCopyDesc, kCopyImpl, /*override_existing=*/true);
+
+  std::string impl3 = kCopyImpl;
+  impl3.replace(impl3.find("B: T.Buffer((4,), \"float32\")"), 28,
+                "B: T.Buffer((4,), \"float32\"), C: T.Buffer((4,), \"float32\")");
+  expect_user_error([&] { register_tensor_intrin("test.bad", kCopyDesc, impl3.c_str()); },
+                    "tensor intrinsic test.bad: desc has 2 parameters but impl has 3");
+  std::string impl_i32 = kCopyImpl;
+  for (size_t pos; (pos = impl_i32.find("float32")) != std::string::npos;) impl_i32.replace(pos, 7, "int32");
+  expect_user_error([&] { register_tensor_intrin("test.bad", kCopyDesc, impl_i32.c_str()); },
+                    "parameter 0 has dtype float32 in desc but int32 in impl");
+  std::string impl_8 = kCopyImpl;
+  impl_8.replace(impl_8.find("(4,)"), 4, "(8,)");
+  expect_user_error([&] { register_tensor_intrin("test.bad", kCopyDesc, impl_8.c_str()); },
+                    "parameter 0 (A / A) has different shapes in desc and impl");
+  const char* two_blocks = R"(
+@T.prim_func
+def desc(A: T.Buffer((4,), "float32"), B: T.Buffer((4,), "float32")):
+    with T.block("root"):
+        T.reads(A[0:4])
+        T.writes(B[0:4])
+        for i in range(4):
+            with T.block("copy"):
+                vi = T.axis.spatial(4, i)
+                B[vi] = A[vi]
+        for i in range(4):
+            with T.block("copy2"):
+                vi = T.axis.spatial(4, i)
+                B[vi] = A[vi]
+)";
+  expect_user_error([&] { register_tensor_intrin("test.bad", two_blocks, kCopyImpl); },
+                    "the root block of desc must hold exactly one block under loops only, it holds 2 blocks");
+  EXPECT_FALSE(has_tensor_intrin("test.bad"));
+  expect_user_error([] { get_tensor_intrin("test.bad"); }, "unknown tensor intrinsic 'test.bad' (known: ");
+
+  // A user intrinsic tensorizes a copy over a 2-D buffer (leading dimension of extent 1).
+  ir::PrimFunc before = script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((3, 8), "float32"), B: T.Buffer((3, 8), "float32")):
+    for i, j0, j1 in T.grid(3, 2, 4):
+        with T.block("B"):
+            vi = T.axis.spatial(3, i)
+            vj = T.axis.spatial(8, j0 * 4 + j1)
+            B[vi, vj] = A[vi, vj]
+)");
+  Schedule sch(before, 0, DebugMode::Verify);
+  sch.tensorize(sch.get_loops(sch.get_block("B"))[2], "test.copy4");
   expect_equivalent(before, sch.mod().at("main"));
   verify_trace_roundtrip(sch);
 }

@@ -257,6 +257,17 @@ class Schedule {
   /// higher digit than every loop under it; 3) predicate conjuncts that mix both use outer
   /// loops that an outer variable recovers. Returns the outer block. Throws a ScheduleError.
   BlockRV blockize(const LoopRV& target, bool preserve_unit_iters = true);
+  /// Replaces the body of `block_or_loop` (a loop is blockized first, as blockize, and the
+  /// trace records only the Tensorize) by the body of the tensor intrinsic's impl (see
+  /// tensor_intrin.h), after matching the block against the intrinsic's desc: the block's
+  /// reads/writes against desc's root block (in order; each desc buffer stands for a block
+  /// buffer of the same dtype and scope, at the base indices of its region, leading extra
+  /// dimensions of extent 1), then loops, inner blocks, stores and expressions. The impl's
+  /// buffers become match_buffer views of the block's buffers at those bases. Throws a
+  /// ScheduleError for an unknown intrinsic or a mismatch (naming the path of the first
+  /// difference, e.g. "block C / store C / value / Add.b / Mul.a: ...").
+  void tensorize(const BlockRV& block_or_loop, const std::string& tensor_intrin, bool preserve_unit_iters = true);
+  void tensorize(const LoopRV& block_or_loop, const std::string& tensor_intrin, bool preserve_unit_iters = true);
 
   // ----- Layout (layout.cc) ---------------------------------------------------------------
   /// Gives the `buffer_index`-th read (or write) buffer B of `block` the shape
