@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fmt/format.h"
 #include "loom/ir/builder.h"
 #include "loom/sched/schedule.h"
 #include "loom/sched/schedule_script.h"
@@ -242,6 +243,23 @@ def main(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
       "the bindings of block B are not an affine map of the loops above it");
 }
 
+TEST(BlockizeErrors, AnIfBetweenTheLoopAndTheBlock) {
+  Schedule sch(script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
+    for i in range(16):
+        if i < 8:
+            with T.block("B"):
+                vi = T.axis.spatial(16, i)
+                B[vi] = A[vi] + T.float32(1)
+)"),
+               0, DebugMode::Verify);
+  LoopRV i = sch.get_loops(sch.get_block("B"))[0];
+  expect_schedule_error(
+      sch, [&] { sch.blockize(i); }, "NotSingleBlock",
+      "the statements between loop i and its block are not only loops, cannot blockize");
+}
+
 TEST(Blockize, TwiceNestsTheOuterBlocks) {
   ir::PrimFunc before = script::parse_func(kTiledMatmul);
   Schedule sch(before, 0, DebugMode::Verify);
@@ -459,6 +477,44 @@ def main(A: T.Buffer((3, 8), "float32"), B: T.Buffer((3, 8), "float32")):
   sch.tensorize(sch.get_loops(sch.get_block("B"))[2], "test.copy4");
   expect_equivalent(before, sch.mod().at("main"));
   verify_trace_roundtrip(sch);
+}
+
+/// Random matmul shapes and tilings, then tensorize of the j loop with a random built-in
+/// intrinsic: the calls that match must keep the meaning and replay.
+TEST(TensorizeProperty, RandomTilingsThenTensorizeKeepTheMeaning) {
+  int checked = 0, applied = 0;
+  for (int64_t seed = 0; seed < 40; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomEngine rng(seed);
+    const int64_t n = int64_t{4} << rng.uniform_int(0, 3);  // 4, 8, 16
+    std::string text = kMatmul;
+    text.replace(text.find("(8, 4)"), 6, fmt::format("(8, {})", n));
+    text.replace(text.find("(16, 4)"), 7, fmt::format("(16, {})", n));
+    text.replace(text.find("grid(16, 4, 8)"), 14, fmt::format("grid(16, {}, 8)", n));
+    ir::PrimFunc before = script::parse_func(text);
+    Schedule sch(before, seed, DebugMode::Verify);
+    BlockRV c = sch.get_block("C");
+    std::vector<LoopRV> loops = sch.get_loops(c);
+    sch.decompose_reduction(c, loops[0]);
+    if (rng.uniform_int(0, 2) == 0) sch.split(loops[0], std::vector<std::optional<int64_t>>{std::nullopt, 4});
+    const int64_t factor = int64_t{4} << rng.uniform_int(0, 2);  // 4 or 8
+    std::vector<LoopRV> j = sch.split(loops[1], std::vector<std::optional<int64_t>>{std::nullopt, factor});
+    sch.reorder({loops[2], j[1]});
+    const std::string intrin = rng.uniform_int(0, 2) == 0 ? "loom.vec.fma_f32x4" : "loom.vec.fma_f32x8";
+    try {
+      sch.tensorize(j[1], intrin, rng.uniform_int(0, 2) == 0);
+      ++applied;
+      EXPECT_TRUE(factor <= n && intrin == fmt::format("loom.vec.fma_f32x{}", factor)) << intrin << " on " << n;
+    } catch (const ScheduleError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("does not match intrinsic"));
+    }
+    expect_equivalent(before, sch.mod().at("main"), static_cast<uint64_t>(seed));
+    verify_trace_roundtrip(sch);
+    ++checked;
+  }
+  std::printf("tensorize property: %d schedules checked, %d tensorize calls applied\n", checked, applied);
+  EXPECT_EQ(checked, 40);
+  EXPECT_GT(applied, 5);
 }
 
 /// Random splits of zoo loops followed by blockize of a random loop: every schedule that
