@@ -324,6 +324,8 @@ def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 4), "float32"), C: T.B
               HasSubstr("sch.tensorize(block_or_loop=l8, tensor_intrin=\"loom.vec.fma_f32x4\", "
                         "preserve_unit_iters=True)"));
   EXPECT_THAT(sch.trace().as_python(), ::testing::Not(HasSubstr("blockize")));
+  // The printed function parses back (the views' names do not clash with the parameters).
+  expect_func_equal(script::parse_func(script::print(sch.mod().at("main"))), sch.mod().at("main"));
   expect_schedule_error(
       sch, [&] { sch.get(c); }, "InvalidRV", "tensorize");
 
