@@ -18,6 +18,7 @@ void register_compute_at_kinds(InstructionRegistry& r);           // compute_at.
 void register_compute_inline_kinds(InstructionRegistry& r);       // compute_inline.cc
 void register_reindex_kinds(InstructionRegistry& r);              // reindex.cc
 void register_layout_kinds(InstructionRegistry& r);               // layout.cc
+void register_pad_einsum_kinds(InstructionRegistry& r);           // pad_einsum.cc
 void register_block_kinds(InstructionRegistry& r);                // blockize.cc
 
 /// Calls every family's registration (instruction.cc's registry construction).

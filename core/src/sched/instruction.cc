@@ -65,6 +65,7 @@ void register_all_instruction_kinds(InstructionRegistry& r) {
   register_annotation_kinds(r);
   register_reindex_kinds(r);
   register_layout_kinds(r);
+  register_pad_einsum_kinds(r);
   register_block_kinds(r);
 }
 

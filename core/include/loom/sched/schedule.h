@@ -288,6 +288,21 @@ class Schedule {
   void transform_layout(const BlockRV& block, const std::string& buffer_name, const IndexMap& index_map,
                         const Value& pad_value = Value(), bool assume_injective_transform = false);
 
+  // ----- Padding (pad_einsum.cc) ---------------------------------------------------------
+  /// Pads the iteration domain of an einsum-like block: iteration variable i's extent grows
+  /// to the next multiple of padding[i] (its loop too; loop variables are kept). Each input
+  /// with a padded dimension is read through a new buffer "<name>_pad" of the padded extents,
+  /// filled by a block "<name>_pad" before the loops with the input inside the original
+  /// extents and zero outside; an output with a padded dimension is written to "<name>_pad"
+  /// and copied back over the original extents by a block "<name>_pad" after the loops.
+  /// requires: 1) one positive factor per iteration variable; 2) the block is alone under one
+  /// loop per iteration variable, in order, each over [0, constant extent), no predicate;
+  /// 3) its body is one store of its only output, every load/store index is an iteration
+  /// variable and a buffer is always indexed alike; an output it reads needs an init; 4) a
+  /// padded reduction variable needs an update out = out + product where a factor loads an
+  /// input indexed by it. Throws a ScheduleError subclass naming the block and the rule.
+  void pad_einsum(const BlockRV& block, const std::vector<int64_t>& padding);
+
   // ----- Internals for primitive implementations ---------------------------------------
   /// Records an instruction (called by every primitive after it succeeded).
   void record(const std::string& kind, std::vector<Value> inputs, std::vector<Value> attrs, std::vector<Value> outputs,
