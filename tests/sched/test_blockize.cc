@@ -425,7 +425,7 @@ TEST(TensorIntrin, RegistrationValidatesDescAndImpl) {
       EXPECT_THAT(e.what(), HasSubstr(message));
     }
   };
-  register_tensor_intrin("test.copy4", kCopyDesc, kCopyImpl);
+  register_tensor_intrin("test.copy4", kCopyDesc, kCopyImpl, /*override_existing=*/true);  // rerunnable
   EXPECT_TRUE(has_tensor_intrin("test.copy4"));
   EXPECT_EQ(get_tensor_intrin("test.copy4").name, "test.copy4");
   expect_user_error([] { register_tensor_intrin("test.copy4", kCopyDesc, kCopyImpl); },
