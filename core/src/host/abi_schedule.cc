@@ -251,6 +251,7 @@ loom_status sch_block_info(const loom_schedule* sch, loom_value block, loom_bloc
     full.can_reverse_compute_inline = info.can_reverse_compute_inline;
     full.n_consumers = static_cast<uint32_t>(info.n_consumers);
     full.n_producers = static_cast<uint32_t>(info.n_producers);
+    full.is_elementwise = info.is_elementwise;
     fill_sized(out, full);
     return LOOM_OK;
   });

@@ -2,6 +2,7 @@
 #include "loom/sched/analysis.h"
 
 #include "fmt/format.h"
+#include "loom/ir/structural_equal.h"
 #include "loom/ir/visitor.h"
 #include "tree.h"
 
@@ -61,6 +62,17 @@ BlockInfo analyze_block(const Schedule& sch, const BlockRV& rv) {
   info.is_spatial = true;
   for (const ir::IterVar& iv : block->iter_vars) info.is_spatial = info.is_spatial && iv.type == ir::IterType::DataPar;
   info.is_reduction = why_not_reduction_block(*block.get()).empty();
+  info.is_elementwise = info.is_spatial && !info.has_init && block->writes.size() == 1 && !block->reads.empty();
+  ir::StructuralEqualOptions same_vars;
+  same_vars.map_free_vars = false;
+  for (const ir::BufferRegion& r : block->reads) {
+    const ir::BufferRegion& w = block->writes.empty() ? r : block->writes[0];
+    bool same = r.region.size() == w.region.size();
+    for (size_t d = 0; same && d < r.region.size(); ++d)
+      same = ir::structural_equal(r.region[d].min, w.region[d].min, same_vars) &&
+             ir::structural_equal(r.region[d].extent, w.region[d].extent, same_vars);
+    info.is_elementwise = info.is_elementwise && same;
+  }
   for (const ir::BufferRegion& w : block->writes) {
     for (const ir::Buffer& param : func->param_buffers())
       info.is_output = info.is_output || param.get() == w.buffer.get();

@@ -269,6 +269,7 @@ typedef struct loom_block_info {
   uint8_t can_reverse_compute_inline;
   uint32_t n_consumers;         /* blocks of the scope reading what this block writes */
   uint32_t n_producers;
+  uint8_t is_elementwise;       /* spatial, one write, every read at the write's indices */
 } loom_block_info;
 
 typedef struct loom_loop_info {

@@ -328,6 +328,7 @@ struct BlockInfo {
   bool is_root, is_spatial, is_reduction, is_output, has_init, has_trivial_binding;
   bool can_compute_inline, can_reverse_compute_inline;
   uint32_t n_consumers, n_producers;
+  bool is_elementwise;
 };
 
 /// What the host knows about a loop (loom_loop_info).
@@ -552,7 +553,8 @@ class Schedule {
                      i.can_compute_inline != 0,
                      i.can_reverse_compute_inline != 0,
                      i.n_consumers,
-                     i.n_producers};
+                     i.n_producers,
+                     i.is_elementwise != 0};
   }
   LoopInfo loop_info(LoopRV l) const {
     loom_loop_info i{};

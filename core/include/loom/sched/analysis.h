@@ -34,6 +34,9 @@ struct BlockInfo {
   bool can_reverse_compute_inline = false;
   int n_producers = 0;
   int n_consumers = 0;
+  /// Spatial, with one write, and every read region equal to the write region (each
+  /// element is computed from the same element of its inputs).
+  bool is_elementwise = false;
 };
 BlockInfo analyze_block(const Schedule& sch, const BlockRV& block);
 
