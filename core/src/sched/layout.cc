@@ -1,6 +1,7 @@
 // The transform_layout primitive (TVM's TransformLayout): gives a buffer a new shape through
 // an index map and rewrites every access to it, in the function that owns it.
 #include <algorithm>
+#include <unordered_map>
 
 #include "families.h"
 #include "fmt/format.h"
@@ -67,8 +68,9 @@ std::string unsupported_access(const ir::Stmt& body, const ir::Buffer& buffer) {
 /// the index map (simplified under the ranges of the enclosing loops and block variables).
 class LayoutRewriter : public ir::IRMutator {
  public:
-  LayoutRewriter(ir::Buffer from, ir::Buffer to, IndexMap map)
-      : from_(std::move(from)), to_(std::move(to)), map_(std::move(map)) {}
+  /// `fill` (may be null) runs first in the body of the block that allocates the buffer.
+  LayoutRewriter(ir::Buffer from, ir::Buffer to, IndexMap map, ir::Stmt fill)
+      : from_(std::move(from)), to_(std::move(to)), map_(std::move(map)), fill_(std::move(fill)) {}
   using ir::IRMutator::mutate;
 
   ir::BufferRegion mutate_region(const ir::BufferRegion& region) override {
@@ -90,7 +92,8 @@ class LayoutRewriter : public ir::IRMutator {
       return s;
     std::vector<ir::Buffer> allocs;
     for (const ir::Buffer& x : b->alloc_buffers) allocs.push_back(x.same_as(from_) ? to_ : x);
-    return ir::Block::make(b->name, b->iter_vars, b->reads, b->writes, b->body, b->init, allocs, b->match_buffers,
+    ir::Stmt body = fill_.defined() ? ir::SeqStmtNode::make({fill_, b->body}) : b->body;
+    return ir::Block::make(b->name, b->iter_vars, b->reads, b->writes, body, b->init, allocs, b->match_buffers,
                            b->annotations);
   }
   ir::Expr visit(const ir::BufferLoadNode* op) override {
@@ -110,8 +113,91 @@ class LayoutRewriter : public ir::IRMutator {
   ir::Buffer from_;
   ir::Buffer to_;
   IndexMap map_;
+  ir::Stmt fill_;
   arith::Analyzer analyzer_;
 };
+
+/// Which indices of the padded shape have no preimage, when the map is injective: the map is
+/// made bijective by growing each input extent to the product of the new extents of the
+/// results that use only that input (split-style maps), and the padding is where its
+/// inverse lands outside the old shape. nullopt (with *why) when that does not work.
+struct Padding {
+  std::vector<ir::Var> vars;  // one per new dimension
+  ir::Expr pred;              // true at the padding
+};
+std::optional<Padding> padding_predicate(const IndexMap& map, const std::vector<ir::Expr>& shape,
+                                         const std::vector<ir::Expr>& new_shape, std::string* why) {
+  std::vector<int64_t> grown(shape.size(), 1);
+  for (size_t k = 0; k < map.output_ndim(); ++k) {
+    detail::VarSet vs = detail::vars_in(map.final_indices()[k]);
+    if (vs.size() != 1) {
+      *why = fmt::format("result {} does not use exactly one index", ir::to_string(map.final_indices()[k]));
+      return std::nullopt;
+    }
+    for (size_t d = 0; d < map.input_ndim(); ++d) {
+      if (vs.count(map.initial_indices()[d].get())) grown[d] *= *ir::as_const_int(new_shape[k]);
+    }
+  }
+  std::vector<ir::Expr> padded_shape;
+  for (size_t d = 0; d < shape.size(); ++d) padded_shape.push_back(ir::make_const(shape[d].dtype(), grown[d]));
+  std::optional<IndexMap> inverse = map.inverse(padded_shape, why);
+  if (!inverse) return std::nullopt;
+  std::vector<ir::Expr> padded_new = map.map_shape(padded_shape);
+  for (size_t k = 0; k < padded_new.size(); ++k) {
+    if (ir::as_const_int(padded_new[k]) != ir::as_const_int(new_shape[k])) {
+      *why = "padding the inputs changes the new shape";
+      return std::nullopt;
+    }
+  }
+  arith::Analyzer analyzer;
+  for (size_t k = 0; k < new_shape.size(); ++k)
+    analyzer.bind(inverse->initial_indices()[k],
+                  ir::Range{ir::make_const(new_shape[k].dtype(), int64_t{0}), new_shape[k]});
+  ir::Expr pred;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    ir::Expr x = inverse->final_indices()[d];
+    ir::Expr bound = ir::cast(x.dtype(), shape[d]);
+    if (analyzer.can_prove(x < bound)) continue;  // this index never leaves the old shape
+    ir::Expr outside = x >= bound;
+    pred = pred.defined() ? ir::logical_or(pred, outside) : outside;
+  }
+  if (!pred.defined()) {
+    *why = "no new index lies outside the old shape";
+    return std::nullopt;
+  }
+  return Padding{inverse->initial_indices(), pred};
+}
+
+/// A loop nest over the new shape whose block "<name>_pad" stores pad_value at the padding.
+ir::Stmt pad_fill(const ir::PrimFunc& func, const ir::Buffer& buffer, const Padding& padding, const Value& pad_value) {
+  ir::DataType t = padding.vars[0].dtype();
+  ir::Expr value = pad_value.is<double>()
+                       ? ir::make_const(buffer->dtype, pad_value.as<double>())
+                       : ir::make_const(buffer->dtype,
+                                        pad_value.is<bool>() ? int64_t{pad_value.as<bool>()} : pad_value.as<int64_t>());
+  std::vector<ir::IterVar> iters;
+  std::vector<ir::Expr> vs, values;
+  std::vector<ir::Var> loops;
+  std::unordered_map<ir::Var, ir::Expr, ir::RefHash, ir::RefEqual> sub;
+  for (size_t d = 0; d < buffer->ndim(); ++d) {
+    ir::Var v("v" + std::to_string(d), t), ax("ax" + std::to_string(d), t);
+    iters.push_back({v, ir::Range{ir::make_const(t, int64_t{0}), buffer->shape[d]}, ir::IterType::DataPar});
+    vs.push_back(v);
+    values.push_back(ax);
+    loops.push_back(ax);
+    sub[padding.vars[d]] = v;
+  }
+  std::vector<ir::Range> point;
+  for (const ir::Expr& v : vs) point.push_back(ir::Range{v, ir::make_const(t, int64_t{1})});
+  ir::Stmt body =
+      ir::IfThenElseNode::make(ir::substitute(padding.pred, sub), ir::BufferStoreNode::make(buffer, value, vs));
+  ir::Block block = ir::Block::make(detail::unique_block_name(func, buffer->name + "_pad"), iters, {},
+                                    {ir::BufferRegion{buffer, point}}, body);
+  ir::Stmt s = ir::BlockRealizeNode::make(values, ir::make_bool(true), block);
+  for (size_t d = buffer->ndim(); d-- > 0;)
+    s = ir::ForNode::make(loops[d], ir::make_const(t, int64_t{0}), buffer->shape[d], ir::ForKind::Serial, s);
+  return s;
+}
 
 /// Whether some block of `body` allocates `buffer`.
 bool allocated_in(const ir::Stmt& body, const ir::Buffer& buffer) {
@@ -166,7 +252,7 @@ void Schedule::transform_layout(const BlockRV& block_rv, BufferIndexType buffer_
   if (std::string why = unsupported_access(func->body, buffer); !why.empty())
     throw UnsupportedAccessError(p, why + ", cannot transform its layout");
 
-  // 3. The new shape; the map must be a bijection onto it (padding is not supported).
+  // 3. The new shape; the map must be a bijection onto it, or pad an allocated buffer with a pad_value.
   std::vector<ir::Expr> new_shape;
   try {
     new_shape = map.map_shape(buffer->shape);
@@ -175,6 +261,7 @@ void Schedule::transform_layout(const BlockRV& block_rv, BufferIndexType buffer_
         p, fmt::format("{} (buffer {} of shape {})", e.what(), buffer->name, shape_text(buffer->shape)));
   }
   std::string why;
+  std::optional<Padding> padding_pred;  // set when the map pads: which new indices have no preimage
   if (!map.is_bijective(buffer->shape, &why)) {
     auto count = [](const std::vector<ir::Expr>& s) -> std::optional<int64_t> {
       int64_t n = 1;
@@ -187,23 +274,37 @@ void Schedule::transform_layout(const BlockRV& block_rv, BufferIndexType buffer_
     };
     auto before = count(buffer->shape), after = count(new_shape);
     bool padding = before && after && *after > *before;
-    if (padding)
-      throw TransformationPaddingError(
-          p, fmt::format("index map '{}' maps buffer {} of shape {} into the larger shape {}: it introduces padding, "
-                         "which transform_layout does not support (pad_value={})",
-                         text, buffer->name, shape_text(buffer->shape), shape_text(new_shape),
-                         detail::python_literal(pad_value)));
-    if (!assume_injective_transform || !before || !after || *before != *after)
+    if (padding) {
+      const std::string base = fmt::format(
+          "index map '{}' maps buffer {} of shape {} into the larger shape {}: it "
+          "introduces padding",
+          text, buffer->name, shape_text(buffer->shape), shape_text(new_shape));
+      if (pad_value.is_none())
+        throw TransformationPaddingError(p, base + ", which needs a pad_value (None: no padding allowed)");
+      if (is_param) throw TransformationPaddingError(p, base + "; padding a function parameter is not supported");
+      if (pad_value.is<double>() && !buffer->dtype.is_float())
+        throw TransformationPaddingError(
+            p, fmt::format("{}; pad_value {} does not fit buffer {} of dtype {}", base,
+                           detail::python_literal(pad_value), buffer->name, buffer->dtype.to_string()));
+      std::optional<Padding> pred = padding_predicate(map, buffer->shape, new_shape, &why);
+      if (!pred)
+        throw TransformationPaddingError(
+            p, fmt::format("{}, and it is not injective with a padded inverse: {}", base, why));
+      padding_pred = *pred;
+    } else if (!assume_injective_transform || !before || !after || *before != *after) {
       throw NotBijectiveError(p,
                               fmt::format("index map '{}' is not a bijection from buffer {} of shape {} onto shape "
                                           "{}: {}",
                                           text, buffer->name, shape_text(buffer->shape), shape_text(new_shape), why));
+    }
   }
 
   // 4. The new buffer, and every access rewritten.
   ir::Buffer new_buffer =
       ir::Buffer::make(buffer->name, buffer->dtype, new_shape, {}, buffer->elem_offset, buffer->scope);
-  LayoutRewriter rewriter(buffer, new_buffer, map);
+  ir::Stmt fill;
+  if (padding_pred) fill = pad_fill(func, new_buffer, *padding_pred, pad_value);
+  LayoutRewriter rewriter(buffer, new_buffer, map, fill);
   ir::Stmt body = rewriter.mutate(func->body);
   std::vector<std::pair<ir::Var, ir::Buffer>> buffer_map;
   for (const auto& [var, buf] : func->buffer_map) buffer_map.emplace_back(var, buf.same_as(buffer) ? new_buffer : buf);

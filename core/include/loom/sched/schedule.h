@@ -274,12 +274,15 @@ class Schedule {
   /// index_map.map_shape(B's shape) and rewrites every access to B in its function through
   /// the map: loads, stores, block read/write regions, the allocating block's alloc_buffers,
   /// or the function's buffer_map when B is a parameter (the signature changes). The buffer
-  /// keeps its name, dtype and scope (strides are dropped). `pad_value` (None or a number) is
-  /// recorded; padding is not supported. requires: 1) the index is in range; 2) the map
+  /// keeps its name, dtype and scope (strides are dropped). A map onto a larger shape pads:
+  /// it needs a pad_value (a number), which a block "B_pad" stores at the padding first thing
+  /// in the block that allocates B. requires: 1) the index is in range; 2) the map
   /// takes one index per dimension of B and its results are non-negative over B's shape;
   /// 3) B is a parameter or allocated by a block, with no match_buffer view or vector index;
   /// 4) the map is a bijection from B's shape onto the new shape (with
-  /// assume_injective_transform, a map onto a shape of as many elements is trusted).
+  /// assume_injective_transform, a map onto a shape of as many elements is trusted), or it
+  /// pads an allocated B, each result using one index, and is a bijection once each index's
+  /// extent is grown to the product of the new extents of the results using it.
   /// Throws a ScheduleError subclass naming the block, buffer, lambda and rule otherwise.
   void transform_layout(const BlockRV& block, BufferIndexType buffer_index_type, int buffer_index,
                         const IndexMap& index_map, const Value& pad_value = Value(),
