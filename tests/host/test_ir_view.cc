@@ -19,20 +19,12 @@
 #include <vector>
 
 #include "../../core/src/host/ir_view.h"
+#include "loom/host/host_api.h"
 #include "loom/ir/ir.h"
 #include "loom/plugin_ir.hpp"
 #include "loom/sched/schedule.h"
 #include "loom/script/script.h"
 #include "loom/workloads/zoo.h"
-
-// The ABI's error functions (core/src/host/abi_basic.cc), for the local table below.
-namespace loom::host::detail {
-loom_error* error_new();
-void error_free(loom_error* error);
-loom_status error_status(const loom_error* error);
-loom_str error_message(const loom_error* error);
-loom_str error_kind(const loom_error* error);
-}  // namespace loom::host::detail
 
 namespace {
 
@@ -40,35 +32,12 @@ namespace pir = loom::plugin::ir;
 namespace hd = loom::host::detail;
 using loom::plugin::Error;
 
-// The host table with the functions these tests need.
-const loom_host_api* test_host() {
-  static const loom_host_api api = [] {
-    loom_host_api a{};
-    a.struct_size = sizeof(loom_host_api);
-    a.abi_major = LOOM_ABI_MAJOR;
-    a.abi_minor = LOOM_ABI_MINOR;
-    a.error_new = hd::error_new;
-    a.error_free = hd::error_free;
-    a.error_status = hd::error_status;
-    a.error_message = hd::error_message;
-    a.error_kind = hd::error_kind;
-    a.func_copy = hd::ir_func_copy;
-    a.func_free = hd::ir_func_free;
-    a.func_node = hd::ir_func_node;
-    a.node_kind_name = hd::ir_node_kind_name;
-    a.node_num_fields = hd::ir_node_num_fields;
-    a.node_field_name = hd::ir_node_field_name;
-    a.node_field = hd::ir_node_field;
-    a.node_field_item = hd::ir_node_field_item;
-    a.node_script = hd::ir_node_script;
-    return a;
-  }();
-  return &api;
-}
+// The host's function table, as plugins get it.
+const loom_host_api& api() { return *loom::host::host_api(); }
 
 class IrViewTest : public ::testing::Test {
  protected:
-  void SetUp() override { loom::plugin::set_host(test_host()); }
+  void SetUp() override { loom::plugin::set_host(&api()); }
   void TearDown() override { loom::plugin::set_host(nullptr); }
   static pir::Func handle(const loom::ir::PrimFunc& f) { return pir::Func(hd::ir_func_new(f)); }
 };
@@ -588,15 +557,15 @@ const std::vector<KindFields>& documented_kinds() {
 TEST_F(IrViewTest, KindNumbersAndNamesMatchTheCore) {
   // The IR object kinds share ir::NodeKind's numbering and names.
   for (uint32_t k = 0; k <= static_cast<uint32_t>(loom::ir::NodeKind::PrimFunc); ++k) {
-    EXPECT_EQ(loom::plugin::view(hd::ir_node_kind_name(k)),
+    EXPECT_EQ(loom::plugin::view(api().node_kind_name(k)),
               loom::ir::node_kind_name(static_cast<loom::ir::NodeKind>(k)));
   }
   for (const KindFields& k : documented_kinds()) {
-    EXPECT_EQ(loom::plugin::view(hd::ir_node_kind_name(k.kind)), k.name);
+    EXPECT_EQ(loom::plugin::view(api().node_kind_name(k.kind)), k.name);
   }
   EXPECT_EQ(documented_kinds().size(), 38u + 7u);
-  EXPECT_TRUE(loom::plugin::view(hd::ir_node_kind_name(38)).empty());
-  EXPECT_TRUE(loom::plugin::view(hd::ir_node_kind_name(1000)).empty());
+  EXPECT_TRUE(loom::plugin::view(api().node_kind_name(38)).empty());
+  EXPECT_TRUE(loom::plugin::view(api().node_kind_name(1000)).empty());
 }
 
 // Reads every field (and every list item) of every node reachable from `node`, recording
@@ -749,10 +718,10 @@ TEST_F(IrViewTest, NodeScriptPrintsEachKindOfObject) {
   std::string whole = func.script();
   char small[10];
   size_t size = 0;
-  EXPECT_EQ(hd::ir_node_script(func.raw(), small, sizeof(small), &size, nullptr), LOOM_OK);
+  EXPECT_EQ(api().node_script(func.raw(), small, sizeof(small), &size, nullptr), LOOM_OK);
   EXPECT_EQ(size, whole.size());
   EXPECT_EQ(std::string(small, sizeof(small)), whole.substr(0, sizeof(small)));
-  EXPECT_EQ(hd::ir_node_script(func.raw(), nullptr, 0, &size, nullptr), LOOM_OK);
+  EXPECT_EQ(api().node_script(func.raw(), nullptr, 0, &size, nullptr), LOOM_OK);
   EXPECT_EQ(size, whole.size());
 }
 
@@ -771,12 +740,13 @@ TEST_F(IrViewTest, UnknownFieldNamesTheKindAndItsFields) {
   }
   // Through the C functions, with and without an error object.
   loom_field out{};
-  loom_error* error = hd::error_new();
-  EXPECT_EQ(hd::ir_node_field(func.raw(), loom::plugin::to_str("nope"), &out, error), LOOM_ERROR_NOT_FOUND);
-  EXPECT_EQ(hd::error_status(error), LOOM_ERROR_NOT_FOUND);
-  EXPECT_NE(loom::plugin::view(hd::error_message(error)).find("its fields are: name, params"), std::string_view::npos);
-  EXPECT_EQ(hd::ir_node_field(func.raw(), loom::plugin::to_str("nope"), &out, nullptr), LOOM_ERROR_NOT_FOUND);
-  hd::error_free(error);
+  loom_error* error = api().error_new();
+  EXPECT_EQ(api().node_field(func.raw(), loom::plugin::to_str("nope"), &out, error), LOOM_ERROR_NOT_FOUND);
+  EXPECT_EQ(api().error_status(error), LOOM_ERROR_NOT_FOUND);
+  EXPECT_NE(loom::plugin::view(api().error_message(error)).find("its fields are: name, params"),
+            std::string_view::npos);
+  EXPECT_EQ(api().node_field(func.raw(), loom::plugin::to_str("nope"), &out, nullptr), LOOM_ERROR_NOT_FOUND);
+  api().error_free(error);
   // A record kind too.
   try {
     func.buffer_map()[0].field("key");
@@ -798,7 +768,7 @@ TEST_F(IrViewTest, ItemOutOfRangeAndNonListAreArgumentErrors) {
     EXPECT_STREQ(e.what(), "index 3 out of range: PrimFunc.params has 3 items");
   }
   loom_field out{};
-  EXPECT_EQ(hd::ir_node_field_item(func.raw(), loom::plugin::to_str("params"), size_t(-1), &out, nullptr),
+  EXPECT_EQ(api().node_field_item(func.raw(), loom::plugin::to_str("params"), size_t(-1), &out, nullptr),
             LOOM_ERROR_ARGUMENT);
   try {
     func.field("name").item(0);
@@ -806,10 +776,10 @@ TEST_F(IrViewTest, ItemOutOfRangeAndNonListAreArgumentErrors) {
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), LOOM_ERROR_ARGUMENT);
   }
-  loom_error* error = hd::error_new();
-  EXPECT_EQ(hd::ir_node_field_item(func.raw(), loom::plugin::to_str("body"), 0, &out, error), LOOM_ERROR_ARGUMENT);
-  EXPECT_EQ(loom::plugin::view(hd::error_message(error)), "PrimFunc.body is not a list");
-  hd::error_free(error);
+  loom_error* error = api().error_new();
+  EXPECT_EQ(api().node_field_item(func.raw(), loom::plugin::to_str("body"), 0, &out, error), LOOM_ERROR_ARGUMENT);
+  EXPECT_EQ(loom::plugin::view(api().error_message(error)), "PrimFunc.body is not a list");
+  api().error_free(error);
   // Reading a field as the wrong type is the plugin side's error.
   try {
     func.int_("name");
@@ -824,29 +794,29 @@ TEST_F(IrViewTest, ItemOutOfRangeAndNonListAreArgumentErrors) {
 TEST_F(IrViewTest, NullAndBogusNodesAreArgumentErrors) {
   loom_node null{nullptr, 0};
   loom_field out{};
-  loom_error* error = hd::error_new();
-  EXPECT_EQ(hd::ir_node_field(null, loom::plugin::to_str("body"), &out, error), LOOM_ERROR_ARGUMENT);
-  EXPECT_EQ(loom::plugin::view(hd::error_message(error)), "cannot read field \"body\" of a null node");
-  EXPECT_EQ(hd::ir_node_field_item(null, loom::plugin::to_str("seq"), 0, &out, error), LOOM_ERROR_ARGUMENT);
+  loom_error* error = api().error_new();
+  EXPECT_EQ(api().node_field(null, loom::plugin::to_str("body"), &out, error), LOOM_ERROR_ARGUMENT);
+  EXPECT_EQ(loom::plugin::view(api().error_message(error)), "cannot read field \"body\" of a null node");
+  EXPECT_EQ(api().node_field_item(null, loom::plugin::to_str("seq"), 0, &out, error), LOOM_ERROR_ARGUMENT);
   size_t size = 0;
-  EXPECT_EQ(hd::ir_node_script(null, nullptr, 0, &size, error), LOOM_ERROR_ARGUMENT);
-  EXPECT_EQ(hd::ir_node_num_fields(null), 0u);
-  EXPECT_EQ(hd::ir_node_field_name(null, 0).size, 0u);
+  EXPECT_EQ(api().node_script(null, nullptr, 0, &size, error), LOOM_ERROR_ARGUMENT);
+  EXPECT_EQ(api().node_num_fields(null), 0u);
+  EXPECT_EQ(api().node_field_name(null, 0).size, 0u);
   // An unknown kind, and a kind that is not the object's.
   loom::ir::Var v("v");
-  EXPECT_EQ(hd::ir_node_field(loom_node{v.get(), 50}, loom::plugin::to_str("name"), &out, error), LOOM_ERROR_ARGUMENT);
-  EXPECT_EQ(loom::plugin::view(hd::error_message(error)), "unknown node kind 50");
-  EXPECT_EQ(hd::ir_node_field(loom_node{v.get(), LOOM_NODE_FOR}, loom::plugin::to_str("body"), &out, error),
+  EXPECT_EQ(api().node_field(loom_node{v.get(), 50}, loom::plugin::to_str("name"), &out, error), LOOM_ERROR_ARGUMENT);
+  EXPECT_EQ(loom::plugin::view(api().error_message(error)), "unknown node kind 50");
+  EXPECT_EQ(api().node_field(loom_node{v.get(), LOOM_NODE_FOR}, loom::plugin::to_str("body"), &out, error),
             LOOM_ERROR_ARGUMENT);
-  EXPECT_EQ(loom::plugin::view(hd::error_message(error)), "the node's kind says For but it points at a Var");
+  EXPECT_EQ(loom::plugin::view(api().error_message(error)), "the node's kind says For but it points at a Var");
   // Records cannot be printed.
   loom::ir::Range r{v, v};
-  EXPECT_EQ(hd::ir_node_script(loom_node{&r, LOOM_NODE_RANGE}, nullptr, 0, &size, error), LOOM_ERROR_ARGUMENT);
-  hd::error_free(error);
+  EXPECT_EQ(api().node_script(loom_node{&r, LOOM_NODE_RANGE}, nullptr, 0, &size, error), LOOM_ERROR_ARGUMENT);
+  api().error_free(error);
   // Null handles.
-  EXPECT_EQ(hd::ir_func_copy(nullptr), nullptr);
-  EXPECT_EQ(hd::ir_func_node(nullptr).ptr, nullptr);
-  hd::ir_func_free(nullptr);
+  EXPECT_EQ(api().func_copy(nullptr), nullptr);
+  EXPECT_EQ(api().func_node(nullptr).ptr, nullptr);
+  api().func_free(nullptr);
   // On the plugin side a null view reads as null and refuses field reads.
   pir::Node none;
   EXPECT_TRUE(none.is_null());
