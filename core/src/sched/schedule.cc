@@ -4,6 +4,7 @@
 #include "fmt/format.h"
 #include "loom/ir/error.h"
 #include "loom/ir/verify.h"
+#include "loom/sched/verify.h"
 #include "tree.h"
 
 namespace loom::sched {
@@ -104,6 +105,7 @@ ExprRV Schedule::new_expr_rv(int64_t value) {
 void Schedule::update_func(const std::string& func_name, const ir::PrimFunc& func, const char* primitive) {
   if (debug_ == DebugMode::Verify) {
     std::vector<std::string> problems = ir::verify_well_formed(func);
+    if (problems.empty() && mod_.contains(func_name)) problems = verify_schedule_invariants(mod_.at(func_name), func);
     if (!problems.empty()) {
       std::string msg = fmt::format("sch.{} produced an ill-formed function {}:", primitive, func_name);
       for (const std::string& p : problems) msg += "\n  - " + p;
