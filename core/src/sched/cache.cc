@@ -285,10 +285,9 @@ ir::PrimFunc rewrite(const CacheContext& ctx, const CacheLocation& loc, const ir
   return detail::replace_in_func(ctx.func, scope, new_scope);
 }
 
-std::vector<Value> block_values(const BlockRV& block, const std::vector<BlockRV>& more) {
-  std::vector<Value> out{block};
-  out.insert(out.end(), more.begin(), more.end());
-  return out;
+/// The recorded inputs, as TVM records them: [block, [consumer blocks]].
+std::vector<Value> block_values(const BlockRV& block, const std::vector<BlockRV>& consumers) {
+  return {Value(block), Value(std::vector<Value>(consumers.begin(), consumers.end()))};
 }
 
 }  // namespace
@@ -423,9 +422,13 @@ BlockRV Schedule::cache_write(const BlockRV& block, int write_buffer_index, cons
 namespace detail {
 
 namespace {
-std::vector<BlockRV> blocks_from(const std::vector<Value>& inputs, size_t first) {
+/// The consumer blocks input: a list of blocks (None: no list given).
+std::vector<BlockRV> blocks_from(const std::vector<Value>& inputs, size_t index) {
   std::vector<BlockRV> out;
-  for (size_t i = first; i < inputs.size(); ++i) out.push_back(as_block(inputs[i], "consumer_blocks"));
+  if (index >= inputs.size() || inputs[index].is_none()) return out;
+  if (!inputs[index].is<std::vector<Value>>())
+    throw UserError("consumer_blocks must be a list of blocks, got " + detail::python_literal(inputs[index]));
+  for (const Value& v : inputs[index].as<std::vector<Value>>()) out.push_back(as_block(v, "consumer_blocks"));
   return out;
 }
 }  // namespace
@@ -437,7 +440,7 @@ void register_cache_kinds(InstructionRegistry& r) {
          {{"block", Role::Input, std::nullopt},
           {"read_buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt},
-          {"consumer_blocks", Role::VariadicInput, Value(std::vector<Value>{})}},
+          {"consumer_blocks", Role::Input, Value(std::vector<Value>{})}},
          /*pure=*/false,
          /*sampling=*/false,
          /*list_output=*/false,
@@ -451,7 +454,7 @@ void register_cache_kinds(InstructionRegistry& r) {
          {{"block", Role::Input, std::nullopt},
           {"write_buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt},
-          {"consumer_blocks", Role::VariadicInput, Value(std::vector<Value>{})}},
+          {"consumer_blocks", Role::Input, Value(std::vector<Value>{})}},
          false,
          false,
          false,
