@@ -218,6 +218,9 @@ expect_output "note: .*probabilities sum to 0.4.*normalized" "normalization is r
 expect_output "^probability = 0.75$" "normalized probability printed"
 grep -q note "$tmp/out" && bad "the note went to stdout" || ok
 
+expect 2 "config check --components names components no plugin provides" -- "$loom" config check --components "$configs/example.toml"
+expect_output "example.toml:[0-9]+:8: \[\[rule\]\] no schedule_rule named 'loom.auto_inline' is loaded; loaded schedule_rules: example.tile_cache_parallel" "unknown component with its position"
+
 # ----- loom plugins ---------------------------------------------------------------------
 expect 0 "plugins lists the build's plugins" -- "$loom" plugins
 expect_output "^KIND +NAME +VERSION +PLUGIN +FILE" "plugins prints a header"

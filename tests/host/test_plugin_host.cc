@@ -8,8 +8,10 @@
 #include <set>
 
 #include "../sched/sched_test_util.h"
+#include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "loom/config/component.h"
+#include "loom/host/components.h"
 #include "loom/host/plugin_host.h"
 #include "loom/sched/trace.h"
 #include "loom/workloads/zoo.h"
@@ -347,6 +349,84 @@ TEST(OutOfTree, TheExamplePluginBuiltOutOfTreeLoadsAndRunsOnAZooWorkload) {
   sched::Schedule replay(out[0].original_mod(), 0);
   mutated->apply_to(replay);
   sched::testing::expect_equivalent(sch.mod().at(sch.default_func()), replay.mod().at(sch.default_func()));
+}
+
+}  // namespace
+}  // namespace loom::host
+
+namespace loom::host {
+namespace {
+
+TEST(RunComponents, InstantiatesEveryComponentOfARunConfig) {
+  std::string text = fmt::format(R"([workload]
+zoo = "gmm"
+postproc = []
+
+[[plugin]]
+path = "{}"
+
+[[rule]]
+name = "example.tile_cache_parallel"
+max_innermost_factor = 8
+
+[[mutator]]
+name = "example.mutate_tile"
+probability = 1.0
+
+[cost_model]
+name = "c.old_model"
+)",
+                                 test_plugin("old_minor").string());
+  // postproc = [] must come before the tables: put it at the top level.
+  text = "postproc = []\n" + text.substr(0, text.find("postproc = []")) + text.substr(text.find("postproc = []") + 14);
+  config::RunConfig run = config::parse_config(text, "/tmp/run.toml");
+  PluginHost host;
+  ComponentSelection no_runner;
+  no_runner.runner = false;
+  RunComponents c = instantiate_components(host, run, no_runner);
+  ASSERT_EQ(c.rules.size(), 1u);
+  EXPECT_EQ(c.rules[0]->name(), "example.tile_cache_parallel");
+  ASSERT_EQ(c.mutators.size(), 1u);
+  EXPECT_DOUBLE_EQ(c.mutators[0].second, 1.0);
+  ASSERT_NE(c.cost_model, nullptr);
+  EXPECT_EQ(c.cost_model->name(), "c.old_model");
+  EXPECT_TRUE(c.postprocs.empty());
+  // The rule got its table: inner tiles stay within 8.
+  sched::Schedule sch = gmm_schedule(2);
+  sched::Schedule out = c.rules[0]->apply_rule(sch, sch.get_block("C")).at(0);
+  EXPECT_THAT(out.trace().as_python(), HasSubstr("max_innermost_factor=8"));
+}
+
+TEST(RunComponents, ReportsEveryMissingComponentAndBadKeyWithItsPosition) {
+  config::RunConfig run = config::parse_config(R"(rule = []
+[workload]
+zoo = "gmm"
+
+[[plugin]]
+path = "/nonexistent/libacme.so"
+
+[[mutator]]
+name = "example.mutate_tile"
+probability = 1.0
+typo_key = 3
+
+[[postproc]]
+name = "acme.missing"
+)",
+                                               "/tmp/run.toml");
+  PluginHost host;
+  try {
+    instantiate_components(host, run);
+    ADD_FAILURE() << "expected a ConfigError";
+  } catch (const config::ConfigError& e) {
+    std::string all = e.what();
+    EXPECT_THAT(all, HasSubstr("/tmp/run.toml:5:1: [[plugin]] plugin /nonexistent/libacme.so: no such file"));
+    EXPECT_THAT(all, HasSubstr("/tmp/run.toml:11:1"));
+    EXPECT_THAT(all, HasSubstr("typo_key"));
+    EXPECT_THAT(all, HasSubstr("/tmp/run.toml:14:8: [[postproc]] no postproc named 'acme.missing' is loaded"));
+    EXPECT_THAT(all, HasSubstr("no cost_model named 'loom.xgboost' is loaded"));
+    EXPECT_THAT(all, HasSubstr("no runner named 'loom.cpu' is loaded"));
+  }
 }
 
 }  // namespace

@@ -509,6 +509,26 @@ class Schedule {
   BlockRV decompose_reduction(BlockRV b, LoopRV l) { return block(call("decompose_reduction", {b, l}).at(0)); }
   BlockRV rfactor(LoopRV l, int factor_axis) { return block(call("rfactor", {l, factor_axis}).at(0)); }
 
+  // -- blocks and layout --
+  BlockRV blockize(LoopRV target, bool preserve_unit_iters = true) {
+    return block(call("blockize", {target, preserve_unit_iters}).at(0));
+  }
+  /// Matches the block (or the block a loop is blockized into) against a registered tensor
+  /// intrinsic and replaces its body by the intrinsic's implementation.
+  void tensorize(BlockRV b, std::string_view tensor_intrin, bool preserve_unit_iters = true) {
+    call("tensorize", {b, std::string(tensor_intrin), preserve_unit_iters});
+  }
+  void tensorize(LoopRV l, std::string_view tensor_intrin, bool preserve_unit_iters = true) {
+    call("tensorize", {l, std::string(tensor_intrin), preserve_unit_iters});
+  }
+  /// buffer_index_type: "read" or "write"; index_map: a Python lambda, "lambda i, j: (j, i)".
+  void transform_layout(BlockRV b, std::string_view buffer_index_type, int buffer_index, std::string_view index_map,
+                        Arg pad_value = none, bool assume_injective_transform = false) {
+    call("transform_layout", {b, Arg{std::string(buffer_index_type), buffer_index}, std::string(index_map),
+                              std::move(pad_value), assume_injective_transform});
+  }
+  void pad_einsum(BlockRV b, const std::vector<int64_t>& padding) { call("pad_einsum", {b, padding}); }
+
   // -- state --
   Trace trace() const { return Trace(host().sch_trace(sch_)); }
   /// The module as TVMScript.

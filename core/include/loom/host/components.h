@@ -1,0 +1,41 @@
+// The components of a run: the plugins a run config names, loaded, and every rule,
+// postprocessor, mutator, cost model and runner of the config instantiated with its table.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "loom/config/run_config.h"
+#include "loom/host/plugin_host.h"
+
+namespace loom::host {
+
+struct RunComponents {
+  std::vector<std::shared_ptr<ComponentInstance>> rules;
+  std::vector<std::shared_ptr<ComponentInstance>> postprocs;
+  /// With their normalized probabilities.
+  std::vector<std::pair<std::shared_ptr<ComponentInstance>, double>> mutators;
+  std::shared_ptr<ComponentInstance> cost_model;
+  std::shared_ptr<ComponentInstance> runner;
+};
+
+/// Which kinds of components to instantiate (a run needs all; `loom config check
+/// --components` checks what is loadable).
+struct ComponentSelection {
+  bool rules = true;
+  bool postprocs = true;
+  bool mutators = true;
+  bool cost_model = true;
+  bool runner = true;
+};
+
+/// Loads the config's [[plugin]] files and the plugin search path into `host`, then creates
+/// every selected component with its table. Collects every problem — a plugin that does not
+/// load (at its [[plugin]] entry's position), a component name no loaded plugin provides, a
+/// create that fails, keys a component did not read — and throws one config::ConfigError
+/// listing them, each with file:line:column.
+RunComponents instantiate_components(PluginHost& host, const config::RunConfig& config,
+                                     const ComponentSelection& selection = {});
+
+}  // namespace loom::host
