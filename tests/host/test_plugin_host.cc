@@ -431,3 +431,46 @@ name = "acme.missing"
 
 }  // namespace
 }  // namespace loom::host
+
+namespace loom::host {
+namespace {
+
+/// Applies a rule of the C++ test plugin at `block` and checks the result: same outputs
+/// in the interpreter, and the recorded trace replays in the core to the same module.
+sched::Schedule apply_test_rule(const std::string& rule_name, const ir::PrimFunc& func, const std::string& block) {
+  PluginHost host;
+  host.load(test_plugin("cpp"));
+  auto rule = host.instantiate(LOOM_COMPONENT_SCHEDULE_RULE, component("[[rule]]", rule_name));
+  sched::Schedule sch(func, 1, sched::DebugMode::Verify);
+  std::vector<sched::Schedule> out = rule->apply_rule(sch, sch.get_block(block));
+  EXPECT_EQ(out.size(), 1u);
+  sched::Schedule result = out.at(0);
+  sched::testing::expect_equivalent(func, result.mod().at(result.default_func()));
+  sched::testing::verify_trace_roundtrip(result);
+  return result;
+}
+
+TEST(CppPlugin, TensorizesAMatmulThroughTheAbi) {
+  sched::Schedule s =
+      apply_test_rule("test.tensorize_matmul", workloads::make_workload("gmm", {{"M", 4}, {"N", 8}, {"K", 4}}), "C");
+  EXPECT_THAT(s.trace().as_python(), HasSubstr("sch.tensorize(block_or_loop=l"));
+  EXPECT_THAT(script::print(s.mod()), HasSubstr("T.Ramp"));
+}
+
+TEST(CppPlugin, PadsAndBlockizesThroughTheAbi) {
+  sched::Schedule s =
+      apply_test_rule("test.pad_then_blockize", workloads::make_workload("gmm", {{"M", 6}, {"N", 10}, {"K", 3}}), "C");
+  std::string script = s.trace().as_python();
+  EXPECT_THAT(script, HasSubstr("sch.pad_einsum(block=b0, padding=[8, 8, 4])"));
+  EXPECT_THAT(script, HasSubstr("sch.blockize(target=l"));
+}
+
+TEST(CppPlugin, TransformsALayoutThroughTheAbi) {
+  sched::Schedule s = apply_test_rule(
+      "test.tile_layout", workloads::make_workload("gmm_bias_relu", {{"M", 8}, {"N", 4}, {"K", 4}}), "matmul");
+  EXPECT_THAT(s.trace().as_python(), HasSubstr("index_map=lambda i, j: (i // 4, j, i % 4)"));
+  EXPECT_THAT(script::print(s.mod()), HasSubstr("matmul = T.alloc_buffer((2, 4, 4)"));
+}
+
+}  // namespace
+}  // namespace loom::host

@@ -321,16 +321,22 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
   }
 
   // 5. The inner block: the original block over the inner variables, without its init; a
-  // reduction also reads what it writes.
+  // reduction (with an init, or an update whose init was decomposed: its body loads what it
+  // stores) also reads what it writes, and so does the outer block.
   std::vector<ir::BufferRegion> reads = substitute_regions(block->reads, subst);
   std::vector<ir::BufferRegion> writes = substitute_regions(block->writes, subst);
   std::vector<ir::BufferRegion> inner_reads = reads;
-  if (block->init.defined()) {
+  {
     std::vector<ir::BufferRegion> extra;
     for (const ir::BufferRegion& w : writes) {
       bool present = std::any_of(reads.begin(), reads.end(),
                                  [&](const ir::BufferRegion& r) { return r.buffer.same_as(w.buffer); });
-      if (!present) extra.push_back(w);
+      bool loaded = false;
+      ir::post_order_visit(block->body, [&](const ir::Object* n) {
+        loaded = loaded || (n->kind() == ir::NodeKind::BufferLoad &&
+                            static_cast<const ir::BufferLoadNode*>(n)->buffer.same_as(w.buffer));
+      });
+      if (!present && (block->init.defined() || loaded)) extra.push_back(w);
     }
     inner_reads.insert(inner_reads.begin(), extra.begin(), extra.end());
   }
@@ -352,7 +358,7 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
   arith::VarIntervalMap dom;
   for (const ir::IterVar& iv : inner_ivs) dom[iv.var] = arith::Interval::from_range(iv.dom, &analyzer);
   const std::string outer_name = detail::unique_block_name(func, block->name + "_o");
-  ir::Block outer_block = ir::Block::make(outer_name, outer_ivs, relax_regions(reads, dom, &analyzer),
+  ir::Block outer_block = ir::Block::make(outer_name, outer_ivs, relax_regions(inner_reads, dom, &analyzer),
                                           relax_regions(writes, dom, &analyzer), body, outer_init);
   ir::Stmt outer_realize = ir::BlockRealizeNode::make(outer_values, conjunction(outer_cs), outer_block);
   return {detail::replace_in_func(func, target, outer_realize), outer_name, outer_realize};
