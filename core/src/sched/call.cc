@@ -80,7 +80,7 @@ class Binder {
       Expect expect = expectation(param.name);
       if (param.role != InstParam::Role::Attr && (expect == Expect::Block || expect == Expect::BlockOrLoop) &&
           bound[j].arg >= 0)
-        v = block_from_name(v);
+        v = block_from_name(v, bound[j].arg);
       if (param.role == InstParam::Role::Attr && contains_rv(v))
         fail(bound[j].arg,
              fmt::format("argument '{}' must be a literal value, got {}", bare(param.name), describe_(v)));
@@ -188,12 +188,17 @@ class Binder {
   }
 
   /// A string in place of a block: applies get_block(name), recorded as GetBlock.
-  Value block_from_name(const Value& v) {
-    if (v.is<std::string>())
-      return InstructionRegistry::global().at("GetBlock").apply(sch_, {}, {v, Value("")}, Value()).at(0);
+  Value block_from_name(const Value& v, int arg) {
+    if (v.is<std::string>()) {
+      try {
+        return InstructionRegistry::global().at("GetBlock").apply(sch_, {}, {v, Value("")}, Value()).at(0);
+      } catch (const ScheduleError& e) {
+        throw BlockNameError(e, v.as<std::string>(), kind_.python_name, arg);
+      }
+    }
     if (v.is<std::vector<Value>>()) {
       std::vector<Value> out;
-      for (const Value& x : v.as<std::vector<Value>>()) out.push_back(block_from_name(x));
+      for (const Value& x : v.as<std::vector<Value>>()) out.push_back(block_from_name(x, arg));
       return Value(std::move(out));
     }
     return v;

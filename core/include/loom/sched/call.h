@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loom/ir/error.h"
+#include "loom/sched/error.h"
 #include "loom/sched/schedule.h"
 
 namespace loom::sched {
@@ -30,6 +31,23 @@ class ArgumentError : public UserError {
  private:
   int arg_index_;
   std::string error_kind_;
+};
+
+/// A block name given where a block is expected that get_block rejected: the get_block
+/// error's message and kind, with the argument it came from.
+class BlockNameError : public ScheduleError {
+ public:
+  BlockNameError(const ScheduleError& cause, const std::string& name, const std::string& primitive, int arg_index)
+      : ScheduleError("get_block",
+                      cause.detail() + " (the block name \"" + name + "\" given to sch." + primitive + ")"),
+        kind_(cause.kind()),
+        arg_index_(arg_index) {}
+  const char* kind() const override { return kind_.c_str(); }
+  int arg_index() const { return arg_index_; }
+
+ private:
+  std::string kind_;
+  int arg_index_;
 };
 
 /// A call's arguments: positional, then keyword ones. Sampling primitives also take the
