@@ -123,8 +123,9 @@ typedef struct loom_value {
  * equal (use that for variable identity).
  *
  * Fields are looked up by name (node_field); list fields give their length and their items
- * through node_field_item. The fields of each kind (every kind of expression also has
- * "dtype"):
+ * through node_field_item. The IR functions accept a NULL loom_error* (read a field without
+ * an error object; create one only to learn why a read failed). The fields of each kind, in
+ * node_field_name's order (every kind of expression also has "dtype", as its last field):
  *   IntImm: value (INT)           FloatImm: value (FLOAT)        Var: name (STR)
  *   BufferLoad: buffer, indices   Add..Or (binary): a, b          Not: a
  *   Select: condition, true_value, false_value                    Cast: value
@@ -517,8 +518,10 @@ typedef struct loom_host_api {
   loom_str (*node_field_name)(loom_node node, size_t index);
   loom_status (*node_field)(loom_node node, loom_str name, loom_field* out, loom_error* error);
   loom_status (*node_field_item)(loom_node node, loom_str name, size_t index, loom_field* out, loom_error* error);
-  /* An expression, statement or function as TVMScript text into a buffer the caller owns:
-   * writes up to cap bytes, the full length into *size. */
+  /* A node as text into a buffer the caller owns (writes up to cap bytes, the full length
+   * into *size): an expression with loom's expression printer, a statement as a TVMScript
+   * fragment, a buffer as `A: T.Buffer(...)`, a function as a whole script; a record kind
+   * is LOOM_ERROR_ARGUMENT. */
   loom_status (*node_script)(loom_node node, char* buffer, size_t cap, size_t* size, loom_error* error);
 } loom_host_api;
 
