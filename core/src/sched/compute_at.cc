@@ -456,6 +456,31 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
     }
   }
 
+  // Step 6c (reverse_compute_at). Over all iterations of the loop (and the loops above it),
+  // the consumer must still cover its whole iteration domain: it writes what later blocks
+  // read, and a part its producers do not provide (e.g. the padding of a padded copy)
+  // would be left unwritten.
+  if (!is_compute_at) {
+    arith::VarIntervalMap loops_dom;
+    for (const ir::ForNode* f : detail::loops_above(*lpath))
+      loops_dom[f->loop_var] = arith::Interval::from_range(ir::Range{f->min, f->extent}, &an);
+    loops_dom[loop->loop_var] = arith::Interval::from_range(ir::Range{loop->min, loop->extent}, &an);
+    for (size_t i = 0; i < final_doms.size(); ++i) {
+      const ir::IterVar& iv = block->iter_vars[i];
+      arith::Interval lo = arith::eval_interval(final_doms[i].second.min, loops_dom, &an);
+      arith::Interval hi = arith::eval_interval(final_doms[i].second.max, loops_dom, &an);
+      ir::Expr dmax = an.simplify(iv.dom.min + iv.dom.extent - 1);
+      bool covered = lo.has_lower_bound() && hi.has_upper_bound() && an.can_prove(lo.min <= iv.dom.min) &&
+                     an.can_prove(hi.max >= dmax);
+      if (!covered)
+        throw RegionCoverError(
+            prim,
+            fmt::format("block {} would no longer compute all of its iteration variable {} (domain [{}, {}]): "
+                        "its producers under loop {} provide only part of it",
+                        block_name, iv.var.name(), ir::to_string(iv.dom.min), ir::to_string(dmax), loop_var.name()));
+    }
+  }
+
   ir::Stmt moved = ir::BlockRealizeNode::make(values, predicate, realize->block);
   for (size_t i = new_vars.size(); i-- > 0;)
     moved = ir::ForNode::make(new_vars[i], ir::make_const(new_vars[i].dtype(), int64_t{0}), extents[i],
