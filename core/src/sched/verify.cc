@@ -110,6 +110,9 @@ void check_declared_regions(const BlockVisit& v, std::vector<std::string>& probl
   std::set<const ir::BufferNode*> matched;
   for (const ir::MatchBufferRegion& m : b.match_buffers) matched.insert(m.buffer.get());
   arith::Analyzer analyzer;
+  for (const ir::BlockRealizeNode* o : v.outer) {  // enclosing blocks' variables may appear
+    for (const ir::IterVar& iv : o->block->iter_vars) analyzer.bind(iv.var, iv.dom);
+  }
   for (const ir::IterVar& iv : b.iter_vars) analyzer.bind(iv.var, iv.dom);
   arith::AccessRegions inferred = arith::infer_block_access_regions(b);
   auto covered = [&](const ir::BufferRegion& access, const std::vector<ir::BufferRegion>& declared) {
