@@ -221,3 +221,21 @@ TEST(RandomSchedules, ReverseComputeAtRefusesToDropAConsumersPadding) {
 
 }  // namespace
 }  // namespace loom::sched
+
+namespace loom::sched {
+namespace {
+
+// Found by the soak: inlining a padded copy into its producer would drop the padding.
+TEST(RandomSchedules, ReverseComputeInlineRefusesAConsumerLargerThanTheBuffer) {
+  Schedule sch(workloads::make_workload("gmm", {{"M", 6}, {"N", 8}, {"K", 4}}), 1, DebugMode::Verify);
+  sch.cache_read(sch.get_block("C"), 0, "local");
+  sch.pad_einsum(sch.get_block("C"), {4, 4, 4});
+  BlockRV pad = sch.get_block("A_local_pad");
+  testing::expect_schedule_error(
+      sch, [&] { sch.reverse_compute_inline(pad); }, "BodyAnalysis",
+      "sch.reverse_compute_inline: block A_local_pad iterates v0 over [0, 0 + 8) but reads A_local at it, whose "
+      "dimension 0 has extent 6; inlined into A_local it would not compute the points beyond it");
+}
+
+}  // namespace
+}  // namespace loom::sched

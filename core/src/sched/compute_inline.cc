@@ -10,6 +10,7 @@
 #include "loom/arith/region.h"
 #include "loom/ir/builder.h"
 #include "loom/ir/mutator.h"
+#include "loom/ir/printer.h"
 #include "loom/ir/visitor.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
@@ -322,6 +323,24 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
   for (const ir::BufferLoadNode* ld : loads) {
     for (size_t k = 0; k < ld->indices.size(); ++k) {
       if (!ld->indices[k].same_as(loads[0]->indices[k])) throw non_injective();
+    }
+  }
+  // 3b) ... within the buffer's extent: a consumer iterating beyond it (a padded copy
+  // guarding its loads) would lose those points once moved into the producer's iterations
+  // (a consumer covering less of it gets a predicate instead).
+  arith::Analyzer domain_an;
+  for (size_t k = 0; k < loads[0]->indices.size(); ++k) {
+    const auto* v = loads[0]->indices[k].as<ir::VarNode>();
+    for (const ir::IterVar& iv : lc.block->iter_vars) {
+      if (iv.var.get() != v) continue;
+      if (!domain_an.can_prove(iv.dom.min >= ir::make_const(iv.dom.min.dtype(), int64_t{0})) ||
+          !domain_an.can_prove(iv.dom.min + iv.dom.extent <= ir::cast(iv.dom.extent.dtype(), buf->shape[k])))
+        throw BodyAnalysisError(
+            prim,
+            fmt::format("block {} iterates {} over [{}, {} + {}) but reads {} at it, whose dimension {} has "
+                        "extent {}; inlined into {} it would not compute the points beyond it",
+                        c->name, iv.var.name(), ir::to_string(iv.dom.min), ir::to_string(iv.dom.min),
+                        ir::to_string(iv.dom.extent), buf->name, k, ir::to_string(buf->shape[k]), lp.block->name));
     }
   }
   // 4) Blocks whose order relative to the consumer's computation changes must not touch it.
