@@ -463,9 +463,10 @@ typedef struct loom_host_api {
    * "sample_perfect_tile", ...), with arguments bound as in TVM's Python API: positional
    * `args`, then keyword arguments (kw_names[k] = kw_values[k]); sampling calls take the
    * keyword "decision". The call is recorded in the trace exactly as the same call from
-   * C++ or a schedule script. The outputs (random variables) go to outputs[0 .. cap) and
-   * their count to *n_outputs. On failure the schedule is unchanged and the error names
-   * the primitive and the violated rule (status LOOM_ERROR_SCHEDULE, kind set). */
+   * C++ or a schedule script. The first `cap` outputs (random variables) go to outputs and
+   * their full count to *n_outputs (when it exceeds cap the call still succeeded: the trace's
+   * last instruction holds every output). On failure the schedule is unchanged and the
+   * error names the primitive and the violated rule (status LOOM_ERROR_SCHEDULE, kind set). */
   loom_status (*sch_call)(loom_schedule* sch, loom_str primitive, const loom_value* args, size_t n_args,
                           const loom_str* kw_names, const loom_value* kw_values, size_t n_kw, loom_value* outputs,
                           size_t cap, size_t* n_outputs, loom_error* error);

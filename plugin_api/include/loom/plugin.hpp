@@ -395,13 +395,12 @@ class Schedule {
     loom_status status =
         host().sch_call(sch_, to_str(primitive), c_args.data(), c_args.size(), kw_names.data(), kw_values.data(),
                         kw_names.size(), outputs.data(), outputs.size(), &n, box.get());
-    if (status == LOOM_ERROR_BUFFER_TOO_SMALL) {
-      // The call already ran: read its (random variable) outputs from the trace's last instruction.
-      Trace t = trace();
-      Instruction inst = t.instruction(t.size() - 1);
-      return inst.outputs;
-    }
     box.check(status);
+    if (n > outputs.size()) {
+      // More outputs than the array holds: the trace's last instruction has them all.
+      Trace t = trace();
+      return t.instruction(t.size() - 1).outputs;
+    }
     std::vector<Value> out;
     for (size_t k = 0; k < n; ++k) out.push_back(Value::from_c(outputs[k]));
     return out;

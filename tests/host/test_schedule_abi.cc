@@ -1,0 +1,164 @@
+// The schedule, trace and config parts of the host's function table, driven through the
+// C++ wrapper (plugin.hpp) as a plugin drives them: results, recording and every error path.
+#include <gtest/gtest.h>
+
+#include "../../core/src/host/abi.h"
+#include "gmock/gmock.h"
+#include "loom/host/host_api.h"
+#include "loom/ir/structural_equal.h"
+#include "loom/plugin.hpp"
+#include "loom/sched/trace.h"
+#include "loom/script/printer.h"
+#include "loom/workloads/zoo.h"
+
+namespace loom::host {
+namespace {
+
+namespace lp = loom::plugin;
+using ::testing::HasSubstr;
+
+class ScheduleAbi : public ::testing::Test {
+ protected:
+  void SetUp() override { lp::set_host(host_api()); }
+
+  /// A plugin-side handle owning a fresh schedule of a zoo workload.
+  static lp::Schedule schedule(const std::string& workload, const std::map<std::string, int64_t>& shape) {
+    return lp::Schedule(new loom_schedule{sched::Schedule(workloads::make_workload(workload, shape), 1), {}, {}});
+  }
+  static const sched::Schedule& core(const lp::Schedule& s) { return s.get()->sch; }
+};
+
+template <typename F>
+lp::Error expect_abi_error(F&& f, loom_status status) {
+  try {
+    f();
+  } catch (const lp::Error& e) {
+    EXPECT_EQ(e.status(), status) << e.what();
+    return e;
+  }
+  ADD_FAILURE() << "expected an error";
+  return lp::Error("none");
+}
+
+TEST_F(ScheduleAbi, CallsAreRecordedLikeCoreCalls) {
+  lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
+  lp::BlockRV c = s.get_block("C");
+  std::vector<lp::LoopRV> loops = s.get_loops(c);
+  ASSERT_EQ(loops.size(), 3u);
+  std::vector<lp::ExprRV> tiles = s.sample_perfect_tile(loops[0], 2, 4, std::vector<int64_t>{4, 4});
+  EXPECT_EQ(s.value(tiles[0]), 4);
+  std::vector<lp::LoopRV> i = s.split(loops[0], {tiles[0], tiles[1]});
+  s.reorder({loops[1], i[1]});
+  s.parallel(i[0]);
+  s.unroll(loops[2]);
+  lp::BlockRV cache = s.cache_write(c, 0, "local");
+  s.reverse_compute_at(cache, loops[1]);
+  // The same calls made on a core schedule give the same trace and module.
+  sched::Schedule ref(workloads::make_workload("gmm", {{"M", 16}, {"N", 16}, {"K", 8}}), 1);
+  sched::BlockRV rc = ref.get_block("C");
+  std::vector<sched::LoopRV> rl = ref.get_loops(rc);
+  std::vector<sched::ExprRV> rt = ref.sample_perfect_tile(rl[0], 2, 4, std::vector<int64_t>{4, 4});
+  std::vector<sched::LoopRV> ri = ref.split(rl[0], std::vector<std::optional<sched::ExprRV>>{rt[0], rt[1]});
+  ref.reorder({rl[1], ri[1]});
+  ref.parallel(ri[0]);
+  ref.unroll(rl[2]);
+  sched::BlockRV rcache = ref.cache_write(rc, 0, "local");
+  ref.reverse_compute_at(rcache, rl[1]);
+  EXPECT_EQ(core(s).trace().as_python(), ref.trace().as_python());
+  EXPECT_TRUE(ir::structural_equal(core(s).mod().at("gmm"), ref.mod().at("gmm")));
+  EXPECT_EQ(s.script(), script::print(ref.mod()));
+  EXPECT_EQ(s.structural_hash(), s.copy().structural_hash());
+}
+
+TEST_F(ScheduleAbi, ManyOutputsComeBackWhole) {
+  lp::Schedule s = schedule(
+      "c3d", {{"N", 1}, {"D", 4}, {"H", 4}, {"W", 4}, {"CI", 2}, {"CO", 2}, {"K", 3}, {"stride", 1}, {"padding", 1}});
+  lp::BlockRV conv = s.get_block("conv3d_ndhwc");
+  std::vector<lp::LoopRV> loops = s.get_loops(conv);
+  for (lp::LoopRV l : loops) s.split(l, {lp::none, 1});
+  std::vector<lp::LoopRV> all = s.get_loops(conv);
+  EXPECT_EQ(all.size(), 2 * loops.size());
+  EXPECT_GT(all.size(), 16u);  // more than the wrapper's first output array
+  for (lp::LoopRV l : all) EXPECT_TRUE(s.is_valid(l));
+  EXPECT_FALSE(s.is_valid(loops[0]));  // split removed it
+}
+
+TEST_F(ScheduleAbi, ErrorsCarryTheirStatusAndKind) {
+  lp::Schedule s = schedule("gmm", {{"M", 8}, {"N", 8}, {"K", 4}});
+  lp::BlockRV c = s.get_block("C");
+  std::vector<lp::LoopRV> loops = s.get_loops(c);
+  size_t before = core(s).trace().size();
+  lp::Error e = expect_abi_error([&] { s.call("fusee", {loops[0]}); }, LOOM_ERROR_NOT_FOUND);
+  EXPECT_THAT(e.what(), HasSubstr("sch.fusee is not a schedule primitive; did you mean sch.fuse?"));
+  e = expect_abi_error([&] { s.call("parallel", {c}); }, LOOM_ERROR_ARGUMENT);
+  EXPECT_THAT(e.what(), HasSubstr("argument 'loop' must be a loop"));
+  e = expect_abi_error([&] { s.fuse({loops[0], loops[2]}); }, LOOM_ERROR_SCHEDULE);
+  EXPECT_FALSE(e.kind().empty());
+  EXPECT_THAT(e.what(), HasSubstr("sch.fuse"));
+  e = expect_abi_error([&] { s.compute_inline(c); }, LOOM_ERROR_SCHEDULE);
+  EXPECT_EQ(core(s).trace().size(), before);  // failed calls record nothing
+}
+
+TEST_F(ScheduleAbi, TracesExposeDecisionsAndReplayWithChangedOnes) {
+  lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 8}, {"K", 4}});
+  std::vector<lp::LoopRV> loops = s.get_loops(s.get_block("C"));
+  std::vector<lp::ExprRV> tiles = s.sample_perfect_tile(loops[0], 2, 16, std::vector<int64_t>{2, 8});
+  s.split(loops[0], {tiles[0], tiles[1]});
+  s.enter_postproc();
+  s.parallel(s.get_loops(s.get_block("C"))[0]);
+  lp::Trace t = s.trace();
+  ASSERT_EQ(t.size(), core(s).trace().size());
+  lp::Instruction sample = t.instruction(2);
+  EXPECT_EQ(sample.kind, "SamplePerfectTile");
+  EXPECT_EQ(sample.python_name, "sample_perfect_tile");
+  EXPECT_TRUE(sample.is_sampling);
+  EXPECT_TRUE(sample.is_pure);
+  ASSERT_TRUE(sample.decision.has_value());
+  EXPECT_EQ(sample.decision->ints(), (std::vector<int64_t>{2, 8}));
+  EXPECT_EQ(sample.attrs.at(1).i, 16);  // max_innermost_factor
+  // A changed decision, without the postprocessing part.
+  lp::Trace changed = t.with_decision(2, std::vector<int64_t>{4, 4});
+  EXPECT_EQ(changed.instruction(2).decision->ints(), (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(changed.size(), 4u);  // get_block, get_loops, sample, split; EnterPostproc and after dropped
+  lp::Schedule replayed = changed.replay();
+  EXPECT_THAT(replayed.script(), HasSubstr("for i_0, i_1, j, k in T.grid(4, 4, 8, 4)"));
+  EXPECT_THAT(t.json(), HasSubstr("\"SamplePerfectTile\""));
+  EXPECT_THAT(t.python(), HasSubstr("decision=[2, 8]"));
+  // An invalid decision fails cleanly at replay.
+  lp::Trace bad = t.with_decision(2, std::vector<int64_t>{3, 5});
+  lp::Error e = expect_abi_error([&] { bad.replay(); }, LOOM_ERROR_SCHEDULE);
+  EXPECT_THAT(e.what(), HasSubstr("sample_perfect_tile"));
+  // Out-of-range instruction indices.
+  expect_abi_error([&] { t.instruction(99); }, LOOM_ERROR_ARGUMENT);
+  expect_abi_error([&] { t.with_decision(99, 1); }, LOOM_ERROR_ARGUMENT);
+}
+
+TEST_F(ScheduleAbi, ConfigGettersAreTypedAndPositioned) {
+  using config::ConfigValue;
+  auto pos = [](int line, int col) { return config::SourcePos{"run.toml", line, col}; };
+  config::ComponentConfig table(
+      "[[rule]]", "acme.rule", pos(3, 1),
+      {{"n", pos(4, 1), ConfigValue::integer(7, pos(4, 5))},
+       {"ratio", pos(5, 1), ConfigValue::integer(2, pos(5, 9))},
+       {"on", pos(6, 1), ConfigValue::boolean(true, pos(6, 6))},
+       {"name2", pos(7, 1), ConfigValue::string("x", pos(7, 9))},
+       {"sizes", pos(8, 1),
+        ConfigValue::array({ConfigValue::integer(1), ConfigValue::integer(2), ConfigValue::integer(3)}, pos(8, 9))}});
+  loom_config handle{&table};
+  lp::Config c(&handle);
+  EXPECT_EQ(c.get_int("n", 0), 7);
+  EXPECT_EQ(c.get_int("missing", 42), 42);
+  EXPECT_DOUBLE_EQ(c.get_float("ratio", 0.5), 2.0);  // an integer reads as a float
+  EXPECT_TRUE(c.get_bool("on", false));
+  EXPECT_EQ(c.get_string("name2", "y"), "x");
+  EXPECT_EQ(c.get_string("other", "y"), "y");
+  EXPECT_EQ(c.get_int_list("sizes", {}), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_TRUE(c.has("n"));
+  EXPECT_FALSE(c.has("missing"));
+  lp::Error e = expect_abi_error([&] { c.get_int("name2", 0); }, LOOM_ERROR_CONFIG);
+  EXPECT_THAT(e.what(), HasSubstr("run.toml:7:9"));
+  EXPECT_THAT(e.what(), HasSubstr("must be an integer, got a string"));
+}
+
+}  // namespace
+}  // namespace loom::host
