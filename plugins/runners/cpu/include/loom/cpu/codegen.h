@@ -1,0 +1,110 @@
+// loom/cpu/codegen.h: the LLVM code generator of the CPU runner. It turns a lowered
+// function (no blocks: loops, Allocate, BufferStore / BufferLoad, IfThenElse, LetStmt,
+// SeqStmt, Evaluate and every expression kind) into LLVM IR with the LLVM 16 C++ API,
+// optimizes it at O3 for the host CPU and JIT-compiles it with ORC (LLJIT).
+//
+// It reads the IR only through the plugin views (loom/plugin_ir.hpp), so the host table
+// must be set (a plugin has it; a test calls loom::plugin::set_host(loom::host::host_api())).
+//
+// Calling convention. The compiled function is
+//
+//     extern "C" void NAME(void** args);
+//
+// with one entry per function parameter, in parameter order:
+//   - a buffer parameter: a pointer to the first element of its storage (compact row-major
+//     unless the buffer declares strides; its elem_offset, if any, is added in elements).
+//     Element storage is the NDArray layout: integers in their width, bool one byte (0 or 1),
+//     float16 / bfloat16 as 16-bit patterns. The pointers must be aligned to the element
+//     size (to 64 bytes when CodegenOptions::assume_aligned is set), and buffers must not
+//     overlap: every buffer parameter is `noalias`.
+//   - a scalar parameter: a pointer to its value in its dtype's storage (int32_t for int32,
+//     double for float64, one byte for bool, ...).
+// Internally NAME unpacks args and calls NAME.body(ptr noalias A, ptr noalias B, ..., i32 n)
+// (one typed parameter per function parameter), which is inlined into it.
+//
+// Semantics follow the reference interpreter (loom/interp/interpreter.h): integers wrap,
+// integer division / modulo by zero gives 0 (the interpreter throws instead; the kernel
+// cannot), float -> integer casts truncate and saturate (NaN -> 0), float16 / bfloat16
+// arithmetic and math run in float32 and round back after every operation, min / max on
+// floats are select(a < b, a, b), T.round rounds ties to even, if_then_else is lazy.
+// Allocate buffers start zeroed (on the stack up to 64 KiB, else calloc / free).
+// A float64 -> bfloat16 cast rounds through float32 (the interpreter rounds once).
+//
+// Loops: serial loops are plain loops; unrolled loops carry llvm.loop.unroll.full;
+// parallel loops run serially for now (the oneTBB runtime comes next); thread_binding
+// loops are rejected. A vectorized loop of constant extent N whose body is straight-line
+// stores (SeqStmt / BufferStore / Evaluate) of scalar expressions without if_then_else,
+// each store at a unit-stride index in the loop variable, and without a loop-carried
+// dependence through a buffer it stores (every access to a stored buffer at the same index),
+// is emitted once as N-lane vector code (`<N x float>` ...): unit-stride loads become vector
+// loads, loads independent of the loop variable scalar loads, other loads per-lane gathers.
+// Any other vectorized loop is a scalar loop (with llvm.loop.vectorize.enable), never a
+// wrong result. Explicit Ramp / Broadcast expressions are vectors of their lanes; a load
+// or store whose last index is a unit-stride Ramp is one vector access, other vector
+// indices are per-lane.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "loom/plugin_ir.hpp"
+
+namespace loom::cpu {
+
+/// A function the code generator cannot compile (a block, a thread binding, an unknown
+/// intrinsic, a vector if_then_else, a symbolic Allocate size, ...).
+class CodegenError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CodegenOptions {
+  /// The target CPU and its features ("+avx2,-avx512f,..."); empty means the host's
+  /// (llvm::sys::getHostCPUName / getHostCPUFeatures).
+  std::string cpu;
+  std::string features;
+  /// 0..3 (O3 by default).
+  int opt_level = 3;
+  /// Whether buffer parameters may be assumed 64-byte aligned (`align 64` on them).
+  bool assume_aligned = false;
+};
+
+/// The packed entry point: void NAME(void** args).
+using PackedFunc = void (*)(void** args);
+
+/// LLVM IR text of `func` as generated (verified, before optimization).
+/// Throws CodegenError when the function cannot be compiled.
+std::string emit_llvm_ir(const plugin::ir::PrimFunc& func, const CodegenOptions& options = {});
+
+/// A JIT-compiled function; owns its JIT session.
+class Kernel {
+ public:
+  Kernel(Kernel&&) noexcept;
+  Kernel& operator=(Kernel&&) noexcept;
+  ~Kernel();
+
+  /// The entry point (valid as long as the Kernel).
+  PackedFunc entry() const;
+  /// Runs it on args (see the calling convention above).
+  void operator()(void** args) const { entry()(args); }
+  /// The symbol name of the entry point.
+  const std::string& name() const;
+  /// The IR as generated, and after the O3 pipeline.
+  const std::string& ir() const;
+  const std::string& optimized_ir() const;
+  /// The target CPU and features it was compiled for.
+  const std::string& cpu() const;
+
+  struct Impl;
+  explicit Kernel(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Generates, optimizes and JIT-compiles `func`. Throws CodegenError when it cannot be
+/// compiled (or when LLVM fails, with LLVM's message).
+Kernel compile(const plugin::ir::PrimFunc& func, const CodegenOptions& options = {});
+
+}  // namespace loom::cpu
