@@ -1,0 +1,29 @@
+// The target-independent lowering pipeline: scheduled TensorIR to a codegen-ready form.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "loom/ir/function.h"
+
+namespace loom::lower {
+
+struct LowerOptions {
+  /// Called after each pass with the pass's name and its result (an IR dump hook).
+  std::function<void(const std::string& pass, const ir::PrimFunc& func)> after_pass;
+  /// Runs ir::check_well_formed after each pass (throws UserError naming the problems).
+  bool verify = true;
+};
+
+/// Runs the passes in order: lower_init, lower_blocks, compact_buffers, flatten_buffers,
+/// simplify (see their headers).
+///
+/// The result has no blocks: the body is loops (kinds and annotations kept: vectorized,
+/// unrolled and parallel loops are left for the code generator; vector expressions and
+/// unrolling are a later step), stores, `if`s, lets and Allocate statements over 1-D
+/// buffers; parameters are 1-D buffers over the caller's contiguous storage. Storage
+/// scopes are kept on the buffers, not acted on. It runs in the reference interpreter and
+/// computes what `func` computes.
+ir::PrimFunc lower(const ir::PrimFunc& func, const LowerOptions& options = {});
+
+}  // namespace loom::lower
