@@ -21,22 +21,19 @@ def main(A: T.Buffer((4, 8), "float32"), C: T.Buffer((4, 8), "float32")):
         for i, j in T.grid(4, 8):
             C[i, j] = B[j, i]
 )");
+  // Indices come out in the simplifier's canonical order.
   ir::PrimFunc expected = script::parse_func(R"(
 @T.prim_func
 def main(A: T.Buffer((32,), "float32"), C: T.Buffer((32,), "float32")):
     with T.decl_buffer((32,), "float32", scope="local") as B:
         for i, j in T.grid(4, 8):
-            B[j * 4 + i] = A[i * 8 + j] + T.float32(1)
+            B[i + j * 4] = A[i * 8 + j] + T.float32(1)
         for i, j in T.grid(4, 8):
-            C[i * 8 + j] = B[j * 4 + i]
+            C[i * 8 + j] = B[i + j * 4]
 )");
   ir::PrimFunc after = flatten_buffers(before);
-  // The simplifier orders terms canonically: compare after simplifying the expected indices
-  // the same way, through the printed form when the order differs.
-  for (const ir::Buffer& b : after->param_buffers()) EXPECT_EQ(b->ndim(), 1u);
+  expect_func_equal(after, expected);
   expect_lowered_equivalent(before, after);
-  EXPECT_THAT(script::print(after), ::testing::HasSubstr("T.decl_buffer((32,), \"float32\", scope=\"local\")"));
-  (void)expected;
 }
 
 TEST(FlattenBuffers, ExplicitStridesAndOffsetAreHonoured) {

@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "loom/ir/builder.h"
 #include "loom/lower/lower.h"
 #include "loom/workloads/zoo.h"
 #include "lower_test_util.h"
@@ -17,13 +18,31 @@ namespace {
 using testing::contains_kind;
 using testing::expect_lowered_equivalent;
 
+/// The number of elements of every Allocate in `f` with a constant shape.
+int64_t allocated_elements(const ir::PrimFunc& f) {
+  int64_t total = 0;
+  ir::post_order_visit(f->body, [&](const ir::Object* n) {
+    if (n->kind() != ir::NodeKind::Allocate) return;
+    int64_t elems = 1;
+    for (const ir::Expr& d : static_cast<const ir::AllocateNode*>(n)->buffer->shape)
+      elems *= ir::as_const_int(d).value_or(0);
+    total += elems;
+  });
+  return total;
+}
+
 /// Lowers `scheduled`, checking after every pass that the function is well formed and
-/// computes what `original` computes; returns the lowered function.
-ir::PrimFunc lower_checked(const ir::PrimFunc& original, const ir::PrimFunc& scheduled, uint64_t seed) {
+/// computes what `original` computes; returns the lowered function. Sets *compacted when
+/// compact_buffers shrank an allocation.
+ir::PrimFunc lower_checked(const ir::PrimFunc& original, const ir::PrimFunc& scheduled, uint64_t seed,
+                           bool* compacted = nullptr) {
   LowerOptions options;
+  int64_t before_compaction = 0;
   options.after_pass = [&](const std::string& pass, const ir::PrimFunc& f) {
     SCOPED_TRACE("after " + pass);
     expect_lowered_equivalent(original, f, seed, 1e-4, 1e-4);
+    if (pass == "lower_blocks") before_compaction = allocated_elements(f);
+    if (pass == "compact_buffers" && compacted) *compacted = allocated_elements(f) < before_compaction;
   };
   return lower(scheduled, options);
 }
@@ -53,10 +72,10 @@ TEST(Lower, GmmPipelineGivesFlatLoopsAndAGuardedInit) {
 }
 
 TEST(Lower, EveryZooWorkloadUnscheduledAndUnderRandomSchedulesLowersToAnEquivalentFunction) {
-  const int seeds = 12;
+  const int seeds = 20;
   constexpr int kSteps = 6;
   testing::Stats stats;
-  int checked = 0, with_allocations = 0;
+  int checked = 0, with_allocations = 0, compacted = 0;
   for (const workloads::WorkloadInfo& info : workloads::workloads()) {
     ir::PrimFunc before = workloads::make_workload(info.name, testing::small_shapes().at(info.name));
     for (int64_t seed = 0; seed <= seeds; ++seed) {
@@ -69,7 +88,9 @@ TEST(Lower, EveryZooWorkloadUnscheduledAndUnderRandomSchedulesLowersToAnEquivale
       ir::PrimFunc scheduled = sch.mod().at(sch.default_func());
       ir::PrimFunc lowered;
       try {
-        lowered = lower_checked(before, scheduled, static_cast<uint64_t>(seed) + 1);
+        bool shrank = false;
+        lowered = lower_checked(before, scheduled, static_cast<uint64_t>(seed) + 1, &shrank);
+        compacted += shrank ? 1 : 0;
       } catch (const std::exception& e) {
         ADD_FAILURE() << "lowering failed: " << e.what() << "\n" << sch.trace().as_python() << script::print(scheduled);
         return;
@@ -86,9 +107,10 @@ TEST(Lower, EveryZooWorkloadUnscheduledAndUnderRandomSchedulesLowersToAnEquivale
   }
   std::cout << "lowered " << checked << " functions (" << workloads::workloads().size()
             << " workloads, unscheduled and " << seeds << " random schedules each), " << with_allocations
-            << " with allocations\n";
+            << " with allocations, " << compacted << " with an allocation compacted\n";
   EXPECT_EQ(checked, static_cast<int>(workloads::workloads().size()) * (seeds + 1));
   EXPECT_GT(with_allocations, checked / 4);
+  EXPECT_GT(compacted, checked / 10) << "compact_buffers hardly ever shrinks anything: the test does not exercise it";
 }
 
 }  // namespace
