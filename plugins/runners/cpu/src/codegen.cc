@@ -7,6 +7,7 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/DiagnosticInfo.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
@@ -477,9 +478,6 @@ class Emitter {
     std::vector<llvm::Metadata*> md{nullptr};
     if (kind == "unroll") {
       md.push_back(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, "llvm.loop.unroll.full")}));
-    } else if (kind == "vectorized") {
-      md.push_back(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
-                                            llvm::ConstantAsMetadata::get(b_.getTrue())}));
     }
     if (md.size() > 1) {
       llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, md);
@@ -1230,6 +1228,8 @@ Kernel compile(const pir::PrimFunc& func, const CodegenOptions& options) {
   auto tm = jtmb.createTargetMachine();
   if (!tm) fail("cannot create the target machine: " + llvm_error_text(tm.takeError()));
   auto ctx = std::make_unique<llvm::LLVMContext>();
+  // Optimization remarks and warnings ("loop not unrolled") are not for the user's terminal.
+  ctx->setDiagnosticHandlerCallBack([](const llvm::DiagnosticInfo&, void*) {}, nullptr);
   llvm::DataLayout layout = (*tm)->createDataLayout();
   auto mod = generate(*ctx, func, impl->name, options, &layout, (*tm)->getTargetTriple().str());
   impl->ir = module_text(*mod);

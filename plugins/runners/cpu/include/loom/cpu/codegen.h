@@ -38,7 +38,7 @@
 // dependence through a buffer it stores (every access to a stored buffer at the same index),
 // is emitted once as N-lane vector code (`<N x float>` ...): unit-stride loads become vector
 // loads, loads independent of the loop variable scalar loads, other loads per-lane gathers.
-// Any other vectorized loop is a scalar loop (with llvm.loop.vectorize.enable), never a
+// Any other vectorized loop is a scalar loop (left to LLVM's loop vectorizer), never a
 // wrong result. Explicit Ramp / Broadcast expressions are vectors of their lanes; a load
 // or store whose last index is a unit-stride Ramp is one vector access, other vector
 // indices are per-lane.
