@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "loom/ir/builder.h"
+#include "loom/ir/mutator.h"
 #include "loom/lower/lower.h"
 #include "loom/workloads/zoo.h"
 #include "lower_test_util.h"
@@ -47,6 +48,26 @@ ir::PrimFunc lower_checked(const ir::PrimFunc& original, const ir::PrimFunc& sch
   return lower(scheduled, options);
 }
 
+/// `f` with every (1-D, constant-size) allocation filled with garbage (the value 77) right
+/// after it is made: the interpreter zeroes allocations, a code generator need not, so a
+/// lowered function must not read an allocation before writing it.
+ir::PrimFunc poison_allocations(const ir::PrimFunc& f) {
+  class Poisoner : public ir::IRMutator {
+   protected:
+    using ir::IRMutator::visit;
+    ir::Stmt visit(const ir::AllocateNode* op) override {
+      ir::Stmt body = mutate(op->body);
+      ir::Var i("poison_i");
+      ir::Stmt fill = ir::BufferStoreNode::make(op->buffer, ir::cast(op->buffer->dtype, ir::make_int(77)), {i});
+      return ir::AllocateNode::make(
+          op->buffer,
+          ir::SeqStmtNode::make(
+              {ir::ForNode::make(i, ir::make_int(0), op->buffer->shape[0], ir::ForKind::Serial, fill), body}));
+    }
+  };
+  return f.with_body(Poisoner().mutate(f->body));
+}
+
 void expect_codegen_ready(const ir::PrimFunc& f) {
   EXPECT_FALSE(contains_kind(f, ir::NodeKind::Block));
   EXPECT_FALSE(contains_kind(f, ir::NodeKind::BlockRealize));
@@ -61,6 +82,20 @@ void expect_codegen_ready(const ir::PrimFunc& f) {
   });
   EXPECT_FALSE(multi_dim) << script::print(f);
   for (const ir::Buffer& b : f->param_buffers()) EXPECT_EQ(b->ndim(), 1u);
+}
+
+TEST(Lower, PoisoningCatchesAFunctionThatReadsAnAllocationBeforeWritingIt) {
+  ir::PrimFunc reads_zero = script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((4,), "float32"), C: T.Buffer((4,), "float32")):
+    with T.decl_buffer((1,), "float32") as S:
+        for i in range(4):
+            S[0] = S[0] + A[i]
+            C[i] = S[0]
+)");
+  std::vector<interp::NDArray> plain = interp::run_random(reads_zero, 3);
+  std::vector<interp::NDArray> poisoned = interp::run_random(poison_allocations(reads_zero), 3);
+  EXPECT_FALSE(interp::allclose(poisoned[1], plain[1]).ok);
 }
 
 TEST(Lower, GmmPipelineGivesFlatLoopsAndAGuardedInit) {
@@ -96,6 +131,10 @@ TEST(Lower, EveryZooWorkloadUnscheduledAndUnderRandomSchedulesLowersToAnEquivale
         return;
       }
       expect_codegen_ready(lowered);
+      {
+        SCOPED_TRACE("allocations filled with garbage");
+        expect_lowered_equivalent(before, poison_allocations(lowered), static_cast<uint64_t>(seed) + 1, 1e-4, 1e-4);
+      }
       with_allocations += contains_kind(lowered, ir::NodeKind::Allocate) ? 1 : 0;
       ++checked;
       if (::testing::Test::HasFailure()) {
