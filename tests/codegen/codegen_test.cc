@@ -300,6 +300,46 @@ def f(A: T.Buffer((64,), "float32"), C: T.Buffer((64,), "float32"), n: T.int32, 
   EXPECT_TRUE(r) << r.message;
 }
 
+TEST_F(Codegen, ParallelLoopsCallTheRuntime) {
+  Kernel k = check(R"(
+@T.prim_func
+def f(A: T.Buffer((4096,), "float32"), B: T.Buffer((4096,), "float32"), C: T.Buffer((64,), "float32")):
+    with T.LetStmt(3) as s:
+        for i in T.parallel(64):
+            for j in T.parallel(8):
+                for k in T.vectorized(8):
+                    B[i * 64 + j * 8 + k] = A[i * 64 + j * 8 + k] * T.Cast("float32", s) + T.float32(1)
+            for j in range(64):
+                if j == 0:
+                    C[i] = T.float32(0)
+                C[i] = C[i] + T.exp(A[i * 64 + j])
+)",
+                   5, 1e-5, 1e-5);
+  EXPECT_TRUE(contains(k.ir(), "call void @loom_parallel_for(i64")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "define internal void @f.par.0(i64 %0, i64 %1, ptr %2)")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "@f.par.1.body")) << k.ir();  // the nested parallel loop
+  EXPECT_TRUE(contains(k.ir(), "store <8 x float>")) << k.ir();
+  // Scalar parameters and an empty range.
+  ir::PrimFunc f = script::parse_func(R"(
+@T.prim_func
+def g(A: T.Buffer((1000,), "float32"), C: T.Buffer((1000,), "float32"), n: T.int32, alpha: T.float32):
+    for i in T.parallel(n):
+        C[i] = A[i] * alpha + T.Cast("float32", i)
+)");
+  pir::Func h = handle(f);
+  Kernel g = compile(h.node());
+  for (int32_t n : {0, 1, 999, 1000}) {
+    NDArray a(ir::DataType::Float(32), {1000}), c(ir::DataType::Float(32), {1000}), c2(ir::DataType::Float(32), {1000});
+    a.fill_random(2);
+    interp::run(f, {a, c, n, 0.25});
+    float alpha = 0.25f;
+    void* args[] = {a.data(), c2.data(), &n, &alpha};
+    g(args);
+    interp::CompareResult r = interp::allclose(c2, c, 0, 0);
+    EXPECT_TRUE(r) << "n = " << n << ": " << r.message;
+  }
+}
+
 TEST_F(Codegen, RejectsBlocks) {
   ir::PrimFunc f = script::parse_func(R"(
 @T.prim_func
