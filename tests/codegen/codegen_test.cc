@@ -340,6 +340,49 @@ def g(A: T.Buffer((1000,), "float32"), C: T.Buffer((1000,), "float32"), n: T.int
   }
 }
 
+TEST_F(Codegen, IntegerDivisionEdgeCases) {
+  ir::PrimFunc f = script::parse_func(R"(
+@T.prim_func
+def f(A: T.Buffer((6,), "int32"), B: T.Buffer((6,), "int32"), C: T.Buffer((24,), "int32")):
+    for i in range(6):
+        C[i] = T.truncdiv(A[i], B[i])
+        C[i + 6] = T.truncmod(A[i], B[i])
+        C[i + 12] = A[i] // B[i]
+        C[i + 18] = A[i] % B[i]
+)");
+  pir::Func h = handle(f);
+  Kernel k = compile(h.node());
+  const ir::DataType i32 = ir::DataType::Int(32);
+  NDArray a = NDArray::from_ints(i32, {6}, {INT32_MIN, 7, -7, 7, -7, INT32_MIN});
+  NDArray b = NDArray::from_ints(i32, {6}, {-1, 2, 2, -2, -2, 3});
+  NDArray c(i32, {24}), c2(i32, {24});
+  interp::run(f, {a, b, c});
+  void* args[] = {a.data(), b.data(), c2.data()};
+  k(args);
+  EXPECT_EQ(c2.to_string(), c.to_string());
+  // Division by zero gives 0 (the interpreter throws).
+  NDArray z = NDArray::from_ints(i32, {6}, {0, 0, 0, 0, 0, 0});
+  void* zargs[] = {a.data(), z.data(), c2.data()};
+  k(zargs);
+  for (int64_t i = 0; i < 24; ++i) EXPECT_EQ(c2.get_int(i), 0) << i;
+}
+
+TEST_F(Codegen, VectorizedLoopWithGathersUniformBranchesAndLets) {
+  Kernel k = check(R"(
+@T.prim_func
+def f(A: T.Buffer((64,), "float32"), B: T.Buffer((512,), "float32"), C: T.Buffer((512,), "float32")):
+    for i0 in range(64):
+        for k in range(2):
+            for i1 in T.vectorized(8):
+                with T.LetStmt(i0 * 8) as base:
+                    if k == 0:
+                        C[base + i1] = T.float32(0)
+                    C[base + i1] = C[base + i1] + A[i1 // 2] * A[(i1 * i1) % 7] + T.Select(B[base + i1] > A[i0], B[base + i1], A[i0])
+)");
+  EXPECT_TRUE(contains(k.ir(), "store <8 x float>")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "fmul <8 x float>")) << k.ir();
+}
+
 TEST_F(Codegen, RejectsBlocks) {
   ir::PrimFunc f = script::parse_func(R"(
 @T.prim_func

@@ -187,6 +187,16 @@ class VectorCheck {
       return true;
     }
     if (auto ev = s.as<pir::Evaluate>()) return expr(ev->value());
+    // A branch all lanes take alike (a condition without the loop variable), a let of a
+    // value without it.
+    if (auto ite = s.as<pir::IfThenElse>()) {
+      if (mentions(ite->condition(), v_) || !expr(ite->condition())) return false;
+      return stmt(ite->then_case()) && (ite->else_case().is_null() || stmt(ite->else_case()));
+    }
+    if (auto let = s.as<pir::LetStmt>()) {
+      if (mentions(let->value(), v_) || !expr(let->value())) return false;
+      return stmt(let->body());
+    }
     if (auto st = s.as<pir::BufferStore>()) {
       pir::Buffer buf = st->buffer();
       auto indices = st->indices().to_vector();

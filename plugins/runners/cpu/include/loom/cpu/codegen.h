@@ -34,14 +34,18 @@
 // a parallel loop's body is outlined into NAME.par.K(i64 lo, i64 hi, ptr closure) (a
 // closure struct on the caller's stack holds the variables and buffers the body uses) and
 // run through loom_parallel_for (loom/cpu/runtime.h, oneTBB; nested parallel loops nest);
-// a parallel loop inside a vectorized one is serial; thread_binding loops are rejected. A vectorized loop of constant
-// extent N whose body is straight-line stores (SeqStmt / BufferStore / Evaluate) of scalar expressions without
-// if_then_else, each store at a unit-stride index in the loop variable, and without a loop-carried dependence through a
-// buffer it stores (every access to a stored buffer at the same index), is emitted once as N-lane vector code (`<N x
-// float>` ...): unit-stride loads become vector loads, loads independent of the loop variable scalar loads, other loads
-// per-lane gathers. Any other vectorized loop is a scalar loop (left to LLVM's loop vectorizer), never a wrong result.
-// Explicit Ramp / Broadcast expressions are vectors of their lanes; a load or store whose last index is a unit-stride
-// Ramp is one vector access, other vector indices are per-lane.
+// thread_binding loops are rejected.
+//
+// A vectorized loop of constant extent N (2..256) is emitted once as N-lane vector code
+// (`<N x float>` ...) when its body is stores of scalar expressions without if_then_else
+// (SeqStmt, BufferStore, Evaluate, and IfThenElse / LetStmt whose condition / value does
+// not use the loop variable), each store at a unit-stride index in the loop variable, with
+// no loop-carried dependence through a buffer it stores (every access to a stored buffer
+// at the same index): unit-stride loads become vector loads, loads independent of the loop
+// variable scalar loads, other loads per-lane gathers. Any other vectorized loop is a
+// scalar loop (left to LLVM's loop vectorizer): never a wrong result. Explicit Ramp /
+// Broadcast expressions are vectors of their lanes; a load or store whose last index is a
+// unit-stride Ramp is one vector access, other vector indices are per-lane.
 #pragma once
 
 #include <memory>
