@@ -383,6 +383,29 @@ def f(A: T.Buffer((64,), "float32"), B: T.Buffer((512,), "float32"), C: T.Buffer
   EXPECT_TRUE(contains(k.ir(), "fmul <8 x float>")) << k.ir();
 }
 
+#if defined(__x86_64__)
+TEST_F(Codegen, GenericX86WithoutF16cUsesLibraryConversions) {
+  ir::PrimFunc f = script::parse_func(R"(
+@T.prim_func
+def f(A: T.Buffer((256,), "float16"), B: T.Buffer((256,), "float64"), C: T.Buffer((256,), "float16")):
+    for i in T.vectorized(256):
+        C[i] = A[i] * T.float16(3) + T.Cast("float16", B[i])
+)");
+  pir::Func h = handle(f);
+  CodegenOptions options;
+  options.cpu = "x86-64";
+  options.features = "+sse2,-f16c,-avx";
+  Kernel k = compile(h.node(), options);
+  EXPECT_EQ(k.cpu(), "x86-64");
+  std::vector<NDArray> expected = interp::run_random(f, 4);
+  std::vector<NDArray> actual = interp::random_params(f, 4);
+  void* args[] = {actual[0].data(), actual[1].data(), actual[2].data()};
+  k(args);
+  interp::CompareResult r = interp::allclose(actual[2], expected[2], 0, 0);
+  EXPECT_TRUE(r) << r.message;
+}
+#endif
+
 TEST_F(Codegen, RejectsBlocks) {
   ir::PrimFunc f = script::parse_func(R"(
 @T.prim_func

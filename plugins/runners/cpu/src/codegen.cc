@@ -156,10 +156,52 @@ std::optional<int64_t> access_coeff(const pir::Buffer& buf, const std::vector<pi
   return total;
 }
 
-std::string indices_text(const std::vector<pir::Expr>& indices) {
-  std::string text;
-  for (const pir::Expr& e : indices) text += e.script() + ";";
-  return text;
+// Structural equality of two IR nodes, variables and buffers by identity.
+bool same_structure(const pir::Node& a, const pir::Node& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
+  if (a.kind() != b.kind()) return false;
+  if (a.kind() == LOOM_NODE_VAR || a.kind() == LOOM_NODE_BUFFER) return a.same(b);
+  for (size_t i = 0, n = a.num_fields(); i < n; ++i) {
+    std::string_view name = a.field_name(i);
+    pir::Field x = a.field(name), y = b.field(name);
+    if (x.kind() != y.kind()) return false;
+    switch (x.kind()) {
+      case LOOM_FIELD_NODE:
+        if (!same_structure(x.node(), y.node())) return false;
+        break;
+      case LOOM_FIELD_LIST:
+        if (x.size() != y.size()) return false;
+        for (size_t k = 0; k < x.size(); ++k) {
+          pir::Field p = x.item(k), q = y.item(k);
+          if (p.is_node() != q.is_node()) return false;
+          if (p.is_node() && !same_structure(p.node(), q.node())) return false;
+        }
+        break;
+      case LOOM_FIELD_INT:
+        if (x.int_() != y.int_()) return false;
+        break;
+      case LOOM_FIELD_FLOAT:
+        if (!(x.float_() == y.float_())) return false;
+        break;
+      case LOOM_FIELD_STR:
+        if (x.str() != y.str()) return false;
+        break;
+      case LOOM_FIELD_DTYPE:
+        if (x.dtype() != y.dtype()) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+bool same_indices(const std::vector<pir::Expr>& a, const std::vector<pir::Expr>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!same_structure(a[i], b[i])) return false;
+  }
+  return true;
 }
 
 // Whether the body of a vectorized loop over v can be emitted as vector code.
@@ -170,9 +212,9 @@ class VectorCheck {
   bool ok(const pir::Stmt& body) {
     if (!stmt(body)) return false;
     // Loop-carried dependences: every access to a stored buffer at one index.
-    for (auto& [buf, text] : stored_) {
-      for (auto& [b, t] : accesses_) {
-        if (b == buf && t != text) return false;
+    for (auto& [buf, index] : stored_) {
+      for (auto& [b, i] : accesses_) {
+        if (b == buf && !same_indices(i, index)) return false;
       }
     }
     return true;
@@ -206,12 +248,11 @@ class VectorCheck {
       }
       auto c = access_coeff(buf, indices, v_);
       if (!c || *c != 1) return false;
-      std::string text = indices_text(indices);
-      for (auto& [b, t] : stored_) {
-        if (b == buf.ptr() && t != text) return false;
+      for (auto& [b, i] : stored_) {
+        if (b == buf.ptr() && !same_indices(i, indices)) return false;
       }
-      stored_.emplace_back(buf.ptr(), text);
-      accesses_.emplace_back(buf.ptr(), text);
+      stored_.emplace_back(buf.ptr(), indices);
+      accesses_.emplace_back(buf.ptr(), indices);
       return expr(st->value());
     }
     return false;
@@ -229,7 +270,7 @@ class VectorCheck {
     }
     if (auto load = e.as<pir::BufferLoad>()) {
       auto indices = load->indices().to_vector();
-      accesses_.emplace_back(load->buffer().ptr(), indices_text(indices));
+      accesses_.emplace_back(load->buffer().ptr(), indices);
       for (auto& i : indices) {
         if (!expr(i)) return false;
       }
@@ -245,8 +286,8 @@ class VectorCheck {
   }
 
   pir::Var v_;
-  std::vector<std::pair<const void*, std::string>> stored_;
-  std::vector<std::pair<const void*, std::string>> accesses_;
+  std::vector<std::pair<const void*, std::vector<pir::Expr>>> stored_;
+  std::vector<std::pair<const void*, std::vector<pir::Expr>>> accesses_;
 };
 
 // The variables and buffers a statement uses (`used`, in first-use order) and those it
