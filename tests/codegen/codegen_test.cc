@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../../core/src/host/ir_view.h"
@@ -405,6 +406,53 @@ def f(A: T.Buffer((256,), "float16"), B: T.Buffer((256,), "float64"), C: T.Buffe
   EXPECT_TRUE(r) << r.message;
 }
 #endif
+
+TEST_F(Codegen, VectorizedBoolUintAndInt64) {
+  Kernel k = check(R"(
+@T.prim_func
+def f(A: T.Buffer((256,), "float32"), M: T.Buffer((256,), "bool"), U: T.Buffer((256,), "uint8"), L: T.Buffer((256,), "int64")):
+    for i0 in range(T.int64(16)):
+        for i1 in T.vectorized(T.int64(16)):
+            M[i0 * T.int64(16) + i1] = A[i0 * T.int64(16) + i1] > T.float32(0) or M[i0 * T.int64(16) + i1]
+            U[i0 * T.int64(16) + i1] = U[i0 * T.int64(16) + i1] * T.uint8(17) + T.Cast("uint8", i1)
+            L[i0 * T.int64(16) + i1] = T.Cast("int64", U[i0 * T.int64(16) + i1]) * (i0 - T.int64(8)) // T.int64(3)
+)");
+  EXPECT_TRUE(contains(k.ir(), "<16 x i1>")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "store <16 x i8>")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "store <16 x i64>")) << k.ir();
+}
+
+TEST_F(Codegen, CompilesConcurrently) {
+  ir::PrimFunc f = script::parse_func(R"(
+@T.prim_func
+def f(A: T.Buffer((1024,), "float32"), B: T.Buffer((1024,), "float32")):
+    for i0 in T.parallel(64):
+        for i1 in T.vectorized(16):
+            B[i0 * 16 + i1] = T.tanh(A[i0 * 16 + i1]) * T.float32(2)
+)");
+  std::vector<NDArray> expected = interp::run_random(f, 9);
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        pir::Func h = handle(f);
+        for (int round = 0; round < 3; ++round) {
+          Kernel k = compile(h.node());
+          std::vector<NDArray> actual = interp::random_params(f, 9);
+          void* args[] = {actual[0].data(), actual[1].data()};
+          k(args);
+          interp::CompareResult r = interp::allclose(actual[1], expected[1], 0, 0);
+          if (!r) errors[t] = r.message;
+        }
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (const std::string& e : errors) EXPECT_EQ(e, "");
+}
 
 TEST_F(Codegen, RejectsBlocks) {
   ir::PrimFunc f = script::parse_func(R"(
