@@ -64,6 +64,27 @@ inline void expect_lowered_equivalent(const ir::PrimFunc& original, const ir::Pr
   }
 }
 
+/// Whether `lowered` runs and leaves every parameter as `original` does on random inputs
+/// (seeded), without reporting a failure.
+inline bool same_outputs(const ir::PrimFunc& original, const ir::PrimFunc& lowered, uint64_t seed, double tol = 1e-4) {
+  std::vector<interp::NDArray> a = interp::random_params(original, seed);
+  std::vector<interp::NDArray> shapes = interp::allocate_params(lowered);
+  if (a.size() != shapes.size()) return false;
+  std::vector<interp::NDArray> b;
+  for (size_t i = 0; i < a.size(); ++i) b.push_back(reshaped(a[i], shapes[i].shape()));
+  std::vector<interp::Arg> args_a(a.begin(), a.end()), args_b(b.begin(), b.end());
+  try {
+    interp::run(original, args_a);
+    interp::run(lowered, args_b);
+  } catch (const std::exception&) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!interp::allclose(reshaped(b[i], a[i].shape()), a[i], tol, tol).ok) return false;
+  }
+  return true;
+}
+
 /// True when `func` contains a node of `kind`.
 inline bool contains_kind(const ir::PrimFunc& func, ir::NodeKind kind) {
   bool found = false;

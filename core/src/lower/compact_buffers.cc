@@ -219,7 +219,7 @@ class Compactor : public ir::IRMutator {
         if (extent && *extent < 1) extent = 1;
       }
       std::optional<int64_t> dim_value = ir::as_const_int(dim);
-      if (!extent || (dim_value && *extent >= *dim_value) || !dim_value) {
+      if (!extent || !dim_value || *extent >= *dim_value) {
         shape.push_back(dim);
         mins.push_back(ir::make_const(dim.dtype(), int64_t{0}));
         continue;

@@ -25,10 +25,10 @@ struct LowerOptions {
 /// scopes are kept on the buffers, not acted on. It runs in the reference interpreter and
 /// computes what `func` computes.
 ///
-/// The interpreter zeroes allocations; for the functions that schedules of the zoo
-/// workloads produce, the lowered result never reads an allocation before writing it
-/// (tests/lower/test_lower.cc checks it with allocations filled with garbage), so a code
-/// generator need not zero them. storage_align is not applied (compact_buffers.h).
+/// Allocations keep the IR's meaning: they start zeroed (stmt.h), so a code generator must
+/// zero them. Most lowered functions write an allocation before reading it; some schedules
+/// do read zeroes (tests/lower/test_lower.cc counts them with allocations filled with
+/// garbage). storage_align is not applied (compact_buffers.h).
 ir::PrimFunc lower(const ir::PrimFunc& func, const LowerOptions& options = {});
 
 }  // namespace loom::lower
