@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "loom/lower/compact_buffers.h"
+#include "loom/lower/flatten_buffers.h"
 #include "loom/lower/lower.h"
 #include "loom/lower/lower_blocks.h"
 #include "loom/lower/lower_init.h"
@@ -85,6 +86,25 @@ def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 16), "float32"), C: T.
   const std::string printed = script::print(after);
   EXPECT_THAT(printed, ::testing::HasSubstr("T.decl_buffer((4, 8), \"float32\", scope=\"local\")")) << printed;
   expect_lowered_equivalent(before, after);
+}
+
+TEST(CompactBuffers, AndFlattenBuffersRefuseAFunctionThatStillHasBlocks) {
+  ir::PrimFunc blocks = script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((4,), "float32")):
+    for i in range(4):
+        with T.block("A"):
+            vi = T.axis.spatial(4, i)
+            A[vi] = T.float32(1)
+)");
+  for (auto pass : {&compact_buffers, &flatten_buffers}) {
+    try {
+      pass(blocks);
+      ADD_FAILURE() << "a pass after lower_blocks accepted blocks";
+    } catch (const InternalError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("is still there (run lower_blocks)"));
+    }
+  }
 }
 
 }  // namespace
