@@ -13,8 +13,8 @@ namespace loom::lower {
 /// Loop kinds are kept: a vectorized, unrolled or parallel loop of extent > 1 stays, for the
 /// code generator to handle.
 ///
-/// requires: any function (blocks allowed; their bodies are simplified in place, without
-/// the removal of extent-1 loops whose variable a block binding uses being a problem).
+/// requires: any well-formed function (blocks allowed: a removed loop's variable is
+/// replaced in the block bindings that use it).
 /// guarantees: the program computes what it computed.
 ir::PrimFunc simplify(const ir::PrimFunc& func);
 
