@@ -239,3 +239,21 @@ TEST(RandomSchedules, ReverseComputeInlineRefusesAConsumerLargerThanTheBuffer) {
 
 }  // namespace
 }  // namespace loom::sched
+
+namespace loom::sched {
+namespace {
+
+// Found by the lowering soak: after decompose_reduction the update block loads C without
+// declaring it; reindexing its write would leave C_init writing C while the update
+// accumulated into uninitialized C_reindex.
+TEST(RandomSchedules, ReindexRefusesTheWriteOfADecomposedUpdate) {
+  Schedule sch(workloads::make_workload("gmm", {{"M", 4}, {"N", 4}, {"K", 4}}), 1, DebugMode::Verify);
+  BlockRV c = sch.get_block("C");
+  sch.decompose_reduction(c, sch.get_loops(c)[0]);
+  testing::expect_schedule_error(
+      sch, [&] { sch.reindex(c, BufferIndexType::Write, 0); }, "SharedAccess",
+      "sch.reindex: block C reads buffer C before writing it and has no init, cannot reindex its write");
+}
+
+}  // namespace
+}  // namespace loom::sched

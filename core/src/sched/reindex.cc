@@ -174,7 +174,14 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
   if (is_read && accesses(b->writes, buffer))
     throw SharedAccessError(
         p, fmt::format("block {} both reads and writes buffer {}, cannot reindex its read", b->name, buffer->name));
-  if (!is_read && accesses(b->reads, buffer) && !b->init.defined())
+  // The block reads the buffer when it declares it or when its body loads it (an update
+  // whose init was decomposed may not declare the output it accumulates into).
+  bool body_loads = false;
+  ir::post_order_visit(b->body, [&](const ir::Object* n) {
+    body_loads = body_loads || (n->kind() == ir::NodeKind::BufferLoad &&
+                                static_cast<const ir::BufferLoadNode*>(n)->buffer.get() == buffer.get());
+  });
+  if (!is_read && (accesses(b->reads, buffer) || body_loads) && !b->init.defined())
     throw SharedAccessError(p, fmt::format("block {} reads buffer {} before writing it and has no init, cannot reindex "
                                            "its write",
                                            b->name, buffer->name));
