@@ -2,6 +2,8 @@
 // C++ wrapper (plugin.hpp) as a plugin drives them: results, recording and every error path.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "../../core/src/host/abi.h"
 #include "gmock/gmock.h"
 #include "loom/host/host_api.h"
@@ -158,6 +160,44 @@ TEST_F(ScheduleAbi, ConfigGettersAreTypedAndPositioned) {
   lp::Error e = expect_abi_error([&] { c.get_int("name2", 0); }, LOOM_ERROR_CONFIG);
   EXPECT_THAT(e.what(), HasSubstr("run.toml:7:9"));
   EXPECT_THAT(e.what(), HasSubstr("must be an integer, got a string"));
+}
+
+}  // namespace
+}  // namespace loom::host
+
+namespace loom::host {
+namespace {
+
+TEST_F(ScheduleAbi, LowersAScheduledFunctionThroughTheAbi) {
+  lp::Schedule s = schedule("gmm", {{"M", 8}, {"N", 8}, {"K", 4}});
+  lp::BlockRV c = s.get_block("C");
+  lp::BlockRV cache = s.cache_write(c, 0, "local");
+  s.reverse_compute_at(cache, s.get_loops(c)[0]);
+  lp::ir::Func lowered = lp::lower(s.func());
+  // No blocks are left, and every buffer is one-dimensional.
+  int blocks = 0, buffers = 0;
+  std::function<void(const lp::ir::Node&)> walk = [&](const lp::ir::Node& n) {
+    if (!n) return;
+    if (n.kind() == LOOM_NODE_BLOCK || n.kind() == LOOM_NODE_BLOCK_REALIZE) ++blocks;
+    if (n.kind() == LOOM_NODE_BUFFER) {
+      ++buffers;
+      EXPECT_EQ(n.field("shape").size(), 1u) << n.str("name");
+      return;
+    }
+    for (std::string_view name : n.field_names()) {
+      lp::ir::Field f = n.field(name);
+      if (f.is_node()) walk(f.node());
+      if (f.is_list())
+        for (size_t k = 0; k < f.size(); ++k) {
+          lp::ir::Field item = f.item(k);
+          if (item.is_node()) walk(item.node());
+        }
+    }
+  };
+  walk(lowered.node());
+  EXPECT_EQ(blocks, 0);
+  EXPECT_GT(buffers, 0);
+  expect_abi_error([&] { lp::lower(lp::ir::Func()); }, LOOM_ERROR_ARGUMENT);
 }
 
 }  // namespace

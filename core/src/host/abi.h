@@ -68,6 +68,9 @@ loom_status trace_replay(const loom_trace* trace, int64_t seed, loom_schedule** 
 loom_str trace_json(const loom_trace* trace);
 loom_str trace_python(const loom_trace* trace);
 
+// abi_lower.cc
+loom_status func_lower(const loom_func* func, loom_func** out, loom_error* error);
+
 // plugin_host.cc
 loom_status register_component(loom_registrar* registrar, const loom_component* component, loom_error* error);
 

@@ -64,6 +64,7 @@ const loom_host_api* host_api() {
     t.node_field = ir_node_field;
     t.node_field_item = ir_node_field_item;
     t.node_script = ir_node_script;
+    t.func_lower = func_lower;
     return t;
   }();
   return &table;

@@ -524,6 +524,14 @@ typedef struct loom_host_api {
    * fragment, a buffer as `A: T.Buffer(...)`, a function as a whole script; a record kind
    * is LOOM_ERROR_ARGUMENT. */
   loom_status (*node_script)(loom_node node, char* buffer, size_t cap, size_t* size, loom_error* error);
+
+  /* -- lowering -- */
+  /* The function lowered to a codegen-ready form (owned result): reduction inits as guarded
+   * stores, no blocks, allocations compacted and placed innermost, every buffer flattened to
+   * one dimension (parameters too, over the caller's contiguous storage), expressions
+   * simplified; loop kinds (parallel, vectorized, unrolled) are kept for the code generator.
+   * Allocations start zeroed. */
+  loom_status (*func_lower)(const loom_func* func, loom_func** out, loom_error* error);
 } loom_host_api;
 
 /* ---------------------------------------------------------------------------------------

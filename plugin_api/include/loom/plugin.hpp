@@ -624,6 +624,14 @@ inline Schedule Trace::replay(int64_t seed) const {
   return Schedule(out);
 }
 
+/// The function lowered to its codegen-ready form (see loom_host_api::func_lower).
+inline ir::Func lower(const ir::Func& func) {
+  if (!LOOM_HOST_HAS(func_lower)) throw Error("this loom host cannot lower functions", LOOM_ERROR_UNSUPPORTED);
+  loom_func* out = nullptr;
+  call_host(host().func_lower, func.get(), &out);
+  return ir::Func(out);
+}
+
 // ----- components --------------------------------------------------------------------
 
 /// Logs through the host, tagged with the component's name.
