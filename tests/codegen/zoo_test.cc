@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "../../core/src/host/ir_view.h"
-#include "../lower/random_schedule.h"
+#include "../common/random_schedule.h"
 #include "loom/cpu/codegen.h"
 #include "loom/host/host_api.h"
 #include "loom/interp/interpreter.h"
@@ -47,16 +47,16 @@ TEST(CodegenZoo, EveryWorkloadLoweredAndRandomlyScheduledMatchesTheInterpreter) 
   plugin::set_host(host::host_api());
   const int seeds = 10;
   constexpr int kSteps = 6;
-  lower::testing::Stats stats;
+  sched::testing::Stats stats;
   int checked = 0, vector_code = 0;
   for (const workloads::WorkloadInfo& info : workloads::workloads()) {
-    ir::PrimFunc before = workloads::make_workload(info.name, lower::testing::small_shapes().at(info.name));
+    ir::PrimFunc before = workloads::make_workload(info.name, sched::testing::small_shapes().at(info.name));
     for (int64_t seed = 0; seed <= seeds; ++seed) {
       SCOPED_TRACE("workload " + info.name + ", seed " + std::to_string(seed));
       sched::Schedule sch(before, seed, sched::DebugMode::Off);
       sched::RandomEngine rng(seed * 7919 + 17);
       if (seed > 0) {
-        for (int step = 0; step < kSteps; ++step) lower::testing::random_step(sch, rng, stats);
+        for (int step = 0; step < kSteps; ++step) sched::testing::random_step(sch, rng, stats);
       }
       ir::PrimFunc lowered = lower::lower(sch.mod().at(sch.default_func()));
       std::string ir_text, error;

@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "../common/random_schedule.h"
 #include "loom/ir/builder.h"
 #include "loom/ir/mutator.h"
 #include "loom/lower/lower.h"
 #include "loom/workloads/zoo.h"
 #include "lower_test_util.h"
-#include "random_schedule.h"
 
 namespace loom::lower {
 namespace {
@@ -111,17 +111,17 @@ TEST(Lower, EveryZooWorkloadUnscheduledAndUnderRandomSchedulesLowersToAnEquivale
   const char* soak = std::getenv("LOOM_LOWER_SOAK");
   const int seeds = soak != nullptr ? std::atoi(soak) : 20;
   constexpr int kSteps = 6;
-  testing::Stats stats;
+  sched::testing::Stats stats;
   int checked = 0, with_allocations = 0, compacted = 0;
   std::vector<std::string> reads_zeroed;
   for (const workloads::WorkloadInfo& info : workloads::workloads()) {
-    ir::PrimFunc before = workloads::make_workload(info.name, testing::small_shapes().at(info.name));
+    ir::PrimFunc before = workloads::make_workload(info.name, sched::testing::small_shapes().at(info.name));
     for (int64_t seed = 0; seed <= seeds; ++seed) {
       SCOPED_TRACE("workload " + info.name + ", seed " + std::to_string(seed));
       sched::Schedule sch(before, seed, sched::DebugMode::Off);
       sched::RandomEngine rng(seed * 7919 + 17);
       if (seed > 0) {
-        for (int step = 0; step < kSteps; ++step) testing::random_step(sch, rng, stats);
+        for (int step = 0; step < kSteps; ++step) sched::testing::random_step(sch, rng, stats);
       }
       ir::PrimFunc scheduled = sch.mod().at(sch.default_func());
       ir::PrimFunc lowered;

@@ -6,7 +6,6 @@
 
 #include "families.h"
 #include "fmt/format.h"
-#include "loom/sched/analysis.h"
 #include "loom/arith/analyzer.h"
 #include "loom/arith/region.h"
 #include "loom/ir/builder.h"
@@ -14,6 +13,7 @@
 #include "loom/ir/printer.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"

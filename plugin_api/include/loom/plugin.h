@@ -62,13 +62,13 @@ typedef struct loom_str {
 
 typedef enum loom_status {
   LOOM_OK = 0,
-  LOOM_ERROR = 1,                /* any other failure; the message says what */
-  LOOM_ERROR_SCHEDULE = 2,       /* a schedule primitive refused: error_kind says which rule */
-  LOOM_ERROR_ARGUMENT = 3,       /* a malformed argument (wrong kind of value, out of range) */
-  LOOM_ERROR_CONFIG = 4,         /* a config value missing, of the wrong type or out of range */
-  LOOM_ERROR_NOT_FOUND = 5,      /* no such field, key, instruction, function */
-  LOOM_ERROR_UNSUPPORTED = 6,    /* the peer is too old for this call */
-  LOOM_ERROR_INTERNAL = 7,       /* a bug in loom or the plugin */
+  LOOM_ERROR = 1,                 /* any other failure; the message says what */
+  LOOM_ERROR_SCHEDULE = 2,        /* a schedule primitive refused: error_kind says which rule */
+  LOOM_ERROR_ARGUMENT = 3,        /* a malformed argument (wrong kind of value, out of range) */
+  LOOM_ERROR_CONFIG = 4,          /* a config value missing, of the wrong type or out of range */
+  LOOM_ERROR_NOT_FOUND = 5,       /* no such field, key, instruction, function */
+  LOOM_ERROR_UNSUPPORTED = 6,     /* the peer is too old for this call */
+  LOOM_ERROR_INTERNAL = 7,        /* a bug in loom or the plugin */
   LOOM_ERROR_BUFFER_TOO_SMALL = 8 /* an output array was too small; the count says how many */
 } loom_status;
 
@@ -222,13 +222,13 @@ typedef struct loom_dtype {
 } loom_dtype;
 
 typedef enum loom_field_kind {
-  LOOM_FIELD_NULL = 0, /* an absent optional node */
-  LOOM_FIELD_NODE = 1, /* node */
-  LOOM_FIELD_LIST = 2, /* n_items; items through node_field_item */
-  LOOM_FIELD_INT = 3,  /* i */
+  LOOM_FIELD_NULL = 0,  /* an absent optional node */
+  LOOM_FIELD_NODE = 1,  /* node */
+  LOOM_FIELD_LIST = 2,  /* n_items; items through node_field_item */
+  LOOM_FIELD_INT = 3,   /* i */
   LOOM_FIELD_FLOAT = 4, /* f */
-  LOOM_FIELD_STR = 5,  /* s */
-  LOOM_FIELD_DTYPE = 6 /* dtype */
+  LOOM_FIELD_STR = 5,   /* s */
+  LOOM_FIELD_DTYPE = 6  /* dtype */
 } loom_field_kind;
 
 typedef struct loom_field {
@@ -260,17 +260,17 @@ typedef struct loom_block_info {
   uint32_t n_reads;
   uint32_t n_writes;
   uint8_t is_root;
-  uint8_t is_spatial;           /* every iteration variable is spatial */
-  uint8_t is_reduction;         /* TVM's reduction block: an init, spatial/reduce vars only,
-                                   writes independent of the reduction variables */
-  uint8_t is_output;            /* writes a function parameter buffer */
+  uint8_t is_spatial;   /* every iteration variable is spatial */
+  uint8_t is_reduction; /* TVM's reduction block: an init, spatial/reduce vars only,
+                           writes independent of the reduction variables */
+  uint8_t is_output;    /* writes a function parameter buffer */
   uint8_t has_init;
-  uint8_t has_trivial_binding;  /* each iteration variable is bound to one loop variable */
-  uint8_t can_compute_inline;   /* sch.compute_inline would succeed */
+  uint8_t has_trivial_binding; /* each iteration variable is bound to one loop variable */
+  uint8_t can_compute_inline;  /* sch.compute_inline would succeed */
   uint8_t can_reverse_compute_inline;
-  uint32_t n_consumers;         /* blocks of the scope reading what this block writes */
+  uint32_t n_consumers; /* blocks of the scope reading what this block writes */
   uint32_t n_producers;
-  uint8_t is_elementwise;       /* spatial, one write, every read at the write's indices */
+  uint8_t is_elementwise; /* spatial, one write, every read at the write's indices */
 } loom_block_info;
 
 typedef struct loom_loop_info {
@@ -324,7 +324,7 @@ typedef struct loom_measure_result {
   loom_error* error; /* host-owned, for the reason of a failure */
   double* times_s;   /* caller-provided array of times_cap entries */
   size_t times_cap;
-  size_t n_times;    /* set by the runner */
+  size_t n_times; /* set by the runner */
 } loom_measure_result;
 
 /* ---------------------------------------------------------------------------------------
@@ -346,11 +346,11 @@ typedef enum loom_component_kind {
  * kind-specific struct (e.g. sizeof(loom_schedule_rule)). */
 typedef struct loom_component {
   uint32_t struct_size;
-  uint32_t kind;         /* loom_component_kind */
-  loom_str name;         /* "vendor.name", unique among loaded plugins */
-  loom_str version;      /* the component's own version, e.g. "1.2" */
-  loom_str description;  /* one line */
-  void* userdata;        /* passed to create */
+  uint32_t kind;        /* loom_component_kind */
+  loom_str name;        /* "vendor.name", unique among loaded plugins */
+  loom_str version;     /* the component's own version, e.g. "1.2" */
+  loom_str description; /* one line */
+  void* userdata;       /* passed to create */
   /* Makes an instance configured by `config` (borrowed, valid during the call; read what
    * you need). A component may be instantiated several times with different configs. */
   loom_status (*create)(void* userdata, const loom_config* config, void** instance, loom_error* error);
@@ -384,8 +384,7 @@ typedef struct loom_cost_model {
   loom_component base;
   /* Learns from measured candidates: throughputs[c] is candidate c's measured throughput
    * (higher is better; 0 for a failed candidate). */
-  loom_status (*update)(void* instance, const loom_features* features, const double* throughputs,
-                        loom_error* error);
+  loom_status (*update)(void* instance, const loom_features* features, const double* throughputs, loom_error* error);
   /* Scores candidates (higher is better) into scores[0 .. n_candidates). */
   loom_status (*predict)(void* instance, const loom_features* features, double* scores, loom_error* error);
   loom_status (*save)(void* instance, loom_str path, loom_error* error);
@@ -542,7 +541,7 @@ typedef struct loom_plugin_info {
   uint32_t struct_size;
   uint32_t abi_major; /* LOOM_ABI_MAJOR the plugin was built with */
   uint32_t abi_minor;
-  loom_str name;      /* the plugin's name, e.g. "acme.rules" */
+  loom_str name; /* the plugin's name, e.g. "acme.rules" */
   loom_str version;
   /* Registers the plugin's components with host->register_component. */
   loom_status (*register_components)(const loom_host_api* host, loom_registrar* registrar, loom_error* error);

@@ -1,4 +1,4 @@
-// A random schedule generator for tests (adapted from tests/sched/test_random_schedules.cc):
+// A random schedule generator shared by the schedule, lowering and codegen tests:
 // small shapes for every zoo workload, and one random primitive call at a time drawn from
 // every primitive family, with arguments from the query and sampling primitives.
 #pragma once
@@ -12,9 +12,7 @@
 #include "loom/sched/random.h"
 #include "loom/sched/schedule.h"
 
-namespace loom::lower::testing {
-
-using namespace loom::sched;  // NOLINT(google-build-using-namespace): test-only header
+namespace loom::sched::testing {
 
 using Shape = std::map<std::string, int64_t>;
 
@@ -152,4 +150,4 @@ inline bool random_step(Schedule& sch, RandomEngine& rng, Stats& stats) {
   return true;
 }
 
-}  // namespace loom::lower::testing
+}  // namespace loom::sched::testing
