@@ -18,6 +18,22 @@
 
 namespace loom::sched::testing {
 
+/// Two elementwise stages through an intermediate buffer: B = A * 2, C = B + 1 (16 x 8),
+/// the fixture several families start from.
+inline constexpr const char* kTwoStageElementwise = R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
+    B = T.alloc_buffer((16, 8))
+    for i, j in T.grid(16, 8):
+        with T.block("B"):
+            vi, vj = T.axis.remap("SS", [i, j])
+            B[vi, vj] = A[vi, vj] * T.float32(2)
+    for i, j in T.grid(16, 8):
+        with T.block("C"):
+            vi, vj = T.axis.remap("SS", [i, j])
+            C[vi, vj] = B[vi, vj] + T.float32(1)
+)";
+
 /// Expects `actual` to be structurally equal to `expected` (names ignored), printing the
 /// first difference and both functions on failure.
 inline void expect_func_equal(const ir::PrimFunc& actual, const ir::PrimFunc& expected) {

@@ -19,19 +19,7 @@ using testing::expect_func_equal;
 using ::testing::HasSubstr;
 using testing::verify_trace_roundtrip;
 
-const char* kElementwise = R"(
-@T.prim_func
-def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
-    B = T.alloc_buffer((16, 8))
-    for i, j in T.grid(16, 8):
-        with T.block("B"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            B[vi, vj] = A[vi, vj] * T.float32(2)
-    for i, j in T.grid(16, 8):
-        with T.block("C"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            C[vi, vj] = B[vi, vj] + T.float32(1)
-)";
+const char* const kElementwise = testing::kTwoStageElementwise;
 
 TEST(CacheRead, IntermediateBufferIsCopiedAfterItsProducer) {
   ir::PrimFunc before = script::parse_func(kElementwise);

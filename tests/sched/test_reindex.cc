@@ -93,19 +93,7 @@ def main(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 4), "float32"), C: T.B
   EXPECT_THAT(sch.trace().as_python(), HasSubstr("buffer=(\"read\", "));
 }
 
-const char* kTwoStages = R"(
-@T.prim_func
-def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
-    B = T.alloc_buffer((16, 8))
-    for i, j in T.grid(16, 8):
-        with T.block("B"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            B[vi, vj] = A[vi, vj] * T.float32(2)
-    for i, j in T.grid(16, 8):
-        with T.block("C"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            C[vi, vj] = B[vi, vj] + T.float32(1)
-)";
+const char* const kTwoStages = testing::kTwoStageElementwise;
 
 TEST(Reindex, CopyGoesBetweenTheStagesOfTheScope) {
   ir::PrimFunc before = script::parse_func(kTwoStages);
