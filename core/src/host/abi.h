@@ -70,6 +70,10 @@ loom_str trace_python(const loom_trace* trace);
 
 // abi_lower.cc
 loom_status func_lower(const loom_func* func, loom_func** out, loom_error* error);
+loom_status func_fill_random(const loom_func* func, uint64_t seed, void* const* args, loom_error* error);
+loom_status func_interpret(const loom_func* func, void* const* args, loom_error* error);
+double func_flops(const loom_func* func);
+uint64_t func_structural_hash(const loom_func* func);
 
 // plugin_host.cc
 loom_status register_component(loom_registrar* registrar, const loom_component* component, loom_error* error);

@@ -65,6 +65,10 @@ const loom_host_api* host_api() {
     t.node_field_item = ir_node_field_item;
     t.node_script = ir_node_script;
     t.func_lower = func_lower;
+    t.func_fill_random = func_fill_random;
+    t.func_interpret = func_interpret;
+    t.func_flops = func_flops;
+    t.func_structural_hash = func_structural_hash;
     return t;
   }();
   return &table;

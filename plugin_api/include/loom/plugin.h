@@ -531,6 +531,27 @@ typedef struct loom_host_api {
    * simplified; loop kinds (parallel, vectorized, unrolled) are kept for the code generator.
    * Allocations start zeroed. */
   loom_status (*func_lower)(const loom_func* func, loom_func** out, loom_error* error);
+
+  /* -- reference data and execution (for runners' correctness checks) --
+   * `args` holds one entry per parameter of `func`, in parameter order, as the CPU code
+   * generator's packed convention: for a buffer parameter a pointer to its storage (compact
+   * row-major, the buffer's shape, integers in their width, bool one byte, float16 /
+   * bfloat16 as 16-bit patterns), for a scalar parameter a pointer to its value in its
+   * dtype. Buffer shapes must be constants. */
+  /* Fills every buffer parameter's storage with the core's deterministic random data for
+   * `seed` (the data the reference interpreter's random_params gives); scalar entries are
+   * ignored and may be NULL. */
+  loom_status (*func_fill_random)(const loom_func* func, uint64_t seed, void* const* args, loom_error* error);
+  /* Runs the reference interpreter on args, reading and writing the buffers in place
+   * (slow: meant for small shapes). An out-of-bounds access or other runtime failure is
+   * LOOM_ERROR_ARGUMENT with the interpreter's message. */
+  loom_status (*func_interpret)(const loom_func* func, void* const* args, loom_error* error);
+  /* An estimate of the floating-point operations of one call (every float + - * / % min
+   * max and math call, once per lane per execution); 0 when a loop extent is symbolic. */
+  double (*func_flops)(const loom_func* func);
+  /* A hash of the function's structure (names of variables ignored), equal for
+   * structurally equal functions. */
+  uint64_t (*func_structural_hash)(const loom_func* func);
 } loom_host_api;
 
 /* ---------------------------------------------------------------------------------------

@@ -632,6 +632,28 @@ inline ir::Func lower(const ir::Func& func) {
   return ir::Func(out);
 }
 
+/// Fills the buffers of `args` with the core's random data for `seed`
+/// (see loom_host_api::func_fill_random).
+inline void fill_random(const ir::Func& func, uint64_t seed, void* const* args) {
+  if (!LOOM_HOST_HAS(func_fill_random)) throw Error("this loom host cannot fill buffers", LOOM_ERROR_UNSUPPORTED);
+  call_host(host().func_fill_random, func.get(), seed, args);
+}
+
+/// Runs the reference interpreter on `args` in place (see loom_host_api::func_interpret).
+inline void interpret(const ir::Func& func, void* const* args) {
+  if (!LOOM_HOST_HAS(func_interpret)) throw Error("this loom host cannot interpret functions", LOOM_ERROR_UNSUPPORTED);
+  call_host(host().func_interpret, func.get(), args);
+}
+
+/// Floating-point operations of one call of `func` (0 when unknown).
+inline double flops(const ir::Func& func) { return LOOM_HOST_HAS(func_flops) ? host().func_flops(func.get()) : 0.0; }
+
+/// The structural hash of `func`.
+inline uint64_t structural_hash(const ir::Func& func) {
+  if (!LOOM_HOST_HAS(func_structural_hash)) throw Error("this loom host cannot hash functions", LOOM_ERROR_UNSUPPORTED);
+  return host().func_structural_hash(func.get());
+}
+
 // ----- components --------------------------------------------------------------------
 
 /// Logs through the host, tagged with the component's name.

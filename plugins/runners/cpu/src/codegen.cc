@@ -10,6 +10,7 @@
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/DiagnosticInfo.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/MDBuilder.h>
@@ -17,6 +18,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/Host.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -346,7 +348,9 @@ class Emitter {
     }
     // The typed body function.
     auto* body_type = llvm::FunctionType::get(b_.getVoidTy(), param_types, false);
-    fn_ = llvm::Function::Create(body_type, llvm::Function::InternalLinkage, name + ".body", mod_);
+    fn_ = options_.typed_entry
+              ? llvm::Function::Create(body_type, llvm::Function::ExternalLinkage, name, mod_)
+              : llvm::Function::Create(body_type, llvm::Function::InternalLinkage, name + ".body", mod_);
     fn_->addFnAttr(llvm::Attribute::AlwaysInline);
     fn_->addFnAttr(llvm::Attribute::NoUnwind);
     for (size_t i = 0; i < params.size(); ++i) {
@@ -370,7 +374,8 @@ class Emitter {
 
     // The packed entry point.
     auto* packed_type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_type()}, false);
-    auto* packed = llvm::Function::Create(packed_type, llvm::Function::ExternalLinkage, name, mod_);
+    auto* packed = llvm::Function::Create(packed_type, llvm::Function::ExternalLinkage,
+                                          options_.typed_entry ? name + "_packed" : name, mod_);
     packed->addFnAttr(llvm::Attribute::NoUnwind);
     packed->getArg(0)->setName("args");
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", packed));
@@ -1438,23 +1443,56 @@ std::string emit_llvm_ir(const pir::PrimFunc& func, const CodegenOptions& option
   return module_text(*mod);
 }
 
-Kernel compile(const pir::PrimFunc& func, const CodegenOptions& options) {
+namespace {
+
+// The object file (or assembly) of an optimized module.
+std::string emit_file(llvm::Module& mod, llvm::TargetMachine& tm, llvm::CodeGenFileType type) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, type)) fail("the target cannot emit this file type");
+  pm.run(mod);
+  return std::string(buffer.begin(), buffer.end());
+}
+
+bool calls_parallel_runtime(const llvm::Module& mod) {
+  const llvm::Function* f = mod.getFunction("loom_parallel_for");
+  return f != nullptr && !f->use_empty();
+}
+
+}  // namespace
+
+ObjectCode compile_object(const pir::PrimFunc& func, const CodegenOptions& options) {
   init_llvm();
-  auto impl = std::make_unique<Kernel::Impl>();
-  impl->name = symbol_name(func.name());
-  auto jtmb = target_builder(options, &impl->cpu);
+  ObjectCode code;
+  code.name = symbol_name(func.name());
+  code.packed_name = options.typed_entry ? code.name + "_packed" : code.name;
+  auto jtmb = target_builder(options, &code.cpu);
+  code.features = jtmb.getFeatures().getString();
   auto tm = jtmb.createTargetMachine();
   if (!tm) fail("cannot create the target machine: " + llvm_error_text(tm.takeError()));
-  auto ctx = std::make_unique<llvm::LLVMContext>();
+  llvm::LLVMContext ctx;
   // Optimization remarks and warnings ("loop not unrolled") are not for the user's terminal.
-  ctx->setDiagnosticHandlerCallBack([](const llvm::DiagnosticInfo&, void*) {}, nullptr);
+  ctx.setDiagnosticHandlerCallBack([](const llvm::DiagnosticInfo&, void*) {}, nullptr);
   llvm::DataLayout layout = (*tm)->createDataLayout();
-  auto mod = generate(*ctx, func, impl->name, options, &layout, (*tm)->getTargetTriple().str());
-  impl->ir = module_text(*mod);
+  auto mod = generate(ctx, func, code.name, options, &layout, (*tm)->getTargetTriple().str());
+  code.ir = module_text(*mod);
   optimize(*mod, tm->get(), options.opt_level);
-  impl->optimized_ir = module_text(*mod);
+  code.optimized_ir = module_text(*mod);
+  code.uses_parallel_runtime = calls_parallel_runtime(*mod);
+  if (options.emit_assembly) code.assembly = emit_file(*mod, **tm, llvm::CGFT_AssemblyFile);
+  code.object = emit_file(*mod, **tm, llvm::CGFT_ObjectFile);
+  return code;
+}
 
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create();
+Kernel load_object(const ObjectCode& code) {
+  init_llvm();
+  auto impl = std::make_unique<Kernel::Impl>();
+  impl->name = code.packed_name;
+  impl->cpu = code.cpu;
+  impl->ir = code.ir;
+  impl->optimized_ir = code.optimized_ir;
+  auto jit = llvm::orc::LLJITBuilder().create();
   if (!jit) fail("cannot create the JIT: " + llvm_error_text(jit.takeError()));
   impl->jit = std::move(*jit);
   auto generator =
@@ -1468,13 +1506,16 @@ Kernel compile(const pir::PrimFunc& func, const CodegenOptions& options) {
   if (auto err = impl->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(runtime)))) {
     fail("cannot define the runtime symbols: " + llvm_error_text(std::move(err)));
   }
-  if (auto err = impl->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(mod), std::move(ctx)))) {
-    fail("cannot add the module to the JIT: " + llvm_error_text(std::move(err)));
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(code.object, code.name + ".o");
+  if (auto err = impl->jit->addObjectFile(std::move(buffer))) {
+    fail("cannot add the object file to the JIT: " + llvm_error_text(std::move(err)));
   }
   auto sym = impl->jit->lookup(impl->name);
-  if (!sym) fail("cannot compile " + impl->name + ": " + llvm_error_text(sym.takeError()));
+  if (!sym) fail("cannot link " + impl->name + ": " + llvm_error_text(sym.takeError()));
   impl->entry = sym->toPtr<PackedFunc>();
   return Kernel(std::move(impl));
 }
+
+Kernel compile(const pir::PrimFunc& func, const CodegenOptions& options) { return load_object(compile_object(func, options)); }
 
 }  // namespace loom::cpu

@@ -72,6 +72,28 @@ struct CodegenOptions {
   int opt_level = 3;
   /// Whether buffer parameters may be assumed 64-byte aligned (`align 64` on them).
   bool assume_aligned = false;
+  /// The symbol names: by default NAME is the packed entry (void NAME(void** args)) and
+  /// the typed function is internal. With typed_entry, NAME is the typed function (one
+  /// pointer per buffer parameter, scalars by value: `void NAME(float* A, float* B, int32_t n)`),
+  /// external, and the packed entry is NAME_packed. `loom export` uses it.
+  bool typed_entry = false;
+  /// Also produce the assembly text (ObjectCode::assembly).
+  bool emit_assembly = false;
+};
+
+/// A compiled kernel as a relocatable object file (ELF for the host), and what it needs.
+/// The object calls loom_parallel_for (loom/cpu/runtime.h) when the function has parallel
+/// loops, and libm / libc functions for some math intrinsics and large allocations.
+struct ObjectCode {
+  std::string name;          ///< the symbol of the entry point (see CodegenOptions::typed_entry)
+  std::string packed_name;   ///< the symbol of the packed entry (void(void**))
+  std::string object;        ///< the object file's bytes
+  std::string cpu;           ///< the CPU it was compiled for
+  std::string features;      ///< and its features
+  std::string ir;            ///< LLVM IR as generated
+  std::string optimized_ir;  ///< LLVM IR after the optimization pipeline
+  std::string assembly;      ///< when CodegenOptions::emit_assembly
+  bool uses_parallel_runtime = false;
 };
 
 /// The packed entry point: void NAME(void** args).
@@ -106,6 +128,15 @@ class Kernel {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+/// Generates and optimizes `func` and emits it as an object file. Throws CodegenError as
+/// compile does. Thread-safe (each call has its own LLVM context).
+ObjectCode compile_object(const plugin::ir::PrimFunc& func, const CodegenOptions& options = {});
+
+/// Loads an object made by compile_object into a fresh JIT session (loom_parallel_for and
+/// the process's symbols resolve its calls). Throws CodegenError when the object cannot be
+/// linked (e.g. made for another CPU's format).
+Kernel load_object(const ObjectCode& code);
 
 /// Generates, optimizes and JIT-compiles `func`. Throws CodegenError when it cannot be
 /// compiled (or when LLVM fails, with LLVM's message).
