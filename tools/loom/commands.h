@@ -26,5 +26,7 @@ void add_schedule_commands(CLI::App& app, ExitCode& exit_code);
 void add_config_commands(CLI::App& app, ExitCode& exit_code);
 /// loom plugins [--load FILE ...] (plugin_commands.cc)
 void add_plugin_commands(CLI::App& app, ExitCode& exit_code);
+/// loom export KERNEL.py [SCHEDULE.py] -o NAME [--cpu C --features F] (export_command.cc)
+void add_export_command(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli

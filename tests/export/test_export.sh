@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# End-to-end tests of `loom export`: a GMM exported unscheduled and with
+# configs/schedules/gmm_tiled.py (parallel + vectorize + unroll) and a kernel with scalar
+# parameters, each linked into a C99 program (and the GMM into a C++ one) that calls it and
+# checks it against a naive loop; the header's documentation, symbols and link requirements;
+# a wrong kernel caught by the check; the command's errors.
+# Usage: test_export.sh LOOM_BINARY RUNTIME_LIBRARY SOURCE_DIR
+set -uo pipefail
+
+loom="$1"
+runtime="$2"
+src="$3"
+here="$src/tests/export"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+passed=0
+failed=0
+cc="${CC:-cc}"
+cxx="${CXX:-c++}"
+cflags=(-std=c99 -pedantic -Wall -Wextra -Werror -I"$tmp")
+cxxflags=(-std=c++17 -pedantic -Wall -Wextra -Werror -I"$tmp")
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect CODE DESCRIPTION -- COMMAND...: the command exits with CODE.
+expect() {
+  local code="$1" desc="$2"; shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [[ $got -eq $code ]]; then ok; else bad "$desc: exit $got, expected $code"; cat "$tmp/out" "$tmp/err" | head -20; fi
+}
+
+# expect_output PATTERN DESCRIPTION: the last command's stdout+stderr matches PATTERN.
+expect_output() {
+  if grep -qE -- "$1" "$tmp/out" "$tmp/err"; then ok; else bad "$2: output does not match '$1'"; cat "$tmp/out" "$tmp/err" | head -20; fi
+}
+
+# expect_in FILE PATTERN DESCRIPTION / expect_not_in FILE PATTERN DESCRIPTION (fixed strings).
+expect_in() { if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1"; fi; }
+expect_not_in() { if grep -qF -- "$2" "$1"; then bad "$3: '$2' in $1"; else ok; fi; }
+
+# expect_clean_link DESCRIPTION: the last command printed nothing (no linker warnings such as
+# text relocations in a PIE).
+expect_clean_link() { if [[ -s "$tmp/err" ]]; then bad "$1: the build printed warnings"; cat "$tmp/err" | head; else ok; fi; }
+
+M=64 N=96 K=48
+"$loom" print gmm --set M=$M --set N=$N --set K=$K >gmm.py || { echo "FAIL: loom print gmm"; exit 1; }
+defs=(-DM=$M -DN=$N -DK=$K)
+
+# 1. Unscheduled: no parallel loops, so no runtime needed.
+expect 0 "export unscheduled gmm" -- "$loom" export gmm.py -o plain
+expect_output "wrote plain.o and plain.h" "export names its files"
+[[ -s plain.o && -s plain.h ]] && ok || bad "plain.o / plain.h missing"
+expect_in plain.h "const float* A, /* A: float32[$M, $K], read */" "A documented"
+expect_in plain.h "const float* B, /* B: float32[$K, $N], read */" "B documented"
+expect_in plain.h "float* C /* C: float32[$M, $N], written */" "C documented"
+expect_in plain.h "void plain_packed(void** args);" "packed entry declared"
+expect_in plain.h "#ifndef LOOM_EXPORT_PLAIN_H_" "include guard"
+expect_in plain.h 'extern "C" {' "extern C for C++"
+expect_in plain.h "Built for the CPU " "target CPU named"
+expect_not_in plain.h "libloom_cpu_runtime.a" "no runtime for a serial kernel"
+nm plain.o >syms
+grep -qE " T plain$" syms && grep -qE " T plain_packed$" syms && ok || { bad "plain.o lacks its entries"; cat syms; }
+grep -q "loom_parallel_for" syms && bad "serial kernel calls the parallel runtime" || ok
+# The header alone parses as C and as C++.
+expect 0 "header parses as C99" -- "$cc" "${cflags[@]}" -fsyntax-only -x c plain.h
+expect 0 "header parses as C++" -- "$cxx" "${cxxflags[@]}" -fsyntax-only -x c++ plain.h
+expect 0 "link plain (C99)" -- "$cc" "${cflags[@]}" "${defs[@]}" -DKERNEL=plain -DKERNEL_HEADER='"plain.h"' \
+  "$here/main.c" plain.o -lm -o plain_c
+expect_clean_link "link plain (C99)"
+expect 0 "run plain (C99)" -- ./plain_c
+expect_output "^ok: $M x $N x $K" "plain checked"
+expect 0 "link plain (C++)" -- "$cxx" "${cxxflags[@]}" "${defs[@]}" -DKERNEL=plain -DKERNEL_HEADER='"plain.h"' \
+  -x c++ "$here/main.c" -x none plain.o -lm -o plain_cxx
+expect_clean_link "link plain (C++)"
+expect 0 "run plain (C++)" -- ./plain_cxx
+expect_output "^ok: " "plain checked from C++"
+
+# 2. The hand schedule: parallel (needs the runtime), vectorized, unrolled.
+mkdir -p kernels
+expect 0 "export tiled gmm" -- "$loom" export gmm.py "$src/configs/schedules/gmm_tiled.py" -o kernels/tiled
+expect_output "parallel" "export says the kernel is parallel"
+expect_in kernels/tiled.h "libloom_cpu_runtime.a" "header says to link the runtime"
+expect_in kernels/tiled.h "-ltbb" "header says to link oneTBB"
+expect_in kernels/tiled.h "float* C /* C: float32[$M, $N], written */" "C documented (tiled)"
+nm kernels/tiled.o >syms
+grep -qE " U loom_parallel_for$" syms && ok || { bad "tiled.o does not call loom_parallel_for"; cat syms; }
+cp kernels/tiled.h .
+expect 1 "tiled without the runtime does not link" -- "$cc" "${cflags[@]}" "${defs[@]}" -DKERNEL=tiled \
+  -DKERNEL_HEADER='"tiled.h"' "$here/main.c" kernels/tiled.o -lm -o tiled_c
+expect_output "loom_parallel_for" "the missing symbol is the runtime's"
+expect 0 "link tiled (C99)" -- "$cc" "${cflags[@]}" "${defs[@]}" -DKERNEL=tiled -DKERNEL_HEADER='"tiled.h"' \
+  "$here/main.c" kernels/tiled.o "$runtime" -ltbb -lstdc++ -lm -o tiled_c
+expect_clean_link "link tiled (C99)"
+expect 0 "run tiled (C99)" -- ./tiled_c
+expect_output "^ok: $M x $N x $K" "tiled checked"
+
+# 3. The check catches a wrong kernel: the same GMM with + instead of *.
+sed 's/A\[v_i, v_k\] \* B\[v_k, v_j\]/A[v_i, v_k] + B[v_k, v_j]/' gmm.py >wrong.py
+cmp -s gmm.py wrong.py && bad "could not make the wrong kernel (gmm.py changed shape?)" || ok
+expect 0 "export wrong gmm" -- "$loom" export wrong.py -o wrong
+expect 0 "link wrong" -- "$cc" "${cflags[@]}" "${defs[@]}" -DKERNEL=wrong -DKERNEL_HEADER='"wrong.h"' \
+  "$here/main.c" wrong.o -lm -o wrong_c
+expect 1 "the check rejects a wrong kernel" -- ./wrong_c
+expect_output "mismatches" "the check reports mismatches"
+
+# 4. Scalar parameters by value; a buffer read and written.
+expect 0 "export axpy" -- "$loom" export "$here/axpy.py" -o axpy
+expect_in axpy.h "float* Y, /* Y: float32[256], read and written" "Y read and written"
+expect_in axpy.h "float a, /* a: float32 scalar */" "scalar float by value"
+expect_in axpy.h "int32_t n /* n: int32 scalar */" "scalar int by value"
+expect 0 "link axpy" -- "$cc" "${cflags[@]}" "$here/main_axpy.c" axpy.o -lm -o axpy_c
+expect_clean_link "link axpy"
+expect 0 "run axpy" -- ./axpy_c
+expect_output "^ok: axpy" "axpy checked"
+
+# 5. Errors: exit 2 with a message naming the problem.
+expect 2 "missing kernel file" -- "$loom" export nonexistent.py -o x
+expect_output "cannot read 'nonexistent.py'" "missing kernel named"
+printf 'b = sch.get_block("nope")\n' >bad_schedule.py
+expect 2 "schedule error" -- "$loom" export gmm.py bad_schedule.py -o x
+expect_output "nope" "schedule error names the block"
+expect_output "bad_schedule.py" "schedule error names the script"
+expect 2 "unwritable output" -- "$loom" export gmm.py -o no/such/dir/x
+expect_output "cannot write 'no/such/dir/x.o'" "unwritable output named"
+cat >symbolic.py <<'PY'
+@T.prim_func
+def scale(a: T.handle, n: T.int32):
+    A = T.match_buffer(a, (n,), "float32")
+    for i in range(n):
+        with T.block("A"):
+            vi = T.axis.spatial(n, i)
+            A[vi] = A[vi] * T.float32(2)
+PY
+expect 2 "symbolic shape" -- "$loom" export symbolic.py -o sym
+expect_output "buffer parameter A of scale has a symbolic shape float32\[n\]" "symbolic shape named"
+expect 2 "bad symbol" -- "$loom" export gmm.py -o bad-name
+expect_output "'bad-name' is not a C identifier" "bad symbol named"
+expect 0 "--symbol overrides the file name" -- "$loom" export gmm.py -o bad-name --symbol good_name
+grep -qE " T good_name$" <(nm bad-name.o) && ok || bad "--symbol did not name the entry"
+rm -f bad-name.o bad-name.h
+[[ ! -e x.o && ! -e sym.o && ! -e bad-name.o ]] && ok || bad "a failed export left files behind"
+
+echo "export: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
