@@ -194,7 +194,7 @@ def f(A: T.Buffer((256,), "float32"), B: T.Buffer((256,), "float32"), C: T.Buffe
             C[i0 * 8 + i1] = A[i0 * 8 + i1] + B[i0 * 8 + i1] * T.float32(2) + S[0] + T.exp(A[i1])
 )");
   EXPECT_TRUE(contains(k.ir(), "load <8 x float>")) << k.ir();
-  EXPECT_TRUE(contains(k.ir(), "fadd <8 x float>")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "fadd contract <8 x float>")) << k.ir();
   EXPECT_TRUE(contains(k.ir(), "store <8 x float>")) << k.ir();
 }
 
@@ -252,7 +252,7 @@ def f(A: T.Buffer((128,), "float32"), B: T.Buffer((128,), "float32"), C: T.Buffe
         C[T.Ramp(i * 8, 1, 8)] = A[T.Ramp(i * 8, 1, 8)] * T.Broadcast(T.float32(2), 8) + B[T.Ramp(i, 16, 8)]
 )");
   EXPECT_TRUE(contains(k.ir(), "load <8 x float>")) << k.ir();
-  EXPECT_TRUE(contains(k.ir(), "fmul <8 x float>")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "fmul contract <8 x float>")) << k.ir();
   EXPECT_TRUE(contains(k.ir(), "store <8 x float>")) << k.ir();
 }
 
@@ -381,7 +381,7 @@ def f(A: T.Buffer((64,), "float32"), B: T.Buffer((512,), "float32"), C: T.Buffer
                     C[base + i1] = C[base + i1] + A[i1 // 2] * A[(i1 * i1) % 7] + T.Select(B[base + i1] > A[i0], B[base + i1], A[i0])
 )");
   EXPECT_TRUE(contains(k.ir(), "store <8 x float>")) << k.ir();
-  EXPECT_TRUE(contains(k.ir(), "fmul <8 x float>")) << k.ir();
+  EXPECT_TRUE(contains(k.ir(), "fmul contract <8 x float>")) << k.ir();
 }
 
 #if defined(__x86_64__)
@@ -483,6 +483,75 @@ def g(A: T.Buffer((8,), "float32")):
   std::string text = emit_llvm_ir(h.node());
   EXPECT_TRUE(contains(text, "define void @g(ptr %args)")) << text;
   EXPECT_TRUE(contains(text, "define internal void @g.body(ptr noalias %A)")) << text;
+}
+
+// Multiply-adds are contracted into FMAs by default (as C compilers and TVM do); with
+// fp_contract off the IR carries no `contract` flag and results equal the interpreter's
+// roundings exactly.
+TEST_F(Codegen, FpContractionIsAnOption) {
+  const char* text = R"(
+@T.prim_func
+def fma(A: T.Buffer((64,), "float32"), B: T.Buffer((64,), "float32"), C: T.Buffer((64,), "float32")):
+    for i in range(64):
+        C[i] = C[i] + A[i] * B[i]
+)";
+  ir::PrimFunc f = script::parse_func(text);
+  pir::Func h = handle(f);
+  CodegenOptions exact;
+  exact.fp_contract = false;
+  EXPECT_TRUE(contains(emit_llvm_ir(h.node()), "fmul contract float"));
+  std::string ir = emit_llvm_ir(h.node(), exact);
+  EXPECT_FALSE(contains(ir, "contract")) << ir;
+  Kernel k = compile(h.node(), exact);
+  std::vector<NDArray> expected = interp::run_random(f, 3);
+  std::vector<NDArray> actual = interp::random_params(f, 3);
+  std::vector<void*> args;
+  for (NDArray& a : actual) args.push_back(a.data());
+  k(args.data());
+  EXPECT_TRUE(interp::allclose(actual[2], expected[2], 0, 0));
+}
+
+// compile_object gives a relocatable ELF object; load_object links it in a fresh JIT and
+// the result computes what compile's does. With typed_entry the object exports NAME as the
+// typed function and NAME_packed as the packed one.
+TEST_F(Codegen, ObjectCodeLoadsAndExportsTypedAndPackedEntries) {
+  ir::PrimFunc f = script::parse_func(R"(
+@T.prim_func
+def axpy(A: T.Buffer((1000,), "float32"), B: T.Buffer((1000,), "float32"), n: T.int32):
+    for i in T.parallel(1000):
+        B[i] = B[i] + A[i] * T.Cast("float32", n)
+)");
+  pir::Func h = handle(f);
+  CodegenOptions options;
+  options.typed_entry = true;
+  options.emit_assembly = true;
+  ObjectCode code = compile_object(h.node(), options);
+  ASSERT_GE(code.object.size(), 4u);
+  EXPECT_EQ(code.object.substr(0, 4),
+            "\x7f"
+            "ELF");
+  EXPECT_EQ(code.name, "axpy");
+  EXPECT_EQ(code.packed_name, "axpy_packed");
+  EXPECT_TRUE(code.uses_parallel_runtime);
+  EXPECT_TRUE(contains(code.assembly, "axpy_packed:")) << code.assembly;
+  EXPECT_TRUE(contains(code.assembly, ".globl\taxpy\n")) << code.assembly;
+  EXPECT_TRUE(contains(code.ir, "define void @axpy(ptr noalias %A, ptr noalias %B, i32 %n)")) << code.ir;
+  Kernel k = load_object(code);
+  EXPECT_EQ(k.name(), "axpy_packed");
+  std::vector<NDArray> arrays(2, NDArray(ir::DataType::Float(32), {1000}));
+  arrays[0].fill_random(5);
+  arrays[1].fill_random(6);
+  NDArray expected_b = arrays[1];
+  int32_t n = 3;
+  std::vector<interp::Arg> run_args{arrays[0], expected_b, int64_t{n}};
+  interp::run(f, run_args);
+  std::vector<void*> args{arrays[0].data(), arrays[1].data(), &n};
+  k(args.data());
+  EXPECT_TRUE(interp::allclose(arrays[1], expected_b, 1e-6, 1e-6));
+  // Without typed_entry the packed entry is NAME and the typed function is internal.
+  ObjectCode plain = compile_object(h.node());
+  EXPECT_EQ(plain.packed_name, "axpy");
+  EXPECT_TRUE(contains(plain.ir, "define internal void @axpy.body(")) << plain.ir;
 }
 
 }  // namespace

@@ -102,8 +102,6 @@ loom_status func_interpret(const loom_func* func, void* const* args, loom_error*
 
 double func_flops(const loom_func* func) { return func == nullptr ? 0.0 : ir::estimate_flops(func->func); }
 
-uint64_t func_structural_hash(const loom_func* func) {
-  return func == nullptr ? 0 : ir::structural_hash(func->func);
-}
+uint64_t func_structural_hash(const loom_func* func) { return func == nullptr ? 0 : ir::structural_hash(func->func); }
 
 }  // namespace loom::host::detail

@@ -74,4 +74,6 @@ const loom_host_api* host_api() {
   return &table;
 }
 
+loom_func* func_handle(ir::PrimFunc func) { return detail::ir_func_new(std::move(func)); }
+
 }  // namespace loom::host

@@ -14,10 +14,10 @@ class FlopCounter : public IRVisitor {
   void count(const ExprNode* op) {
     if (op->dtype.is_float()) total += multiplier_ * op->dtype.lanes();
   }
-#define LOOM_X(T)                     \
+#define LOOM_X(T)                          \
   void visit(const T##Node* op) override { \
-    count(op);                        \
-    IRVisitor::visit(op);             \
+    count(op);                             \
+    IRVisitor::visit(op);                  \
   }
   LOOM_FOR_EACH_BINARY_EXPR(LOOM_X)
 #undef LOOM_X

@@ -10,9 +10,9 @@
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/DiagnosticInfo.h>
 #include <llvm/IR/IRBuilder.h>
-#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
@@ -330,7 +330,13 @@ struct Uses {
 class Emitter {
  public:
   Emitter(llvm::LLVMContext& ctx, llvm::Module& mod, const CodegenOptions& options)
-      : ctx_(ctx), mod_(mod), b_(ctx), options_(options) {}
+      : ctx_(ctx), mod_(mod), b_(ctx), options_(options) {
+    if (options.fp_contract) {
+      llvm::FastMathFlags fmf;
+      fmf.setAllowContract(true);
+      b_.setFastMathFlags(fmf);
+    }
+  }
 
   void emit_function(const pir::PrimFunc& func, const std::string& name) {
     parent_name_ = name;
@@ -1337,12 +1343,28 @@ void init_llvm() {
   });
 }
 
+// The host CPU's name for LLVM. LLVM 16 calls CPUs newer than it knows "generic" (AMD's
+// family 1Ah, Zen 5, for one), which drops the scheduling model; such a CPU gets the newest
+// model LLVM 16 has for its vendor and ISA level (the features still come from the host).
+std::string host_cpu_name() {
+  std::string name = llvm::sys::getHostCPUName().str();
+  if (name != "generic") return name;
+  llvm::StringMap<bool> features;
+  if (!llvm::sys::getHostCPUFeatures(features)) return name;
+  auto has = [&](const char* f) { return features.lookup(f); };
+  const bool amd = __builtin_cpu_is("amd");
+  if (has("avx512f") && has("avx512bf16")) return amd ? "znver4" : "sapphirerapids";
+  if (has("avx512f")) return amd ? "znver4" : "icelake-server";
+  if (has("avx2") && has("fma")) return amd ? "znver3" : "haswell";
+  return name;
+}
+
 // The host's JIT target machine builder, with the options' CPU / features.
 llvm::orc::JITTargetMachineBuilder target_builder(const CodegenOptions& options, std::string* cpu_out) {
   auto detected = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!detected) fail("cannot detect the host target: " + llvm_error_text(detected.takeError()));
   llvm::orc::JITTargetMachineBuilder jtmb = std::move(*detected);
-  std::string cpu = options.cpu.empty() ? llvm::sys::getHostCPUName().str() : options.cpu;
+  std::string cpu = options.cpu.empty() ? host_cpu_name() : options.cpu;
   jtmb.setCPU(cpu);
   llvm::SubtargetFeatures features;
   if (options.features.empty()) {
@@ -1360,6 +1382,9 @@ llvm::orc::JITTargetMachineBuilder target_builder(const CodegenOptions& options,
   jtmb.setCodeGenOptLevel(options.opt_level >= 3   ? llvm::CodeGenOpt::Aggressive
                           : options.opt_level == 0 ? llvm::CodeGenOpt::None
                                                    : llvm::CodeGenOpt::Default);
+  // Position-independent, so that an exported object links into PIE executables (the
+  // default of Debian's cc) without text relocations.
+  jtmb.setRelocationModel(llvm::Reloc::PIC_);
   if (cpu_out != nullptr) *cpu_out = cpu;
   return jtmb;
 }
@@ -1516,6 +1541,8 @@ Kernel load_object(const ObjectCode& code) {
   return Kernel(std::move(impl));
 }
 
-Kernel compile(const pir::PrimFunc& func, const CodegenOptions& options) { return load_object(compile_object(func, options)); }
+Kernel compile(const pir::PrimFunc& func, const CodegenOptions& options) {
+  return load_object(compile_object(func, options));
+}
 
 }  // namespace loom::cpu

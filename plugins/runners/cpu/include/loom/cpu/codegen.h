@@ -70,6 +70,10 @@ struct CodegenOptions {
   std::string features;
   /// 0..3 (O3 by default).
   int opt_level = 3;
+  /// Whether a float multiply and add may be fused into one FMA (rounding once instead of
+  /// twice, as C compilers' -ffp-contract=fast and TVM do). Results then differ from the
+  /// interpreter's by rounding; off gives the interpreter's roundings exactly.
+  bool fp_contract = true;
   /// Whether buffer parameters may be assumed 64-byte aligned (`align 64` on them).
   bool assume_aligned = false;
   /// The symbol names: by default NAME is the packed entry (void NAME(void** args)) and
