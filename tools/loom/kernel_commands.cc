@@ -1,4 +1,5 @@
 // loom print / check / run / diff: the commands that read, show and execute kernels.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>
@@ -6,13 +7,18 @@
 #include "commands.h"
 #include "fmt/format.h"
 #include "kernel_input.h"
+#include "loom/config/component.h"
+#include "loom/host/plugin_host.h"
 #include "loom/interp/interpreter.h"
 #include "loom/interp/ndarray.h"
 #include "loom/ir/error.h"
+#include "loom/ir/flops.h"
 #include "loom/ir/printer.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/verify.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/schedule.h"
+#include "loom/sched/schedule_script.h"
 #include "loom/script/printer.h"
 #include "loom/workloads/zoo.h"
 
@@ -129,21 +135,130 @@ void add_check_command(CLI::App& app, ExitCode& exit_code) {
   });
 }
 
+namespace {
+
+/// Options of `loom run`.
+struct RunOptions {
+  std::string file;
+  std::string schedule;
+  uint64_t seed = 0;
+  std::string func;
+  std::string target = "interp";
+  // --target cpu: the runner's keys.
+  int64_t number = 1;
+  int64_t repeat = 3;
+  double min_repeat_ms = 100;
+  bool flush_cache = false;
+  std::string check = "none";
+  int64_t threads = 0;
+  double timeout_s = 10;
+};
+
+/// Seconds as a short human figure: "12.3 ms", "45.6 us", "1.25 s".
+std::string time_text(double s) {
+  if (s >= 1) return fmt::format("{:.4g} s", s);
+  if (s >= 1e-3) return fmt::format("{:.4g} ms", s * 1e3);
+  return fmt::format("{:.4g} us", s * 1e6);
+}
+
+/// The kernel of `loom run`: the file's function, scheduled by the schedule script if given.
+ir::PrimFunc run_kernel(const RunOptions& o, ir::PrimFunc* unscheduled) {
+  ir::PrimFunc func = select_function(load_module(o.file), o.func);
+  *unscheduled = func;
+  if (o.schedule.empty()) return func;
+  if (o.file == "-" && o.schedule == "-") throw UserError("loom run: the kernel and the schedule cannot both be '-'");
+  sched::Schedule sch(func, static_cast<int64_t>(o.seed), sched::DebugMode::Verify);
+  sched::apply_schedule_script(sch, read_text(o.schedule), o.schedule == "-" ? "<stdin>" : o.schedule);
+  return sch.mod().at(sch.default_func());
+}
+
+/// --target cpu: measures the kernel with the loom.cpu runner plugin; exit 1 when the
+/// measurement fails.
+int run_on_cpu(const RunOptions& o) {
+  ir::PrimFunc unscheduled;
+  ir::PrimFunc func = run_kernel(o, &unscheduled);
+  host::PluginHost plugins;
+  std::vector<std::string> problems = plugins.load_search_path();
+  if (plugins.find(LOOM_COMPONENT_RUNNER, "loom.cpu") == nullptr) {
+    std::string why;
+    for (const std::string& p : problems) why += "\n  " + p;
+    throw UserError(
+        fmt::format("loom run --target cpu: the runner plugin loom.cpu is not loaded (searched the plugin "
+                    "path; set LOOM_PLUGIN_PATH to the folder holding loom_cpu.so){}",
+                    why));
+  }
+  std::vector<config::ConfigEntry> keys = {
+      {"number", {}, config::ConfigValue::integer(o.number)},
+      {"repeat", {}, config::ConfigValue::integer(o.repeat)},
+      {"min_repeat_ms", {}, config::ConfigValue::floating(o.min_repeat_ms)},
+      {"flush_cache", {}, config::ConfigValue::boolean(o.flush_cache)},
+      {"check", {}, config::ConfigValue::string(o.check)},
+      {"threads", {}, config::ConfigValue::integer(o.threads)},
+      {"timeout_s", {}, config::ConfigValue::floating(o.timeout_s)},
+      {"seed", {}, config::ConfigValue::integer(static_cast<int64_t>(o.seed))},
+  };
+  config::ComponentConfig cfg("loom run --target cpu", "loom.cpu", {}, keys);
+  auto runner = plugins.instantiate(LOOM_COMPONENT_RUNNER, cfg);
+  host::MeasureCandidate candidate;
+  candidate.func = func;
+  candidate.reference = unscheduled;
+  std::vector<host::MeasureRecord> records = runner->measure({candidate});
+  const host::MeasureRecord& r = records.at(0);
+  if (!r.ok()) {
+    std::cout << "measurement failed: " << r.error << "\n";
+    return 1;
+  }
+  double median = r.median_s();
+  double min = *std::min_element(r.times_s.begin(), r.times_s.end());
+  double max = *std::max_element(r.times_s.begin(), r.times_s.end());
+  double flops = ir::estimate_flops(unscheduled);
+  std::string rate = flops > 0 && median > 0
+                         ? fmt::format(", {:.4g} GFLOP/s ({:.3g} flop)", flops / median * 1e-9, flops)
+                         : std::string();
+  std::cout << fmt::format("cpu: {} median of {} (min {}, max {}){}\n", time_text(median), r.times_s.size(),
+                           time_text(min), time_text(max), rate);
+  std::string samples;
+  for (double t : r.times_s) samples += fmt::format(" {:.6g}", t * 1e3);
+  std::cout << fmt::format("samples (ms per call, {} call{} each):{}\n", r.number, r.number == 1 ? "" : "s", samples);
+  if (o.check != "none") std::cout << fmt::format("check ({}): outputs match the unscheduled kernel\n", o.check);
+  std::cout << fmt::format("build {:.3g} s, run {:.3g} s\n", r.build_s, r.run_s);
+  return 0;
+}
+
+}  // namespace
+
 void add_run_command(CLI::App& app, ExitCode& exit_code) {
   auto* cmd = app.add_subcommand("run",
-                                 "Run a kernel in the reference interpreter on random inputs and print a "
-                                 "checksum of each output.");
-  struct Options {
-    std::string file;
-    uint64_t seed = 0;
-    std::string func;
-  };
-  auto opts = std::make_shared<Options>();
+                                 "Run a kernel (optionally scheduled by a schedule script): in the reference "
+                                 "interpreter on random inputs, printing a checksum of each output (--target interp, "
+                                 "the default), or compiled and timed by the loom.cpu runner plugin (--target cpu).");
+  auto opts = std::make_shared<RunOptions>();
   cmd->add_option("file", opts->file, "Kernel file (TVMScript), or - for standard input")->required();
+  cmd->add_option("schedule", opts->schedule, "Schedule script (.py) to apply first");
   cmd->add_option("--seed", opts->seed, "Seed of the random inputs")->capture_default_str();
   cmd->add_option("--func", opts->func, "Function to run when the module has several");
+  cmd->add_option("--target", opts->target, "interp (the reference interpreter) or cpu (compiled and timed)")
+      ->check(CLI::IsMember({"interp", "cpu"}))
+      ->capture_default_str();
+  cmd->add_option("--number", opts->number, "cpu: calls per sample (raised to reach --min-repeat-ms)")
+      ->capture_default_str();
+  cmd->add_option("--repeat", opts->repeat, "cpu: samples")->capture_default_str();
+  cmd->add_option("--min-repeat-ms", opts->min_repeat_ms, "cpu: the least duration of one sample")
+      ->capture_default_str();
+  cmd->add_flag("--flush-cache", opts->flush_cache, "cpu: evict the caches before each sample");
+  cmd->add_option("--check", opts->check,
+                  "cpu: compare the outputs with the unscheduled kernel's: none, interpreter or compiled")
+      ->check(CLI::IsMember({"none", "interpreter", "compiled"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", opts->threads, "cpu: threads for parallel loops (0: all cores)")->capture_default_str();
+  cmd->add_option("--timeout", opts->timeout_s, "cpu: seconds before a run is killed")->capture_default_str();
   cmd->callback([opts, &exit_code] {
-    ir::PrimFunc func = select_function(load_module(opts->file), opts->func);
+    if (opts->target == "cpu") {
+      exit_code.value = run_on_cpu(*opts);
+      return;
+    }
+    ir::PrimFunc unscheduled;
+    ir::PrimFunc func = run_kernel(*opts, &unscheduled);
     std::vector<interp::NDArray> arrays = interp::run_random(func, opts->seed);
     std::vector<ir::Buffer> params = func->param_buffers();
     std::vector<ir::Buffer> outputs = written_params(func);

@@ -352,4 +352,58 @@ bool ComponentInstance::apply_postproc(sched::Schedule& sch) const {
   return ok != 0;
 }
 
+namespace {
+/// Samples a result can hold; a runner that measures more reports the count, and the host
+/// keeps this many.
+constexpr size_t kMaxSamples = 4096;
+}  // namespace
+
+double MeasureRecord::median_s() const {
+  if (times_s.empty()) return 0;
+  std::vector<double> v = times_s;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::vector<MeasureRecord> ComponentInstance::measure(const std::vector<MeasureCandidate>& candidates) const {
+  LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_RUNNER, entry_.name + " is not a runner");
+  size_t n = candidates.size();
+  std::vector<loom_func> funcs(n), references(n);
+  std::vector<loom_measure_input> inputs(n);
+  std::vector<loom_error> errors(n);
+  std::vector<std::vector<double>> times(n, std::vector<double>(kMaxSamples));
+  std::vector<loom_measure_result> results(n);
+  for (size_t k = 0; k < n; ++k) {
+    const MeasureCandidate& c = candidates[k];
+    if (!c.func.defined()) throw UserError(fmt::format("measure: candidate {} has no function", k));
+    funcs[k].func = c.func;
+    references[k].func = c.reference;
+    inputs[k] = loom_measure_input{sizeof(loom_measure_input), &funcs[k], detail::make_str(c.target),
+                                   c.reference.defined() ? &references[k] : nullptr};
+    results[k] = loom_measure_result{};
+    results[k].struct_size = sizeof(loom_measure_result);
+    results[k].error = &errors[k];
+    results[k].times_s = times[k].data();
+    results[k].times_cap = kMaxSamples;
+  }
+  loom_error error;
+  check(entry_.as<loom_runner>().measure(instance_, inputs.data(), n, results.data(), &error), error, "measure");
+  std::vector<MeasureRecord> out(n);
+  for (size_t k = 0; k < n; ++k) {
+    const loom_measure_result& r = results[k];
+    MeasureRecord& m = out[k];
+    m.status = static_cast<loom_status>(r.status);
+    if (!m.ok()) {
+      m.error = errors[k].message.empty() ? "(no reason given)" : errors[k].message;
+      m.error_kind = errors[k].kind;
+    }
+    m.times_s.assign(times[k].begin(), times[k].begin() + static_cast<ptrdiff_t>(std::min(r.n_times, kMaxSamples)));
+    m.build_s = r.build_s;
+    m.run_s = r.run_s;
+    m.number = r.number;
+  }
+  return out;
+}
+
 }  // namespace loom::host

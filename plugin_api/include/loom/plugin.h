@@ -315,16 +315,28 @@ typedef struct loom_features {
 typedef struct loom_measure_input {
   uint32_t struct_size;
   const loom_func* func; /* the scheduled function */
-  loom_str target;       /* the target's description, e.g. "llvm -mcpu=znver3" */
+  loom_str target;       /* the target's description, e.g. "llvm -mcpu=znver3 -mattr=+avx2,+fma" */
+  /* The function whose outputs the candidate's must match when the runner checks
+   * correctness (typically the unscheduled function): same parameters (count, shapes,
+   * dtypes). NULL: no check for this candidate. */
+  const loom_func* reference;
 } loom_measure_input;
 
 typedef struct loom_measure_result {
   uint32_t struct_size;
   uint32_t status;   /* LOOM_OK, or the failure (the error holds the reason) */
-  loom_error* error; /* host-owned, for the reason of a failure */
-  double* times_s;   /* caller-provided array of times_cap entries */
+  loom_error* error; /* host-owned, for the reason of a failure: its message says what
+                        happened ("build failed: ...", "crashed: SIGSEGV ...", "timed out
+                        after 10 s", "wrong result: ..."), its kind which class of failure
+                        ("build", "check", "crash", "timeout", "wrong_result", "run") */
+  double* times_s;   /* caller-provided array of times_cap entries: seconds per call, one
+                        per sample, in the order measured */
   size_t times_cap;
-  size_t n_times; /* set by the runner */
+  size_t n_times; /* set by the runner: the samples measured (only the first times_cap of
+                     them are written when there are more) */
+  double build_s; /* seconds spent building the candidate (lowering, code generation) */
+  double run_s;   /* seconds spent running it (loading, checking, timing) */
+  int64_t number; /* calls per sample (after min_repeat_ms raised it); 0 when not timed */
 } loom_measure_result;
 
 /* ---------------------------------------------------------------------------------------
@@ -393,8 +405,10 @@ typedef struct loom_cost_model {
 
 typedef struct loom_runner {
   loom_component base;
-  /* Builds and times each input; a failure of one candidate is its result's status, not
-   * the call's (the call fails only when the runner itself cannot work). */
+  /* Builds and times each input into results[0 .. n) (caller-allocated: struct_size,
+   * error, times_s and times_cap set by the caller); a failure of one candidate is its
+   * result's status, not the call's (the call fails only when the runner itself cannot
+   * work), and never loses the other results. */
   loom_status (*measure)(void* instance, const loom_measure_input* inputs, size_t n, loom_measure_result* results,
                          loom_error* error);
 } loom_runner;

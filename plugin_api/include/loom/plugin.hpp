@@ -24,6 +24,7 @@
 // caught at the boundary and reported to the host as status codes with their message.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -704,6 +705,48 @@ class CostModel {
   }
 };
 
+/// One candidate for a runner (see loom_measure_input).
+struct MeasureInput {
+  /// The scheduled function.
+  ir::Func func;
+  /// The target's description ("llvm -mcpu=znver3 -mattr=+avx2"); may be empty.
+  std::string target;
+  /// The function whose outputs the candidate's must match; null (no check) when absent.
+  ir::Func reference;
+};
+
+/// A runner's verdict on one candidate (see loom_measure_result).
+struct MeasureResult {
+  /// LOOM_OK, or the failure with `error` saying what happened and `error_kind` its class
+  /// ("build", "check", "crash", "timeout", "wrong_result", "run").
+  loom_status status = LOOM_OK;
+  std::string error;
+  std::string error_kind;
+  /// Seconds per call, one per sample.
+  std::vector<double> times_s;
+  double build_s = 0;
+  double run_s = 0;
+  /// Calls per sample; 0 when not timed.
+  int64_t number = 0;
+
+  static MeasureResult failure(std::string kind, std::string message) {
+    MeasureResult r;
+    r.status = LOOM_ERROR;
+    r.error = std::move(message);
+    r.error_kind = std::move(kind);
+    return r;
+  }
+  bool ok() const { return status == LOOM_OK; }
+};
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  /// One result per input, in input order. A candidate's failure is its result; throw only
+  /// when the runner itself cannot work.
+  virtual std::vector<MeasureResult> measure(const std::vector<MeasureInput>& inputs) = 0;
+};
+
 namespace detail {
 
 /// Runs `body` and turns any exception into a status and the error's message.
@@ -782,6 +825,37 @@ inline loom_status cost_load(void* instance, loom_str path, loom_error* error) {
   return guard(error, [&] { static_cast<CostModel*>(instance)->load(std::string(view(path))); });
 }
 
+inline loom_status runner_measure(void* instance, const loom_measure_input* inputs, size_t n,
+                                  loom_measure_result* results, loom_error* error) {
+  return guard(error, [&] {
+    std::vector<MeasureInput> in;
+    in.reserve(n);
+    for (size_t k = 0; k < n; ++k) {
+      const loom_measure_input& c = inputs[k];
+      MeasureInput m;
+      m.func = ir::Func::copy_of(c.func);
+      if (c.struct_size > offsetof(loom_measure_input, target)) m.target = std::string(view(c.target));
+      if (c.struct_size > offsetof(loom_measure_input, reference)) m.reference = ir::Func::copy_of(c.reference);
+      in.push_back(std::move(m));
+    }
+    std::vector<MeasureResult> out = static_cast<Runner*>(instance)->measure(in);
+    if (out.size() != n) throw Error("measure returned the wrong number of results", LOOM_ERROR_INTERNAL);
+    for (size_t k = 0; k < n; ++k) {
+      loom_measure_result& r = results[k];
+      const MeasureResult& m = out[k];
+      r.status = m.status;
+      if (m.status != LOOM_OK && r.error != nullptr)
+        host().error_set(r.error, m.status, to_str(m.error), to_str(m.error_kind));
+      size_t written = std::min(m.times_s.size(), r.times_s == nullptr ? size_t{0} : r.times_cap);
+      std::copy(m.times_s.begin(), m.times_s.begin() + static_cast<ptrdiff_t>(written), r.times_s);
+      r.n_times = m.times_s.size();
+      if (r.struct_size > offsetof(loom_measure_result, build_s)) r.build_s = m.build_s;
+      if (r.struct_size > offsetof(loom_measure_result, run_s)) r.run_s = m.run_s;
+      if (r.struct_size > offsetof(loom_measure_result, number)) r.number = m.number;
+    }
+  });
+}
+
 }  // namespace detail
 
 /// Where LOOM_DEFINE_PLUGIN's body registers components.
@@ -819,6 +893,13 @@ class Registry {
     c.predict = detail::cost_predict;
     c.save = detail::cost_save;
     c.load = detail::cost_load;
+    add(c.base);
+  }
+  template <typename T>
+  void add_runner(std::string_view name, std::string_view version, std::string_view description) {
+    loom_runner c{};
+    fill<Runner, T>(c.base, LOOM_COMPONENT_RUNNER, sizeof(c), name, version, description);
+    c.measure = detail::runner_measure;
     add(c.base);
   }
 

@@ -76,6 +76,38 @@ struct PluginInfo {
 
 class ComponentInstance;
 
+/// One candidate for a runner: the scheduled function, the target it is built for, and
+/// optionally the function whose outputs it must match when the runner checks correctness.
+struct MeasureCandidate {
+  ir::PrimFunc func;
+  /// The target's description, e.g. "llvm -mcpu=znver3 -mattr=+avx2,+fma"; empty: the
+  /// runner's default (its config, else the host machine).
+  std::string target;
+  /// Undefined: no correctness check for this candidate.
+  ir::PrimFunc reference;
+};
+
+/// What a runner reports for one candidate.
+struct MeasureRecord {
+  /// LOOM_OK, or the failure: `error` says what happened ("build failed: ...", "crashed:
+  /// SIGSEGV (segmentation fault) while running gmm", "timed out after 10 s", "wrong
+  /// result: ..."), `error_kind` its class ("build", "check" (the reference cannot be
+  /// used), "crash", "timeout", "wrong_result", "run").
+  loom_status status = LOOM_OK;
+  std::string error;
+  std::string error_kind;
+  /// Seconds per call, one entry per sample, in the order measured.
+  std::vector<double> times_s;
+  double build_s = 0;
+  double run_s = 0;
+  /// Calls per sample; 0 when not timed.
+  int64_t number = 0;
+
+  bool ok() const { return status == LOOM_OK; }
+  /// The median of times_s (0 when there are none).
+  double median_s() const;
+};
+
 class PluginHost {
  public:
   PluginHost();
@@ -136,6 +168,10 @@ class ComponentInstance {
                                             sched::RandomEngine& rng) const;
   /// Postprocessor: whether the candidate survives (sch is changed in place).
   bool apply_postproc(sched::Schedule& sch) const;
+  /// Runner: builds and measures the candidates, one record per candidate in order. A
+  /// candidate's failure is its record; throws ComponentError only when the runner itself
+  /// fails (and then no record is returned).
+  std::vector<MeasureRecord> measure(const std::vector<MeasureCandidate>& candidates) const;
 
  private:
   /// Throws ComponentError from a failed status.
