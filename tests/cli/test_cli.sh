@@ -236,5 +236,46 @@ mkdir -p "$tmp/plugin_dir"
 cp "$tmp/fake.so" "$tmp/plugin_dir/libfake.so"
 LOOM_PLUGIN_PATH="$tmp/plugin_dir" expect 0 "plugins skips non-plugins in the search path" -- "$loom" plugins
 
+# ----- loom run --target cpu: the loom.cpu runner plugin -------------------------------
+"$loom" print gmm --set M=64 --set N=64 --set K=32 >"$tmp/rgmm.py"
+cat >"$tmp/rgmm_sched.py" <<'PY'
+b0 = sch.get_block("C")
+i, j, k = sch.get_loops(b0)
+i0, i1 = sch.split(i, factors=[None, 8])
+j0, j1 = sch.split(j, factors=[None, 16])
+sch.reorder(i0, j0, k, i1, j1)
+sch.parallel(i0)
+sch.vectorize(j1)
+PY
+expect 0 "run --target cpu" -- "$loom" run --target cpu "$tmp/rgmm.py" --min-repeat-ms 1
+expect_output "^cpu: [0-9.]+ (s|ms|us) median of 3 \(min [0-9.]+ (s|ms|us), max [0-9.]+ (s|ms|us)\), [0-9.]+ GFLOP/s \(2\.62e\+05 flop\)$" "cpu timing line"
+expect_output "^samples \(ms per call, [0-9]+ calls? each\):( [0-9.e-]+){3}$" "three samples printed"
+expect 0 "run --target cpu with a schedule, checked by the interpreter" -- \
+  "$loom" run --target cpu "$tmp/rgmm.py" "$tmp/rgmm_sched.py" --check interpreter --repeat 5 --min-repeat-ms 0 --threads 2
+expect_output "median of 5 " "--repeat 5 gives five samples"
+expect_output "^check \(interpreter\): outputs match the unscheduled kernel$" "check passed"
+expect 0 "run --target cpu --check compiled --flush-cache" -- \
+  "$loom" run --target cpu "$tmp/rgmm.py" "$tmp/rgmm_sched.py" --check compiled --flush-cache --number 2 --repeat 2 --min-repeat-ms 0
+expect_output "^samples \(ms per call, 2 calls each\):( [0-9.e-]+){2}$" "--number 2 with no minimum sample time"
+# The interpreter target runs the scheduled kernel too: same checksum as unscheduled.
+"$loom" run "$tmp/rgmm.py" --seed 2 >"$tmp/rgmm.sum"
+"$loom" run "$tmp/rgmm.py" "$tmp/rgmm_sched.py" --seed 2 >"$tmp/rgmm_sched.sum"
+grep -q "sum=" "$tmp/rgmm.sum" && cmp -s "$tmp/rgmm.sum" "$tmp/rgmm_sched.sum" && ok || { bad "run with a schedule changes the checksum"; cat "$tmp/rgmm.sum" "$tmp/rgmm_sched.sum"; }
+# A kernel whose store lands far out of bounds crashes the worker, not loom.
+cat >"$tmp/oob.py" <<'PY'
+@T.prim_func
+def oob(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
+    for i in range(16):
+        with T.block("B"):
+            vi = T.axis.spatial(16, i)
+            B[vi * 100000000] = A[vi]
+PY
+expect 1 "run --target cpu: an out-of-bounds store" -- "$loom" run --target cpu "$tmp/oob.py" --min-repeat-ms 0
+expect_output "^measurement failed: crashed: SIGSEGV \(segmentation fault\) while running oob$" "crash reported"
+expect 2 "run --target cpu --repeat 0" -- "$loom" run --target cpu "$tmp/rgmm.py" --repeat 0
+expect_output "loom.cpu: repeat = 0 is out of range: must be >= 1" "bad runner option named"
+expect 105 "run --target with an unknown target" -- "$loom" run --target gpu "$tmp/rgmm.py"
+expect_output "target: gpu not in" "unknown target named"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
