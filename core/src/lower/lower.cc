@@ -7,6 +7,8 @@
 #include "loom/lower/lower_blocks.h"
 #include "loom/lower/lower_init.h"
 #include "loom/lower/simplify.h"
+#include "loom/lower/unroll_loops.h"
+#include "loom/lower/vectorize_loops.h"
 
 namespace loom::lower {
 
@@ -26,6 +28,12 @@ ir::PrimFunc lower(const ir::PrimFunc& func, const LowerOptions& options) {
   after("flatten_buffers");
   f = simplify(f);
   after("simplify");
+  f = unroll_loops(f);
+  after("unroll_loops");
+  f = simplify(f);  // the copies' indices, with the unrolled variables now constants
+  after("simplify");
+  f = vectorize_loops(f);
+  after("vectorize_loops");
   return f;
 }
 

@@ -16,14 +16,14 @@ struct LowerOptions {
 };
 
 /// Runs the passes in order: lower_init, lower_blocks, compact_buffers, flatten_buffers,
-/// simplify (see their headers).
+/// simplify, unroll_loops, simplify, vectorize_loops (see their headers).
 ///
-/// The result has no blocks: the body is loops (kinds and annotations kept: vectorized,
-/// unrolled and parallel loops are left for the code generator; vector expressions and
-/// unrolling are a later step), stores, `if`s, lets and Allocate statements over 1-D
-/// buffers; parameters are 1-D buffers over the caller's contiguous storage. Storage
-/// scopes are kept on the buffers, not acted on. It runs in the reference interpreter and
-/// computes what `func` computes.
+/// The result has no blocks: the body is loops (serial, parallel, and `unroll` loops too
+/// large to unroll, left for the code generator), stores, `if`s, lets and Allocate
+/// statements over 1-D buffers; vectorized loops have become vector statements over Ramp /
+/// Broadcast expressions or serial loops. Parameters are 1-D buffers over the caller's
+/// contiguous storage. Storage scopes are kept on the buffers, not acted on. It runs in the
+/// reference interpreter and computes what `func` computes.
 ///
 /// Allocations keep the IR's meaning: they start zeroed (stmt.h), so a code generator must
 /// zero them. Most lowered functions write an allocation before reading it; some schedules
