@@ -384,7 +384,7 @@ class CpuRunner : public lp::Runner {
     // 1. Build every candidate in parallel.
     tbb::parallel_for(size_t{0}, n, [&](size_t k) { build(inputs[k], builds[k]); });
     // 2. The outputs of every reference not cached yet.
-    compute_references(inputs, builds);
+    compute_references(builds);
     // 3. Run and time one candidate at a time in the worker.
     std::vector<lp::MeasureResult> results;
     results.reserve(n);
@@ -394,6 +394,7 @@ class CpuRunner : public lp::Runner {
 
  private:
   using CacheKey = std::pair<uint64_t, uint64_t>;  // (structural hash, seed)
+  static constexpr size_t kMaxCachedReferences = 64;
 
   void build(const lp::MeasureInput& input, Build& b) const {
     auto start = Clock::now();
@@ -427,13 +428,23 @@ class CpuRunner : public lp::Runner {
     }
   }
 
-  void compute_references(const std::vector<lp::MeasureInput>& inputs, const std::vector<Build>& builds) {
+  void compute_references(const std::vector<Build>& builds) {
     std::map<uint64_t, const pir::Func*> missing;
-    for (const Build& b : builds) {
-      if (b.reference != nullptr && !cache_.count({b.reference_hash, options_.seed}))
-        missing.emplace(b.reference_hash, b.reference);
-    }
+    auto collect = [&] {
+      missing.clear();
+      for (const Build& b : builds) {
+        if (b.reference != nullptr && !cache_.count({b.reference_hash, options_.seed}))
+          missing.emplace(b.reference_hash, b.reference);
+      }
+    };
+    collect();
     if (missing.empty()) return;
+    // References are few (one per task) but their outputs can be large: keep a bounded set
+    // (when it is full, start over with this batch's references).
+    if (cache_.size() + missing.size() > kMaxCachedReferences) {
+      cache_.clear();
+      collect();
+    }
     std::vector<std::pair<uint64_t, const pir::Func*>> todo(missing.begin(), missing.end());
     std::vector<ReferenceOutputs> outputs(todo.size());
     std::vector<std::optional<ObjectCode>> objects(todo.size());

@@ -153,8 +153,20 @@ Outcome WorkerClient::call(const std::string& request, double timeout_s) {
   uint32_t type = 0;
   uint64_t size = 0;
   std::string payload;
+  // A reply that breaks the protocol means the worker is broken: it is treated as a crash
+  // (killed, restarted for the next request), so one bad run cannot end the caller's batch.
+  auto malformed = [&](const std::string& what) {
+    reap(true);
+    out.kind = Outcome::kCrashed;
+    out.reason = "the worker sent a malformed reply (" + what + ")";
+    return out;
+  };
   if (io == Io::kOk) {
-    parse_header(header, &type, &size);
+    try {
+      parse_header(header, &type, &size);
+    } catch (const ProtocolError& e) {
+      return malformed(e.what());
+    }
     payload.resize(size);
     io = recv_all(fd_, payload.data(), size, deadline);
   }
@@ -165,11 +177,12 @@ Outcome WorkerClient::call(const std::string& request, double timeout_s) {
     return out;
   }
   if (io == Io::kClosed) return died();
-  if (type != kReply) {
-    reap(true);
-    throw ProtocolError("worker protocol: unexpected message type " + std::to_string(type));
+  if (type != kReply) return malformed("message type " + std::to_string(type));
+  try {
+    out.reply = Reply::decode(payload);
+  } catch (const ProtocolError& e) {
+    return malformed(e.what());
   }
-  out.reply = Reply::decode(payload);
   return out;
 }
 
