@@ -30,7 +30,10 @@ class FlopCounter : public IRVisitor {
   void visit(const ForNode* op) override {
     const auto* extent = op->extent.as<IntImmNode>();
     if (extent == nullptr) {
-      unknown = true;
+      // Unknown only when the loop encloses a counted operation (flops.h).
+      FlopCounter inner;
+      inner.visit_stmt(op->body);
+      unknown = unknown || inner.unknown || inner.total > 0;
       return;
     }
     double saved = multiplier_;
