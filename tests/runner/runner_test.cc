@@ -5,7 +5,10 @@
 // correctness checks against the interpreter and against the compiled unscheduled kernel,
 // and config errors. Shapes are tiny and min_repeat_ms is 0, so the suite stays fast.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -274,6 +277,40 @@ TEST(CpuRunner, ThreadsAndTimingKeys) {
   EXPECT_EQ(r[0].number, 3);
   // Five samples with a 1 ms cooldown before each.
   EXPECT_GE(r[0].run_s, 5e-3);
+}
+
+/// The process ids of this process's loom-cpu-worker children (from /proc).
+std::vector<pid_t> worker_children() {
+  std::vector<pid_t> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "stat");
+    std::string pid, comm, state;
+    pid_t ppid = 0;
+    if (!(in >> pid >> comm >> state >> ppid)) continue;
+    if (ppid == ::getpid() && comm == "(loom-cpu-worker)") out.push_back(static_cast<pid_t>(std::stol(pid)));
+  }
+  return out;
+}
+
+TEST(CpuRunner, TheWorkerStartsLazilyIsReusedAndRestartedAfterACrash) {
+  ASSERT_TRUE(worker_children().empty());
+  {
+    auto runner = make_runner();
+    EXPECT_TRUE(worker_children().empty()) << "the worker starts with the first measurement";
+    expect_ok(runner->measure({candidate(gmm(4, 4, 4)), candidate(gmm(8, 4, 4))})[0], 2);
+    std::vector<pid_t> first = worker_children();
+    ASSERT_EQ(first.size(), 1u);
+    expect_ok(runner->measure({candidate(gmm(4, 8, 4))})[0], 2);
+    EXPECT_EQ(worker_children(), first) << "one worker serves every call";
+    std::vector<MeasureRecord> r =
+        runner->measure({candidate(script::parse_func(kOutOfBounds)), candidate(gmm(4, 4, 4))});
+    expect_failed(r[0], "crash", {"SIGSEGV"});
+    expect_ok(r[1], 2);
+    std::vector<pid_t> second = worker_children();
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_NE(second, first) << "a new worker after the crash";
+  }
+  EXPECT_TRUE(worker_children().empty()) << "destroying the runner ends its worker";
 }
 
 template <typename E>
