@@ -97,6 +97,16 @@ expect_clean_link "link tiled (C99)"
 expect 0 "run tiled (C99)" -- ./tiled_c
 expect_output "^ok: $M x $N x $K" "tiled checked"
 
+# An explicit target: the header names it, and the code runs here (an older ISA than the host's).
+expect 0 "export for haswell" -- "$loom" export gmm.py "$src/configs/schedules/gmm_tiled.py" -o haswell --cpu haswell \
+  --features +avx2,+fma,+f16c
+expect_in haswell.h "Built for the CPU haswell with the features:" "target CPU named (haswell)"
+grep -q "avx512f" haswell.h && bad "haswell header lists avx512f" || ok
+expect 0 "link haswell" -- "$cc" "${cflags[@]}" "${defs[@]}" -DKERNEL=haswell -DKERNEL_HEADER='"haswell.h"' \
+  "$here/main.c" haswell.o "$runtime" -ltbb -lstdc++ -lm -o haswell_c
+expect 0 "run haswell" -- ./haswell_c
+expect_output "^ok: " "haswell checked"
+
 # 3. The check catches a wrong kernel: the same GMM with + instead of *.
 sed 's/A\[v_i, v_k\] \* B\[v_k, v_j\]/A[v_i, v_k] + B[v_k, v_j]/' gmm.py >wrong.py
 cmp -s gmm.py wrong.py && bad "could not make the wrong kernel (gmm.py changed shape?)" || ok
