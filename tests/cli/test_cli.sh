@@ -276,6 +276,8 @@ expect 2 "run --target cpu --repeat 0" -- "$loom" run --target cpu "$tmp/rgmm.py
 expect_output "loom.cpu: repeat = 0 is out of range: must be >= 1" "bad runner option named"
 expect 105 "run --target with an unknown target" -- "$loom" run --target gpu "$tmp/rgmm.py"
 expect_output "target: gpu not in" "unknown target named"
+expect 2 "run: a cpu option with the interpreter" -- "$loom" run "$tmp/rgmm.py" --repeat 5
+expect_output "loom run: --repeat applies to --target cpu only" "cpu-only option named"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

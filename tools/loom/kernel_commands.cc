@@ -252,10 +252,14 @@ void add_run_command(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   cmd->add_option("--threads", opts->threads, "cpu: threads for parallel loops (0: all cores)")->capture_default_str();
   cmd->add_option("--timeout", opts->timeout_s, "cpu: seconds before a run is killed")->capture_default_str();
-  cmd->callback([opts, &exit_code] {
+  cmd->callback([cmd, opts, &exit_code] {
     if (opts->target == "cpu") {
       exit_code.value = run_on_cpu(*opts);
       return;
+    }
+    for (const char* name :
+         {"--number", "--repeat", "--min-repeat-ms", "--flush-cache", "--check", "--threads", "--timeout"}) {
+      if (cmd->count(name) > 0) throw UserError(fmt::format("loom run: {} applies to --target cpu only", name));
     }
     ir::PrimFunc unscheduled;
     ir::PrimFunc func = run_kernel(*opts, &unscheduled);
