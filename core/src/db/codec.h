@@ -1,0 +1,31 @@
+// How the databases encode workloads and records: hashes as hex text, workloads built from a
+// function or read back from their script, record fields to and from JSON. Private to the db
+// module; shared by the SQLite store, the in-memory store and JSON lines.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "loom/db/database.h"
+
+namespace loom::db::detail {
+
+/// 16 lowercase hex digits.
+std::string hex_hash(uint64_t hash);
+/// Reads hex_hash's form; throws DatabaseError "WHERE: ..." when it is not 1-16 hex digits.
+uint64_t parse_hex_hash(std::string_view text, std::string_view where);
+
+/// A workload with id `id` for `func`: its script printed, parsed back and hashed.
+Workload workload_of(const ir::PrimFunc& func, int64_t id);
+/// A workload read back from its stored script. Throws DatabaseError "WHERE: ..." when the
+/// script does not parse or its structural hash is not `hash`.
+Workload workload_from_script(int64_t id, uint64_t hash, const std::string& script, std::string_view where);
+
+/// The trace read from its JSON text or value; DatabaseError "WHERE: ..." when it does not read.
+sched::Trace trace_from_json(const nlohmann::json& json, std::string_view where);
+
+/// Milliseconds since the Unix epoch, now.
+int64_t now_ms();
+
+}  // namespace loom::db::detail
