@@ -74,6 +74,8 @@ loom_status func_fill_random(const loom_func* func, uint64_t seed, void* const* 
 loom_status func_interpret(const loom_func* func, void* const* args, loom_error* error);
 double func_flops(const loom_func* func);
 uint64_t func_structural_hash(const loom_func* func);
+loom_status config_get_string_list(const loom_config* config, loom_str key, loom_str* out, size_t cap, size_t* n,
+                                   loom_error* error);
 
 // plugin_host.cc
 loom_status register_component(loom_registrar* registrar, const loom_component* component, loom_error* error);

@@ -85,4 +85,19 @@ loom_status config_get_float_list(const loom_config* config, loom_str key, doubl
   });
 }
 
+loom_status config_get_string_list(const loom_config* config, loom_str key, loom_str* out, size_t cap, size_t* n,
+                                   loom_error* error) {
+  return config_guarded(config, error, [&](const config::ComponentConfig& c) {
+    std::string k = to_string(key);
+    (void)c.get_string_list(k, {});  // type check, and marks the key as read
+    const config::ConfigValue* value = c.get(k);
+    // The strings point into the config's own values, valid while the config is.
+    std::vector<loom_str> items;
+    if (value != nullptr) {
+      for (const config::ConfigValue& item : value->as_array()) items.push_back(make_str(item.as_string()));
+    }
+    return write_list(items, out, cap, n, error);
+  });
+}
+
 }  // namespace loom::host::detail

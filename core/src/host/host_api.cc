@@ -69,6 +69,7 @@ const loom_host_api* host_api() {
     t.func_interpret = func_interpret;
     t.func_flops = func_flops;
     t.func_structural_hash = func_structural_hash;
+    t.config_get_string_list = config_get_string_list;
     return t;
   }();
   return &table;

@@ -566,6 +566,13 @@ typedef struct loom_host_api {
   /* A hash of the function's structure (names of variables ignored), equal for
    * structurally equal functions. */
   uint64_t (*func_structural_hash)(const loom_func* func);
+
+  /* -- config, continued (ABI 1.0 addition) -- */
+  /* A list of strings, as config_get_int_list: up to `cap` into out (each valid while the
+   * config is), the count into *n (LOOM_ERROR_BUFFER_TOO_SMALL when cap < *n); a missing
+   * key gives *n = 0 and LOOM_OK. */
+  loom_status (*config_get_string_list)(const loom_config* config, loom_str key, loom_str* out, size_t cap, size_t* n,
+                                        loom_error* error);
 } loom_host_api;
 
 /* ---------------------------------------------------------------------------------------

@@ -225,6 +225,17 @@ class Config {
     if (!has(key)) return default_value;
     return read_list<double>(host().config_get_float_list, key);
   }
+  /// Throws Error (LOOM_ERROR_UNSUPPORTED) when the key is set and the host is too old to
+  /// read string lists.
+  std::vector<std::string> get_string_list(std::string_view key, std::vector<std::string> default_value) const {
+    if (!has(key)) return default_value;
+    if (!LOOM_HOST_HAS(config_get_string_list)) {
+      throw Error("this loom host cannot read the string list " + std::string(key), LOOM_ERROR_UNSUPPORTED);
+    }
+    std::vector<std::string> out;
+    for (loom_str s : read_list<loom_str>(host().config_get_string_list, key)) out.emplace_back(view(s));
+    return out;
+  }
   const loom_config* get() const { return config_; }
 
  private:

@@ -1,0 +1,103 @@
+// loom.add_rfactor: TVM's AddRFactor (src/meta_schedule/schedule_rule/add_rfactor.cc) with
+// the CPU condition of NeedsRFactorOrCrossThreadReduction.
+#include "rules.h"
+
+namespace loom::rules {
+
+namespace {
+
+constexpr std::string_view kName = "loom.add_rfactor";
+
+// TVM's NeedsRFactorOrCrossThreadReduction on a CPU: a reduction block with trivial
+// binding, not tiled, whose loops are only spatial or reduction loops, perfectly nested
+// with the block innermost, with a reduction loop and constant extents; and then either a
+// block multi-level tiling would take with less spatial than reduction work and at most
+// `max_parallel_extent` spatial iterations, or another block whose reduction is longer
+// than `max_parallel_basic`.
+bool needs_rfactor(const lp::Schedule& sch, lp::BlockRV block_rv, int64_t max_parallel_extent,
+                   int64_t max_parallel_basic) {
+  lp::BlockInfo info = sch.block_info(block_rv);
+  if (info.n_writes == 0 || !info.is_reduction || !info.has_trivial_binding) return false;
+  ir::Block block = block_of(sch, block_rv);
+  if (has_been_multi_level_tiled(block)) return false;
+  lp::Schedule probe = sch.copy();
+  std::vector<lp::LoopRV> loops = probe.get_loops(block_rv);
+  if (loops.empty()) return false;
+  int64_t space = 1, reduce = 1;
+  bool has_reduce = false;
+  for (size_t i = 0; i < loops.size(); ++i) {
+    lp::LoopInfo li = probe.loop_info(loops[i]);
+    if (li.iter_kind != LOOM_ITER_SPATIAL && li.iter_kind != LOOM_ITER_REDUCE) return false;
+    // Perfectly nested: each loop's body is the next loop, the last one's the block.
+    ir::For loop(probe.loop_node(loops[i]));
+    ir::Stmt body = loop.body();
+    if (i + 1 < loops.size()) {
+      if (!body.same(probe.loop_node(loops[i + 1]))) return false;
+    } else {
+      auto realize = body.as<ir::BlockRealize>();
+      if (!realize || realize->block().name() != block.name()) return false;
+    }
+    if (li.extent < 0) return false;
+    if (li.iter_kind == LOOM_ITER_REDUCE) {
+      has_reduce = true;
+      reduce *= li.extent;
+    } else {
+      space *= li.extent;
+    }
+  }
+  if (!has_reduce) return false;
+  if (needs_multi_level_tiling(sch, block_rv)) return !(space >= reduce || space > max_parallel_extent);
+  return reduce > 1 && reduce > max_parallel_basic;
+}
+
+}  // namespace
+
+AddRFactor::AddRFactor(const lp::Config& config)
+    : max_jobs_per_core_(config.get_int("max_jobs_per_core", 16)),
+      max_innermost_factor_(config.get_int("max_innermost_factor", 64)),
+      max_parallel_extent_(0),
+      max_parallel_basic_(num_cores(config.get_int("num_cores", 0))) {
+  if (max_jobs_per_core_ < 1) config_error(kName, "max_jobs_per_core", "must be at least 1");
+  if (max_innermost_factor_ < 1 && max_innermost_factor_ != -1)
+    config_error(kName, "max_innermost_factor", "must be at least 1 (or -1: no limit)");
+  if (config.get_int("num_cores", 0) < 0) config_error(kName, "num_cores", "must be positive (or 0: the host's)");
+  max_parallel_extent_ = max_parallel_basic_ * max_jobs_per_core_;
+}
+
+std::vector<lp::Schedule> AddRFactor::apply(const lp::Schedule& sch, lp::BlockRV block) {
+  std::vector<lp::Schedule> out;
+  if (!needs_rfactor(sch, block, max_parallel_extent_, max_parallel_basic_)) {
+    out.push_back(sch.copy());
+    return out;
+  }
+  lp::Schedule work = sch.copy();
+  lp::Schedule original = sch.copy();
+  original.seed(work.rng().fork_seed());
+  // 1. Spatial loops first, then the reduction loops, fused into one.
+  std::vector<lp::LoopRV> loops = work.get_loops(block), spatial, reduce;
+  for (lp::LoopRV l : loops) (work.loop_info(l).iter_kind == LOOM_ITER_SPATIAL ? spatial : reduce).push_back(l);
+  std::vector<lp::LoopRV> order = spatial;
+  order.insert(order.end(), reduce.begin(), reduce.end());
+  if (!(order == loops)) work.reorder(order);
+  lp::LoopRV fused = reduce.size() > 1 ? work.fuse(reduce) : reduce[0];
+  // 2. Split the fused reduction loop in two, and rfactor each part in its own fork.
+  std::vector<lp::ExprRV> factors = work.sample_perfect_tile(fused, 2, static_cast<int>(max_innermost_factor_));
+  std::vector<lp::LoopRV> parts = work.split(fused, std::vector<lp::Arg>(factors.begin(), factors.end()));
+  for (lp::LoopRV part : parts) {
+    lp::Schedule fork = work.copy();
+    fork.seed(work.rng().fork_seed());
+    try {
+      fork.rfactor(part, static_cast<int>(spatial.size()));
+      // The write-back block's new producer (the rfactor block) wants a compute location.
+      fork.annotate(block, kRandomComputeProducer, int64_t{1});
+    } catch (const lp::Error& e) {
+      if (e.status() != LOOM_ERROR_SCHEDULE) throw;
+      continue;  // TVM drops a fork whose rfactor refuses
+    }
+    out.push_back(std::move(fork));
+  }
+  out.push_back(std::move(original));
+  return out;
+}
+
+}  // namespace loom::rules

@@ -1,0 +1,80 @@
+// loom.auto_inline: TVM's AutoInline (src/meta_schedule/schedule_rule/auto_inline.cc) with
+// its CPU defaults.
+#include "rules.h"
+
+namespace loom::rules {
+
+namespace {
+constexpr std::string_view kName = "loom.auto_inline";
+}
+
+AutoInline::AutoInline(const lp::Config& config)
+    : into_producer_(config.get_bool("into_producer", false)),
+      into_consumer_(config.get_bool("into_consumer", true)),
+      inline_const_tensor_(config.get_bool("inline_const_tensor", true)),
+      disallow_if_then_else_(config.get_bool("disallow_if_then_else", true)),
+      require_injective_(config.get_bool("require_injective", true)),
+      require_ordered_(config.get_bool("require_ordered", true)),
+      disallow_op_(config.get_string_list("disallow_op", {"tir.exp"})) {
+  for (const std::string& op : disallow_op_) {
+    if (op.empty()) config_error(kName, "disallow_op", "holds an empty operator name");
+  }
+}
+
+AutoInline::Kind AutoInline::check(const lp::Schedule& sch, lp::BlockRV block_rv) const {
+  if (!into_producer_ && !into_consumer_) return Kind::None;
+  lp::BlockInfo info = sch.block_info(block_rv);
+  if (info.is_root) return Kind::None;
+  ir::Block block = block_of(sch, block_rv);
+  // 0. The block may opt out.
+  if (string_annotation(block.annotations(), kInlineRule) == "disable") return Kind::None;
+  // 1. One write buffer.
+  if (info.n_writes != 1) return Kind::None;
+  // 2. A block computing a constant tensor goes into its consumers whatever else holds
+  //    (TVM does not check that it can; a refusal would fail the whole space, so we do).
+  if (inline_const_tensor_ && info.n_reads == 0 && !info.is_output) {
+    return info.can_compute_inline ? Kind::IntoConsumer : Kind::None;
+  }
+  // 3. No disallowed operator; 4. no branch.
+  ir::Stmt body = block.body();
+  if (!disallow_op_.empty() && has_op(body, disallow_op_)) return Kind::None;
+  if (disallow_if_then_else_ && has_if_then_else(body)) return Kind::None;
+  // 5. Every read maps injectively and in order onto the write.
+  if (require_injective_ || require_ordered_) {
+    ir::BufferRegion write = block.writes()[0];
+    for (ir::BufferRegion read : block.reads()) {
+      ReadWritePattern p = analyze_read_write_pattern(read, write);
+      if (require_injective_ && !p.injective) return Kind::None;
+      if (require_ordered_ && !p.ordered) return Kind::None;
+    }
+  }
+  // 6. Into the consumers, or into the only producer when that one is complete.
+  if (into_consumer_ && info.n_consumers > 0 && info.can_compute_inline) return Kind::IntoConsumer;
+  if (into_producer_ && info.can_reverse_compute_inline) {
+    lp::Schedule probe = sch.copy();
+    std::vector<lp::BlockRV> producers = probe.get_producers(block_rv);
+    if (producers.size() == 1 && probe.block_info(producers[0]).is_spatial &&
+        !has_annotation(block_of(probe, producers[0]).annotations(), "meta_schedule.auto_tensorize")) {
+      return Kind::IntoProducer;
+    }
+  }
+  return Kind::None;
+}
+
+std::vector<lp::Schedule> AutoInline::apply(const lp::Schedule& sch, lp::BlockRV block) {
+  std::vector<lp::Schedule> out;
+  out.push_back(sch.copy());
+  switch (check(sch, block)) {
+    case Kind::IntoConsumer:
+      out[0].compute_inline(block);
+      break;
+    case Kind::IntoProducer:
+      out[0].reverse_compute_inline(block);
+      break;
+    case Kind::None:
+      break;
+  }
+  return out;
+}
+
+}  // namespace loom::rules
