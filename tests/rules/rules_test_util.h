@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "loom/interp/interpreter.h"
 #include "loom/interp/ndarray.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "loom/sched/trace.h"
 #include "loom/script/parser.h"
@@ -116,6 +118,17 @@ inline bool has_block(const ir::PrimFunc& func, const std::string& name) {
 inline ir::Annotations annotations_of(const sched::Schedule& sch, const std::string& name) {
   sched::Schedule probe = sch.copy();
   return probe.get(probe.get_block(name))->annotations;
+}
+
+/// `n` seeds for tune::sample_from_trace spread over the engine's range, as a search's
+/// forked seeds are: the minstd engine's first draw from a small seed s is about
+/// 48271 * s / 2^31, so consecutive small seeds would all pick the first categorical
+/// candidate.
+inline std::vector<int64_t> draw_seeds(size_t n, uint64_t stream = 0) {
+  std::mt19937_64 gen(0x5eed + stream);
+  std::vector<int64_t> seeds;
+  for (size_t i = 0; i < n; ++i) seeds.push_back(static_cast<int64_t>(gen() % 2147483646) + 1);
+  return seeds;
 }
 
 /// The outputs of `after` equal `before`'s on the same random inputs.
