@@ -126,9 +126,22 @@ expect_clean_link "link axpy"
 expect 0 "run axpy" -- ./axpy_c
 expect_output "^ok: axpy" "axpy checked"
 
+# A zoo workload by name, with its shape: the same kernel as the printed file.
+expect 0 "export a zoo workload" -- "$loom" export gmm --set M=$M --set N=$N --set K=$K -o zoo_gmm
+expect_in zoo_gmm.h "const float* A, /* A: float32[$M, $K], read */" "zoo workload documented"
+expect 0 "link zoo_gmm" -- "$cc" "${cflags[@]}" "${defs[@]}" -DKERNEL=zoo_gmm -DKERNEL_HEADER='"zoo_gmm.h"' \
+  "$here/main.c" zoo_gmm.o -lm -o zoo_gmm_c
+expect 0 "run zoo_gmm" -- ./zoo_gmm_c
+
 # 5. Errors: exit 2 with a message naming the problem.
-expect 2 "missing kernel file" -- "$loom" export nonexistent.py -o x
-expect_output "cannot read 'nonexistent.py'" "missing kernel named"
+expect 2 "missing kernel" -- "$loom" export nonexistent.py -o x
+expect_output "'nonexistent.py' is neither a kernel file nor a zoo workload" "missing kernel named"
+expect 2 "bad --set" -- "$loom" export gmm --set M=big -o x
+expect_output "--set 'M=big': expected KEY=INTEGER" "bad --set named"
+expect 2 "unknown workload parameter" -- "$loom" export gmm --set Q=3 -o x
+expect_output "no parameter 'Q'" "unknown parameter named"
+expect 2 "--set on a file" -- "$loom" export gmm.py --set M=3 -o x
+expect_output "--set applies to zoo workloads" "--set on a file refused"
 printf 'b = sch.get_block("nope")\n' >bad_schedule.py
 expect 2 "schedule error" -- "$loom" export gmm.py bad_schedule.py -o x
 expect_output "nope" "schedule error names the block"

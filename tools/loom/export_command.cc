@@ -1,10 +1,14 @@
 // loom export: a kernel (optionally scheduled) compiled by the CPU code generator into a
 // relocatable object file NAME.o and a C header NAME.h that declares it, for programs that
 // link the kernel without loom.
+#include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "commands.h"
 #include "fmt/format.h"
@@ -19,6 +23,7 @@
 #include "loom/plugin_ir.hpp"
 #include "loom/sched/schedule.h"
 #include "loom/sched/schedule_script.h"
+#include "loom/workloads/zoo.h"
 
 namespace loom::cli {
 
@@ -32,8 +37,36 @@ struct ExportOptions {
   std::string func;
   std::string cpu;
   std::string features;
+  std::vector<std::string> sets;
   int64_t seed = 0;
 };
+
+/// The kernel to export: the file `kernel` ("-" for standard input), or, when there is no such
+/// file, the zoo workload of that name with the --set shape overrides.
+ir::PrimFunc load_kernel(const ExportOptions& o) {
+  if (o.kernel == "-" || std::filesystem::exists(o.kernel)) {
+    if (!o.sets.empty()) throw UserError("loom export: --set applies to zoo workloads, not to kernel files");
+    return select_function(load_module(o.kernel), o.func);
+  }
+  bool is_workload = false;
+  for (const workloads::WorkloadInfo& w : workloads::workloads()) is_workload = is_workload || w.name == o.kernel;
+  if (!is_workload) {
+    throw UserError(fmt::format(
+        "loom export: '{}' is neither a kernel file nor a zoo workload (`loom print --list` shows the zoo)", o.kernel));
+  }
+  std::map<std::string, int64_t> overrides;
+  for (const std::string& set : o.sets) {
+    const size_t eq = set.find('=');
+    int64_t value = 0;
+    const char* end = set.data() + set.size();
+    if (eq == std::string::npos || eq == 0 || std::from_chars(set.data() + eq + 1, end, value).ptr != end ||
+        eq + 1 == set.size()) {
+      throw UserError(fmt::format("loom export: --set '{}': expected KEY=INTEGER, e.g. --set M=512", set));
+    }
+    overrides[set.substr(0, eq)] = value;
+  }
+  return workloads::make_workload(o.kernel, overrides);
+}
 
 bool is_c_identifier(const std::string& s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -246,7 +279,7 @@ void run_export(const ExportOptions& o) {
     throw UserError(fmt::format(
         "loom export: '{}' is not a C identifier: the kernel's symbol is the file name of -o (or --symbol)", symbol));
   }
-  ir::PrimFunc func = select_function(load_module(o.kernel), o.func);
+  ir::PrimFunc func = load_kernel(o);
   if (!o.schedule.empty()) {
     sched::Schedule sch(func, o.seed, sched::DebugMode::Verify);
     sched::apply_schedule_script(sch, read_text(o.schedule), o.schedule == "-" ? "<stdin>" : o.schedule);
@@ -283,7 +316,10 @@ void add_export_command(CLI::App& app, ExitCode& exit_code) {
       "export",
       "Compile a kernel (scheduled by a schedule script when one is given) for the CPU into an object file NAME.o "
       "and a C header NAME.h declaring `void NAME(float* A, ...)`, for programs that link it without loom.");
-  cmd->add_option("kernel", opts->kernel, "Kernel file (TVMScript), or - for standard input")->required();
+  cmd->add_option("kernel", opts->kernel,
+                  "Kernel file (TVMScript), - for standard input, or a zoo workload name (e.g. gmm)")
+      ->required();
+  cmd->add_option("--set", opts->sets, "Shape parameter of a zoo workload: --set M=512 (repeatable)")->type_name("K=V");
   cmd->add_option("schedule", opts->schedule, "Schedule script (.py) to apply first");
   cmd->add_option("-o,--output", opts->out, "Output name: writes NAME.o and NAME.h; the symbol is NAME's file name")
       ->required()
