@@ -406,4 +406,72 @@ std::vector<MeasureRecord> ComponentInstance::measure(const std::vector<MeasureC
   return out;
 }
 
+namespace {
+
+/// Candidate features flattened into the ABI's row-major matrix (`data` and `offsets` own
+/// the storage `view` points into).
+struct FlatFeatures {
+  std::vector<float> data;
+  std::vector<size_t> offsets;
+  loom_features view{};
+};
+
+void flatten(const ComponentInstance::CandidateFeatures& features, const std::string& model, FlatFeatures& out) {
+  size_t n_features = 0;
+  for (const auto& rows : features) {
+    if (!rows.empty()) {
+      n_features = rows.front().size();
+      break;
+    }
+  }
+  out.offsets.assign(1, 0);
+  for (size_t c = 0; c < features.size(); ++c) {
+    for (const std::vector<float>& row : features[c]) {
+      if (row.size() != n_features) {
+        throw UserError(fmt::format("cost model '{}': candidate {} has a feature row of {} columns, expected {}", model,
+                                    c, row.size(), n_features));
+      }
+      out.data.insert(out.data.end(), row.begin(), row.end());
+    }
+    out.offsets.push_back(out.data.size() / std::max<size_t>(n_features, 1));
+  }
+  out.view = loom_features{sizeof(loom_features), features.size(), n_features, out.offsets.data(), out.data.data()};
+}
+
+}  // namespace
+
+void ComponentInstance::update(const CandidateFeatures& features, const std::vector<double>& throughputs) const {
+  LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_COST_MODEL, entry_.name + " is not a cost model");
+  if (features.size() != throughputs.size()) {
+    throw UserError(fmt::format("cost model '{}': update with {} candidates' features but {} throughputs", entry_.name,
+                                features.size(), throughputs.size()));
+  }
+  FlatFeatures flat;
+  flatten(features, entry_.name, flat);
+  loom_error error;
+  check(entry_.as<loom_cost_model>().update(instance_, &flat.view, throughputs.data(), &error), error, "update");
+}
+
+std::vector<double> ComponentInstance::predict(const CandidateFeatures& features) const {
+  LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_COST_MODEL, entry_.name + " is not a cost model");
+  FlatFeatures flat;
+  flatten(features, entry_.name, flat);
+  std::vector<double> scores(features.size(), 0.0);
+  loom_error error;
+  check(entry_.as<loom_cost_model>().predict(instance_, &flat.view, scores.data(), &error), error, "predict");
+  return scores;
+}
+
+void ComponentInstance::save(const std::string& path) const {
+  LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_COST_MODEL, entry_.name + " is not a cost model");
+  loom_error error;
+  check(entry_.as<loom_cost_model>().save(instance_, detail::make_str(path), &error), error, "save");
+}
+
+void ComponentInstance::load(const std::string& path) const {
+  LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_COST_MODEL, entry_.name + " is not a cost model");
+  loom_error error;
+  check(entry_.as<loom_cost_model>().load(instance_, detail::make_str(path), &error), error, "load");
+}
+
 }  // namespace loom::host

@@ -40,4 +40,28 @@ tune::MeasureFn as_measure(std::shared_ptr<ComponentInstance> runner, std::strin
   };
 }
 
+namespace {
+
+/// A cost-model component instance behind tune::CostModel.
+class ComponentCostModel : public tune::CostModel {
+ public:
+  explicit ComponentCostModel(std::shared_ptr<ComponentInstance> model) : model_(std::move(model)) {}
+  void update(const std::vector<tune::FeatureRows>& features, const std::vector<double>& throughputs) override {
+    model_->update(features, throughputs);
+  }
+  std::vector<double> predict(const std::vector<tune::FeatureRows>& features) override {
+    return model_->predict(features);
+  }
+
+ private:
+  std::shared_ptr<ComponentInstance> model_;
+};
+
+}  // namespace
+
+std::shared_ptr<tune::CostModel> as_cost_model(std::shared_ptr<ComponentInstance> model) {
+  LOOM_ICHECK(model->entry().kind == LOOM_COMPONENT_COST_MODEL, model->name() + " is not a cost model");
+  return std::make_shared<ComponentCostModel>(std::move(model));
+}
+
 }  // namespace loom::host

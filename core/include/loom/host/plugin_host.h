@@ -173,6 +173,21 @@ class ComponentInstance {
   /// fails (and then no record is returned).
   std::vector<MeasureRecord> measure(const std::vector<MeasureCandidate>& candidates) const;
 
+  /// Cost model: per candidate, its feature rows (loom/tune/features.h: one row per store,
+  /// every row of every candidate the same length; a candidate may have no rows).
+  using CandidateFeatures = std::vector<std::vector<std::vector<float>>>;
+  /// Cost model: learns from measured candidates; throughputs[c] is candidate c's measured
+  /// throughput (higher is better, 0 when it failed). Requires features.size() ==
+  /// throughputs.size() and rows of one length (else UserError); throws ComponentError when
+  /// the model fails.
+  void update(const CandidateFeatures& features, const std::vector<double>& throughputs) const;
+  /// Cost model: one score per candidate (higher is better). Same requirements as update.
+  std::vector<double> predict(const CandidateFeatures& features) const;
+  /// Cost model: writes the model to the file `path` / reads it back; ComponentError when
+  /// the model cannot (e.g. a missing or foreign file).
+  void save(const std::string& path) const;
+  void load(const std::string& path) const;
+
  private:
   /// Throws ComponentError from a failed status.
   void check(loom_status status, const loom_error& error, const char* what) const;

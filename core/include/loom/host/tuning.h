@@ -21,5 +21,8 @@ tune::Mutator as_mutator(std::shared_ptr<ComponentInstance> mutator, double prob
 /// A runner instance: candidates are measured for `target` and checked against the task's
 /// function when the runner's `check` asks for it.
 tune::MeasureFn as_measure(std::shared_ptr<ComponentInstance> runner, std::string target);
+/// A cost model instance as the tuner's cost model (update and predict forward the feature
+/// rows; a ComponentError from the plugin propagates).
+std::shared_ptr<tune::CostModel> as_cost_model(std::shared_ptr<ComponentInstance> model);
 
 }  // namespace loom::host
