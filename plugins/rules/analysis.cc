@@ -26,6 +26,30 @@ std::optional<std::string> string_annotation(const ir::List<ir::Annotation>& ann
   return std::nullopt;
 }
 
+std::optional<std::vector<int64_t>> int_list_annotation(const ir::List<ir::Annotation>& annotations,
+                                                        std::string_view key) {
+  for (ir::Annotation a : annotations) {
+    if (a.key() != key) continue;
+    ir::Field value = a.value();
+    if (!value.is_list()) return std::nullopt;
+    std::vector<int64_t> out;
+    for (size_t k = 0, n = value.size(); k < n; ++k) {
+      ir::Field item = value.item(k);
+      if (!item.is_node()) return std::nullopt;
+      ir::Field v = ir::AnnValue(item.node()).value();
+      if (v.is_int()) {
+        out.push_back(v.int_());
+      } else if (v.is_node() && v.node().is<ir::IntImm>()) {
+        out.push_back(ir::IntImm(v.node()).value());
+      } else {
+        return std::nullopt;
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
 void walk(const ir::Node& node, const std::function<bool(const ir::Node&)>& visit) {
   if (node.is_null() || !visit(node)) return;
   for (size_t i = 0, n = node.num_fields(); i < n; ++i) {
@@ -223,6 +247,16 @@ int depth_of(const ir::Node& node, std::string_view name, int enclosing) {
 }  // namespace
 
 int block_depth(const ir::PrimFunc& func, std::string_view name) { return depth_of(func.body(), name, 0); }
+
+ir::BlockRealize block_realize(const ir::PrimFunc& func, std::string_view name) {
+  ir::BlockRealize found;
+  walk(func.body(), [&](const ir::Node& n) {
+    if (!found.is_null() || n.is<ir::Buffer>()) return false;
+    if (auto realize = n.as<ir::BlockRealize>(); realize && realize->block().name() == name) found = *realize;
+    return found.is_null();
+  });
+  return found;
+}
 
 bool is_spatial_prim_func(const ir::PrimFunc& func) {
   bool spatial = true;

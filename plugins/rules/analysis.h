@@ -10,6 +10,8 @@
 // - "meta_schedule.random_compute_producer" (int 1, on a block): loom.add_rfactor's
 //   write-back block; loom.random_compute_location also moves its rfactor producer.
 // - "meta_schedule.inline_rule" (string "disable", on a block): loom.auto_inline skips it.
+// - "meta_schedule.write_cache_level" (list of ints, on a block, set by the user):
+//   loom.multi_level_tiling must add a write cache, at these levels.
 // - "meta_schedule.parallel", "meta_schedule.vectorize", "meta_schedule.unroll_explicit" /
 //   "meta_schedule.unroll_implicit": see parallelize_vectorize_unroll.cc.
 #pragma once
@@ -31,6 +33,7 @@ namespace ir = loom::plugin::ir;
 inline constexpr std::string_view kTilingStructure = "meta_schedule.tiling_structure";
 inline constexpr std::string_view kRandomComputeProducer = "meta_schedule.random_compute_producer";
 inline constexpr std::string_view kInlineRule = "meta_schedule.inline_rule";
+inline constexpr std::string_view kWriteCacheLevel = "meta_schedule.write_cache_level";
 inline constexpr std::string_view kParallel = "meta_schedule.parallel";
 inline constexpr std::string_view kVectorize = "meta_schedule.vectorize";
 inline constexpr std::string_view kUnrollExplicit = "meta_schedule.unroll_explicit";
@@ -43,6 +46,10 @@ ir::Block block_of(const lp::Schedule& sch, lp::BlockRV block);
 bool has_annotation(const ir::List<ir::Annotation>& annotations, std::string_view key);
 /// The annotation's value when it is a string.
 std::optional<std::string> string_annotation(const ir::List<ir::Annotation>& annotations, std::string_view key);
+
+/// The annotation's value when it is a list of integers.
+std::optional<std::vector<int64_t>> int_list_annotation(const ir::List<ir::Annotation>& annotations,
+                                                        std::string_view key);
 
 /// Visits `node` and everything under it in pre-order (node fields and list items);
 /// `visit` returns whether to descend into the node's children.
@@ -88,6 +95,9 @@ ir::Block root_block(const ir::PrimFunc& func);
 /// How many blocks enclose the block named `name` (0 for the root, 1 for the root's
 /// children); -1 when there is no such block.
 int block_depth(const ir::PrimFunc& func, std::string_view name);
+
+/// The block realize of the block named `name` (null when there is none).
+ir::BlockRealize block_realize(const ir::PrimFunc& func, std::string_view name);
 
 /// TVM's IsSpatialPrimFunc: every iteration variable of every block is spatial.
 bool is_spatial_prim_func(const ir::PrimFunc& func);

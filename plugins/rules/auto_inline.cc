@@ -22,25 +22,24 @@ AutoInline::AutoInline(const lp::Config& config)
 }
 
 AutoInline::Kind AutoInline::check(const lp::Schedule& sch, lp::BlockRV block_rv) const {
-  if (!into_producer_ && !into_consumer_) return Kind::None;
   lp::BlockInfo info = sch.block_info(block_rv);
   if (info.is_root) return Kind::None;
+  ir::Func func = sch.func();
   ir::Block block = block_of(sch, block_rv);
-  // 0. The block may opt out.
-  if (string_annotation(block.annotations(), kInlineRule) == "disable") return Kind::None;
+  // In a function of spatial blocks only, conditions 3 to 5 do not apply (TVM).
+  bool pure_spatial = is_spatial_prim_func(func.node());
   // 1. One write buffer.
   if (info.n_writes != 1) return Kind::None;
-  // 2. A block computing a constant tensor goes into its consumers whatever else holds
-  //    (TVM does not check that it can; a refusal would fail the whole space, so we do).
-  if (inline_const_tensor_ && info.n_reads == 0 && !info.is_output) {
-    return info.can_compute_inline ? Kind::IntoConsumer : Kind::None;
+  // 2. A block computing a constant tensor goes into its consumers whatever else holds.
+  if (inline_const_tensor_ && info.n_reads == 0 && info.n_consumers > 0 && info.can_compute_inline) {
+    return Kind::IntoConsumer;
   }
-  // 3. No disallowed operator; 4. no branch.
-  ir::Stmt body = block.body();
-  if (!disallow_op_.empty() && has_op(body, disallow_op_)) return Kind::None;
-  if (disallow_if_then_else_ && has_if_then_else(body)) return Kind::None;
+  // 3. No disallowed operator; 4. no branch (a predicate counts), in the block realize.
+  ir::BlockRealize realize = block_realize(func.node(), block.name());
+  if (!pure_spatial && !disallow_op_.empty() && has_op(realize, disallow_op_)) return Kind::None;
+  if (!pure_spatial && disallow_if_then_else_ && has_if_then_else(realize)) return Kind::None;
   // 5. Every read maps injectively and in order onto the write.
-  if (require_injective_ || require_ordered_) {
+  if (!pure_spatial && (require_injective_ || require_ordered_)) {
     ir::BufferRegion write = block.writes()[0];
     for (ir::BufferRegion read : block.reads()) {
       ReadWritePattern p = analyze_read_write_pattern(read, write);
@@ -48,7 +47,9 @@ AutoInline::Kind AutoInline::check(const lp::Schedule& sch, lp::BlockRV block_rv
       if (require_ordered_ && !p.ordered) return Kind::None;
     }
   }
-  // 6. Into the consumers, or into the only producer when that one is complete.
+  // 6. The block may opt out.
+  if (string_annotation(block.annotations(), kInlineRule) == "disable") return Kind::None;
+  // 7. Into the consumers, or into the only producer when that one is complete.
   if (into_consumer_ && info.n_consumers > 0 && info.can_compute_inline) return Kind::IntoConsumer;
   if (into_producer_ && info.can_reverse_compute_inline) {
     lp::Schedule probe = sch.copy();

@@ -83,8 +83,23 @@ std::vector<lp::Schedule> MultiLevelTiling::apply(const lp::Schedule& sch, lp::B
 
   // 2. Write reuse (TVM's AddWriteReuse). A fork whose primitive refuses is dropped, as TVM
   //    drops the sub-rule states that fail.
+  std::string req = reuse_write_req_;
+  std::vector<int64_t> levels = reuse_write_levels_;
+  // The user may ask for a write cache at given levels of one block.
+  if (auto asked = int_list_annotation(block_of(s, block).annotations(), kWriteCacheLevel)) {
+    req = "must";
+    levels = *asked;
+    for (int64_t level : levels) {
+      if (level < 1 || level > static_cast<int64_t>(structure_.size())) {
+        throw lp::Error(std::string(kName) + ": block annotation " + std::string(kWriteCacheLevel) + " holds level " +
+                            std::to_string(level) + ", outside the structure's levels 1.." +
+                            std::to_string(structure_.size()),
+                        LOOM_ERROR_ARGUMENT);
+      }
+    }
+  }
   auto at_levels = [&](const State& base, lp::BlockRV cache) {
-    for (int64_t level : reuse_write_levels_) {
+    for (int64_t level : levels) {
       const std::vector<lp::LoopRV>& tile = base.tiles[static_cast<size_t>(level - 1)];
       if (tile.empty()) continue;
       State fork = base.copy();
@@ -97,11 +112,11 @@ std::vector<lp::Schedule> MultiLevelTiling::apply(const lp::Schedule& sch, lp::B
       out.push_back(std::move(fork.sch));
     }
   };
-  if (reuse_write_req_ == "no") {
+  if (req == "no") {
     out.push_back(std::move(state.sch));
     return out;
   }
-  if (reuse_write_req_ == "may") {
+  if (req == "may") {
     // a. A consumer that already is a write cache is moved, not cached again.
     lp::Schedule probe = s.copy();
     std::vector<lp::BlockRV> consumers = probe.get_consumers(block);

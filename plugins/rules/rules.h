@@ -16,7 +16,11 @@ namespace loom::rules {
 
 /// loom.auto_inline (TVM's AutoInline): inlines a block into its consumers
 /// (compute_inline) or, when allowed, a consumer into its only producer
-/// (reverse_compute_inline).
+/// (reverse_compute_inline). A block with one write qualifies when it computes a constant
+/// tensor, or else when it is not annotated "meta_schedule.inline_rule" = "disable" and,
+/// unless every block of the function is spatial, its block realize calls no disallowed
+/// operator, has no branch (predicate, IfThenElse, Select, if_then_else) and its reads map
+/// injectively and in order onto its write.
 /// Config: into_producer (false), into_consumer (true), inline_const_tensor (true),
 /// disallow_if_then_else (true), require_injective (true), require_ordered (true),
 /// disallow_op (["tir.exp"]).

@@ -9,23 +9,34 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// B = f(A) feeding the output C = B + 1; `f` is spliced in.
-std::string chain(const std::string& b_value, const std::string& b_shape = "(8, 6)") {
-  return R"(
+// B = f(A) feeding the output C = B + 1, `f` spliced in; unless `spatial_only`, an
+// unrelated reduction S makes the function non-spatial (in a function of spatial blocks
+// only, TVM's AutoInline skips the operator, branch and index-pattern conditions).
+std::string chain(const std::string& b_value, bool spatial_only = false) {
+  std::string text = R"(
 @T.prim_func
-def main(A: T.Buffer((8, 6), "float32"), C: T.Buffer((8, 6), "float32")):
-    B = T.alloc_buffer()" +
-         b_shape + R"(, "float32")
-    for i, j in T.grid(8, 6):
+def main(A: T.Buffer((6, 6), "float32"), C: T.Buffer((6, 6), "float32"), S: T.Buffer((6,), "float32")):
+    B = T.alloc_buffer((6, 6), "float32")
+    for i, j in T.grid(6, 6):
         with T.block("B"):
             vi, vj = T.axis.remap("SS", [i, j])
             B[vi, vj] = )" +
-         b_value + R"(
-    for i, j in T.grid(8, 6):
+                     b_value + R"(
+    for i, j in T.grid(6, 6):
         with T.block("C"):
             vi, vj = T.axis.remap("SS", [i, j])
             C[vi, vj] = B[vi, vj] + T.float32(1)
 )";
+  if (!spatial_only) {
+    text += R"(    for i, k in T.grid(6, 6):
+        with T.block("S"):
+            vi, vk = T.axis.remap("SR", [i, k])
+            with T.init():
+                S[vi] = T.float32(0)
+            S[vi] = S[vi] + A[vi, vk]
+)";
+  }
+  return text;
 }
 
 // Applies the rule at block B (or `at`) and returns the one schedule it makes.
@@ -93,45 +104,34 @@ TEST(AutoInline, LeavesBranchesUnlessConfigured) {
 
 TEST(AutoInline, RequiresInjectiveAndOrderedReads) {
   // A transposed read is injective but not ordered.
-  const char* transpose = R"(
-@T.prim_func
-def main(A: T.Buffer((6, 6), "float32"), C: T.Buffer((6, 6), "float32")):
-    B = T.alloc_buffer((6, 6), "float32")
-    for i, j in T.grid(6, 6):
-        with T.block("B"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            B[vi, vj] = A[vj, vi]
-    for i, j in T.grid(6, 6):
-        with T.block("C"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            C[vi, vj] = B[vi, vj] + T.float32(1)
-)";
-  ir::PrimFunc f = script::parse_func(transpose);
+  ir::PrimFunc f = script::parse_func(chain("A[vj, vi]"));
   EXPECT_TRUE(has_block(func_of(inline_at(*make_rule("loom.auto_inline"), f)), "B"));
   auto unordered = make_rule("loom.auto_inline", {entry("require_ordered", config::ConfigValue::boolean(false))});
   sched::Schedule s = inline_at(*unordered, f);
   EXPECT_FALSE(has_block(func_of(s), "B"));
   expect_equivalent(f, func_of(s));
   // A diagonal read uses one write variable twice: not injective.
-  ir::PrimFunc d = script::parse_func(R"(
-@T.prim_func
-def main(A: T.Buffer((6, 6), "float32"), C: T.Buffer((6, 6), "float32")):
-    B = T.alloc_buffer((6, 6), "float32")
-    for i, j in T.grid(6, 6):
-        with T.block("B"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            B[vi, vj] = A[vi, vi] + A[vj, vj]
-    for i, j in T.grid(6, 6):
-        with T.block("C"):
-            vi, vj = T.axis.remap("SS", [i, j])
-            C[vi, vj] = B[vi, vj] + T.float32(1)
-)");
+  ir::PrimFunc d = script::parse_func(chain("A[vi, vi] + A[vj, vj]"));
   EXPECT_TRUE(has_block(func_of(inline_at(*make_rule("loom.auto_inline"), d)), "B"));
+  auto injective_only = make_rule("loom.auto_inline", {entry("require_ordered", config::ConfigValue::boolean(false))});
+  EXPECT_TRUE(has_block(func_of(inline_at(*injective_only, d)), "B"));
   auto any = make_rule("loom.auto_inline", {entry("require_injective", config::ConfigValue::boolean(false)),
                                             entry("require_ordered", config::ConfigValue::boolean(false), 5)});
   sched::Schedule t = inline_at(*any, d);
   EXPECT_FALSE(has_block(func_of(t), "B"));
   expect_equivalent(d, func_of(t));
+}
+
+TEST(AutoInline, PureSpatialFunctionsSkipTheConditions) {
+  // exp, a branch, a transposed read: all inlined when no block of the function reduces.
+  for (const char* value : {"T.exp(A[vi, vj])", "T.if_then_else(vi < 4, A[vi, vj], T.float32(0))", "A[vj, vi]"}) {
+    ir::PrimFunc f = script::parse_func(chain(value, /*spatial_only=*/true));
+    sched::Schedule s = inline_at(*make_rule("loom.auto_inline"), f);
+    EXPECT_FALSE(has_block(func_of(s), "B")) << value;
+    expect_equivalent(f, func_of(s));
+    EXPECT_TRUE(has_block(func_of(inline_at(*make_rule("loom.auto_inline"), script::parse_func(chain(value)))), "B"))
+        << value;
+  }
 }
 
 TEST(AutoInline, ConstantTensorsGoInWhateverTheirBody) {

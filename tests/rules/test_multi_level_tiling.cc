@@ -146,6 +146,18 @@ TEST(MultiLevelTiling, ReuseWriteKeys) {
   expect_equivalent(f, func_of(three[0]));
 }
 
+TEST(MultiLevelTiling, ABlockMayAskForItsWriteCacheLevels) {
+  ir::PrimFunc f = gmm(6, 8, 4);
+  sched::Schedule marked(f);
+  marked.annotate(marked.get_block("C"), "meta_schedule.write_cache_level",
+                  sched::Value(std::vector<sched::Value>{sched::Value(int64_t{1})}));
+  std::vector<sched::Schedule> out = apply(*make_rule("loom.multi_level_tiling"), marked, "C");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(count(out[0], "CacheWrite"), 1);
+  EXPECT_EQ(loops_above(out[0], other_block(func_of(out[0]), {"C"})), 2u + 2u);
+  expect_equivalent(f, func_of(out[0]));
+}
+
 TEST(MultiLevelTiling, LeavesBlocksThatDoNotNeedTiling) {
   auto rule = make_rule("loom.multi_level_tiling");
   ir::PrimFunc relu = workloads::make_workload("gmm_bias_relu", {{"M", 4}, {"N", 6}, {"K", 4}});
