@@ -20,14 +20,14 @@ inline ir::PrimFunc small_gmm(int64_t m = 64) {
   return workloads::make_workload("gmm", {{"M", m}, {"N", 32}, {"K", 16}});
 }
 
-/// A candidate of small_gmm(): loop i split into (64 / inner, inner), recorded with a
+/// A candidate of small_gmm(extent): loop i split into (extent / inner, inner), recorded with a
 /// sample_perfect_tile decision so the trace replays; its candidate_hash is the scheduled
 /// function's structural hash.
-inline TuningRecord candidate(const Workload& w, int64_t inner, std::vector<double> run_secs, std::string error = "") {
+inline TuningRecord candidate(const Workload& w, int64_t inner, std::vector<double> run_secs, std::string error = "",
+                              int64_t extent = 64) {
   sched::Schedule sch(w.func, /*seed=*/1);
   sched::BlockRV c = sch.get_block("C");
   std::vector<sched::LoopRV> loops = sch.get_loops(c);
-  int64_t extent = 64;
   std::vector<sched::ExprRV> f = sch.sample_perfect_tile(loops[0], 2, -1, std::vector<int64_t>{extent / inner, inner});
   sch.split(loops[0], std::vector<std::optional<sched::ExprRV>>{f[0], f[1]});
   TuningRecord r;

@@ -29,8 +29,7 @@ void fill(Database& db) {
   r.info = {{"build_secs", 0.5}};
   r.args_info = {{"A", {64, 16}}};
   r.timestamp_ms = 1764000000000;
-  TuningRecord other = candidate(a, 4, {3e-4});
-  other.workload_id = b.id;
+  TuningRecord other = candidate(b, 4, {3e-4}, "", 128);
   db.commit_records({r, candidate(a, 16, {}, "timeout after 10 s")});
   db.commit_records({other});
 }
@@ -178,6 +177,28 @@ TEST(JsonLines, ErrorsNameTheLineAndTheProblem) {
   // A good file with blank lines imports.
   MemoryDatabase db;
   EXPECT_EQ(import_text(db, with_line(1, "\n" + lines[1] + "\n   ")).records, 3);
+}
+
+TEST(JsonLines, ImportComputesMissingHashes) {
+  MemoryDatabase source;
+  fill(source);
+  std::string text;
+  std::istringstream in(export_text(source));
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    j.erase("hash");
+    j.erase("candidate_hash");
+    text += j.dump() + "\n";
+  }
+  MemoryDatabase db;
+  EXPECT_EQ(import_text(db, text).records, 3);
+  EXPECT_EQ(export_text(db), export_text(source));
+  // A trace that does not replay on its workload cannot give a candidate hash.
+  std::string bad = text;
+  size_t at = bad.find("[\"C\",\"gmm\"]");
+  ASSERT_NE(at, std::string::npos);
+  bad.replace(at, 11, "[\"Z\",\"gmm\"]");
+  EXPECT_THAT(import_error(bad), HasSubstr("in.jsonl:3: the trace does not replay on its workload: "));
 }
 
 TEST(JsonLinesStore, AppendsAsItGoesAndReloads) {

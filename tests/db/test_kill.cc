@@ -98,6 +98,8 @@ TEST(Kill, SqliteKeepsWholeBatchesAcrossKills) {
   TempDir dir;
   std::string path = dir.file("kill.db");
   std::vector<TuningRecord> pool = record_pool();
+  // The run commits its workload before measuring (a kill may land before any batch).
+  SqliteDatabase(path).commit_workload(small_gmm());
   unsigned seed = static_cast<unsigned>(std::random_device{}());
   SCOPED_TRACE(::testing::Message() << "seed " << seed);
   std::mt19937 rng(seed);
@@ -129,6 +131,7 @@ TEST(Kill, JsonLinesStoreReloadsCompleteRecordsAcrossKills) {
   TempDir dir;
   std::string path = dir.file("kill.jsonl");
   std::vector<TuningRecord> pool = record_pool();
+  MemoryDatabase(path).commit_workload(small_gmm());
   unsigned seed = static_cast<unsigned>(std::random_device{}());
   SCOPED_TRACE(::testing::Message() << "seed " << seed);
   std::mt19937 rng(seed);

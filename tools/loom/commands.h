@@ -28,5 +28,9 @@ void add_config_commands(CLI::App& app, ExitCode& exit_code);
 void add_plugin_commands(CLI::App& app, ExitCode& exit_code);
 /// loom export KERNEL.py [SCHEDULE.py] -o NAME [--cpu C --features F] (export_command.cc)
 void add_export_command(CLI::App& app, ExitCode& exit_code);
+/// loom db list|best|export|import DB ... (db_commands.cc)
+void add_db_commands(CLI::App& app, ExitCode& exit_code);
+/// loom tune CONFIG.toml [--trials N] [--report FILE.html] [--db FILE] [-q] (tune_command.cc)
+void add_tune_command(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   loom::cli::add_config_commands(app, exit_code);
   loom::cli::add_plugin_commands(app, exit_code);
   loom::cli::add_export_command(app, exit_code);
+  loom::cli::add_db_commands(app, exit_code);
+  loom::cli::add_tune_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

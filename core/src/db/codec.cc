@@ -6,6 +6,7 @@
 
 #include "fmt/format.h"
 #include "loom/ir/structural_equal.h"
+#include "loom/sched/schedule.h"
 #include "loom/script/script.h"
 
 namespace loom::db::detail {
@@ -32,23 +33,33 @@ Workload workload_of(const ir::PrimFunc& func, int64_t id) {
   return w;
 }
 
-Workload workload_from_script(int64_t id, uint64_t hash, const std::string& script, std::string_view where) {
+Workload workload_from_script(int64_t id, std::optional<uint64_t> hash, const std::string& script,
+                              std::string_view where) {
   Workload w;
   w.id = id;
-  w.hash = hash;
   w.script = script;
   try {
     w.func = script::parse_func(script, "script");
   } catch (const script::ParseError& e) {
     throw DatabaseError(fmt::format("{}: the script of workload {} does not parse: {}", where, id, e.what()));
   }
-  uint64_t actual = ir::structural_hash(w.func);
-  if (actual != hash)
+  w.hash = ir::structural_hash(w.func);
+  if (hash && w.hash != *hash)
     throw DatabaseError(fmt::format(
         "{}: workload {} has hash {} but its script hashes to {} (the script was edited, or written by another "
         "version of loom)",
-        where, id, hex_hash(hash), hex_hash(actual)));
+        where, id, hex_hash(*hash), hex_hash(w.hash)));
   return w;
+}
+
+uint64_t candidate_hash(const ir::PrimFunc& func, const sched::Trace& trace, std::string_view where) {
+  sched::Schedule sch(func);
+  try {
+    trace.apply_to(sch);
+  } catch (const UserError& e) {
+    throw DatabaseError(fmt::format("{}: the trace does not replay on its workload: {}", where, e.what()));
+  }
+  return ir::structural_hash(sch.mod().at(sch.default_func()));
 }
 
 sched::Trace trace_from_json(const nlohmann::json& json, std::string_view where) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,8 +20,13 @@ uint64_t parse_hex_hash(std::string_view text, std::string_view where);
 /// A workload with id `id` for `func`: its script printed, parsed back and hashed.
 Workload workload_of(const ir::PrimFunc& func, int64_t id);
 /// A workload read back from its stored script. Throws DatabaseError "WHERE: ..." when the
-/// script does not parse or its structural hash is not `hash`.
-Workload workload_from_script(int64_t id, uint64_t hash, const std::string& script, std::string_view where);
+/// script does not parse or its structural hash is not `hash` (when given).
+Workload workload_from_script(int64_t id, std::optional<uint64_t> hash, const std::string& script,
+                              std::string_view where);
+
+/// The structural hash of `func` scheduled by `trace`; DatabaseError "WHERE: ..." when the
+/// trace does not replay on it.
+uint64_t candidate_hash(const ir::PrimFunc& func, const sched::Trace& trace, std::string_view where);
 
 /// The trace read from its JSON text or value; DatabaseError "WHERE: ..." when it does not read.
 sched::Trace trace_from_json(const nlohmann::json& json, std::string_view where);

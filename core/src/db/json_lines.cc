@@ -2,6 +2,7 @@
 #include "loom/db/json_lines.h"
 
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <utility>
@@ -99,6 +100,7 @@ ImportStats import_json_lines(Database& db, std::istream& in, std::string_view n
   std::vector<TuningRecord> batch;
   std::set<RecordKey> known;
   std::set<int64_t> known_loaded;  // database workloads whose records are in `known`
+  std::map<int64_t, ir::PrimFunc> funcs;  // by id in the file
   std::string line;
   int64_t number = 0;
   bool header = false;
@@ -132,12 +134,14 @@ ImportStats import_json_lines(Database& db, std::istream& in, std::string_view n
     }
     if (type == "workload") {
       int64_t id = f.integer("id");
-      uint64_t hash = f.hash("hash");
+      std::optional<uint64_t> hash;
+      if (f.optional("hash")) hash = f.hash("hash");
       std::string text = f.string("script");
       f.check_no_other_keys();
       if (stats.workload_ids.count(id)) throw f.error(fmt::format("workload {} is defined twice", id));
       Workload w = detail::workload_from_script(id, hash, text, where);
       stats.workload_ids[id] = db.commit_workload(w.func).id;
+      funcs[id] = w.func;
       ++stats.workloads;
     } else if (type == "record") {
       TuningRecord r;
@@ -146,9 +150,10 @@ ImportStats import_json_lines(Database& db, std::istream& in, std::string_view n
       if (it == stats.workload_ids.end())
         throw f.error(fmt::format("the record names workload {}, which no line above defines", local));
       r.workload_id = it->second;
-      r.candidate_hash = f.hash("candidate_hash");
       r.target = f.string("target");
       r.trace = detail::trace_from_json(f.required("trace"), where);
+      r.candidate_hash = f.optional("candidate_hash") ? f.hash("candidate_hash")
+                                                      : detail::candidate_hash(funcs.at(local), r.trace, where);
       const nlohmann::json& secs = f.required("run_secs");
       if (!secs.is_array()) throw f.error(fmt::format("key 'run_secs' must be an array, got {}", secs.type_name()));
       for (const nlohmann::json& t : secs) {

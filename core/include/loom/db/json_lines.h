@@ -5,7 +5,10 @@
 //   {"type":"record","workload":1,"candidate_hash":"9f3c...","target":"llvm",
 //    "trace":[[...],[...]],"run_secs":[1.2e-4,1.1e-4],"error":"","timestamp_ms":1764000000000,
 //    "info":{...},"args_info":{...}}
-// Hashes are 16 lowercase hex digits. A workload's `id` is local to the file: records name
+// Hashes are 16 lowercase hex digits. On import both are optional: a missing workload hash
+// is computed from the script (a given one is checked against it), and a missing
+// candidate_hash is the hash of the workload scheduled by the trace, so a file can be
+// written by hand or by another tool. A workload's `id` is local to the file: records name
 // their workload by it, and a workload line comes before its records. `trace` is the
 // trace's JSON (TVM's shape, sched::Trace::to_json); `run_secs` is empty and `error` says
 // why for a failed candidate; `info` and `args_info` are optional. Unknown keys are errors,
