@@ -8,14 +8,13 @@ namespace {
 
 constexpr std::string_view kName = "loom.add_rfactor";
 
-// TVM's NeedsRFactorOrCrossThreadReduction on a CPU: a reduction block with trivial
-// binding, not tiled, whose loops are only spatial or reduction loops, perfectly nested
-// with the block innermost, with a reduction loop and constant extents; and then either a
-// block multi-level tiling would take with less spatial than reduction work and at most
-// `max_parallel_extent` spatial iterations, or another block whose reduction is longer
-// than `max_parallel_basic`.
-bool needs_rfactor(const lp::Schedule& sch, lp::BlockRV block_rv, int64_t max_parallel_extent,
-                   int64_t max_parallel_basic) {
+// TVM's NeedsRFactorOrCrossThreadReduction: a reduction block with trivial binding, not
+// tiled, whose loops are only spatial or reduction loops, perfectly nested with the block
+// innermost, with a reduction loop and constant extents; and then either a block
+// multi-level tiling would take with less spatial than reduction work and at most
+// `max_parallel_extent` spatial iterations (-1: none), or another block whose reduction is
+// longer than one iteration.
+bool needs_rfactor(const lp::Schedule& sch, lp::BlockRV block_rv, int64_t max_parallel_extent) {
   lp::BlockInfo info = sch.block_info(block_rv);
   if (info.n_writes == 0 || !info.is_reduction || !info.has_trivial_binding) return false;
   ir::Block block = block_of(sch, block_rv);
@@ -47,7 +46,7 @@ bool needs_rfactor(const lp::Schedule& sch, lp::BlockRV block_rv, int64_t max_pa
   }
   if (!has_reduce) return false;
   if (needs_multi_level_tiling(sch, block_rv)) return !(space >= reduce || space > max_parallel_extent);
-  return reduce > 1 && reduce > max_parallel_basic;
+  return reduce > 1;
 }
 
 }  // namespace
@@ -57,16 +56,17 @@ AddRFactor::AddRFactor(const lp::Config& config)
       max_innermost_factor_(config.get_int("max_innermost_factor", 64)),
       max_parallel_extent_(0),
       max_parallel_basic_(num_cores(config.get_int("num_cores", 0))) {
-  if (max_jobs_per_core_ < 1) config_error(kName, "max_jobs_per_core", "must be at least 1");
+  if (max_jobs_per_core_ < 1 && max_jobs_per_core_ != -1)
+    config_error(kName, "max_jobs_per_core", "must be at least 1 (or -1: no parallelism)");
   if (max_innermost_factor_ < 1 && max_innermost_factor_ != -1)
     config_error(kName, "max_innermost_factor", "must be at least 1 (or -1: no limit)");
   if (config.get_int("num_cores", 0) < 0) config_error(kName, "num_cores", "must be positive (or 0: the host's)");
-  max_parallel_extent_ = max_parallel_basic_ * max_jobs_per_core_;
+  max_parallel_extent_ = max_jobs_per_core_ == -1 ? -1 : max_parallel_basic_ * max_jobs_per_core_;
 }
 
 std::vector<lp::Schedule> AddRFactor::apply(const lp::Schedule& sch, lp::BlockRV block) {
   std::vector<lp::Schedule> out;
-  if (!needs_rfactor(sch, block, max_parallel_extent_, max_parallel_basic_)) {
+  if (!needs_rfactor(sch, block, max_parallel_extent_)) {
     out.push_back(sch.copy());
     return out;
   }
@@ -87,7 +87,8 @@ std::vector<lp::Schedule> AddRFactor::apply(const lp::Schedule& sch, lp::BlockRV
     lp::Schedule fork = work.copy();
     fork.seed(work.rng().fork_seed());
     try {
-      fork.rfactor(part, static_cast<int>(spatial.size()));
+      lp::BlockRV rf = fork.rfactor(part, static_cast<int>(spatial.size()));
+      fork.get_loops(rf);  // as TVM, which checks the rfactor block's loops
       // The write-back block's new producer (the rfactor block) wants a compute location.
       fork.annotate(block, kRandomComputeProducer, int64_t{1});
     } catch (const lp::Error& e) {

@@ -69,12 +69,15 @@ class MultiLevelTiling : public lp::ScheduleRule {
   std::string reuse_write_scope_;
 };
 
-/// loom.add_rfactor (TVM's AddRFactor): for a reduction block with little spatial
-/// parallelism, moves the reduction loops innermost, fuses them, splits the result in two
-/// (sample_perfect_tile) and forks: rfactor on the outer split loop, rfactor on the inner
-/// one, and the block unchanged. The write-back block is annotated
+/// loom.add_rfactor (TVM's AddRFactor): for a reduction block whose spatial loops offer
+/// little parallelism (a block multi-level tiling takes with fewer spatial than reduction
+/// iterations and at most num_cores * max_jobs_per_core of them; any other reduction
+/// longer than one iteration), moves the reduction loops innermost, fuses them, splits the
+/// result in two (sample_perfect_tile) and forks: rfactor on the outer split loop, rfactor
+/// on the inner one, and the block unchanged. The write-back block is annotated
 /// "meta_schedule.random_compute_producer".
-/// Config: max_jobs_per_core (16), max_innermost_factor (64), num_cores (0: the host's).
+/// Config: max_jobs_per_core (16; -1: no parallelism, so no rfactor of tiled blocks),
+/// max_innermost_factor (64), num_cores (0: the host's).
 class AddRFactor : public lp::ScheduleRule {
  public:
   explicit AddRFactor(const lp::Config& config);

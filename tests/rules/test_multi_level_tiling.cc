@@ -219,16 +219,24 @@ TEST(AddRFactor, ForksOverBothSplitLoopsAndTheOriginal) {
 }
 
 TEST(AddRFactor, OnlyWhereParallelismIsScarce) {
+  // A reduction that multi-level tiling leaves alone: whenever it is longer than one.
   ir::PrimFunc nrm = workloads::make_workload("nrm", {{"B", 2}, {"M", 4}, {"N", 6}});
-  // 24 reduction iterations and 24 cores: the spatial loops suffice.
-  EXPECT_EQ(apply(*make_rule("loom.add_rfactor", {cores(24)}), sched::Schedule(nrm), "C").size(), 1u);
-  EXPECT_EQ(apply(*make_rule("loom.add_rfactor", {cores(23)}), sched::Schedule(nrm), "C").size(), 3u);
-  // A matmul needing tiling: rfactor only when the spatial work is below the reduction's.
+  EXPECT_EQ(apply(*make_rule("loom.add_rfactor", {cores(64)}), sched::Schedule(nrm), "C").size(), 3u);
+  ir::PrimFunc unit = workloads::make_workload("nrm", {{"B", 2}, {"M", 1}, {"N", 1}});
+  EXPECT_EQ(apply(*make_rule("loom.add_rfactor", {cores(1)}), sched::Schedule(unit), "C").size(), 1u);
+  // A matmul needing tiling: only with less spatial than reduction work, and at most
+  // num_cores * max_jobs_per_core spatial iterations.
   auto rule = make_rule("loom.add_rfactor", {cores(4)});
   EXPECT_EQ(apply(*rule, sched::Schedule(gmm(6, 8, 4)), "C").size(), 1u);
   std::vector<sched::Schedule> thin = apply(*rule, sched::Schedule(gmm(2, 2, 64)), "C");
   ASSERT_EQ(thin.size(), 3u);
   expect_equivalent(gmm(2, 2, 64), func_of(thin[0]));
+  ir::PrimFunc wide = gmm(8, 8, 512);  // 64 spatial iterations
+  EXPECT_EQ(apply(*make_rule("loom.add_rfactor", {cores(4)}), sched::Schedule(wide), "C").size(), 3u);
+  EXPECT_EQ(apply(*make_rule("loom.add_rfactor", {cores(3)}), sched::Schedule(wide), "C").size(), 1u);
+  auto serial = make_rule("loom.add_rfactor", {entry("max_jobs_per_core", config::ConfigValue::integer(-1))});
+  EXPECT_EQ(apply(*serial, sched::Schedule(wide), "C").size(), 1u);
+  EXPECT_EQ(apply(*serial, sched::Schedule(nrm), "C").size(), 3u);
   // Not a reduction.
   ir::PrimFunc relu = workloads::make_workload("gmm_bias_relu", {{"M", 4}, {"N", 6}, {"K", 4}});
   EXPECT_EQ(apply(*rule, sched::Schedule(relu), "relu").size(), 1u);
