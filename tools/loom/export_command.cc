@@ -86,7 +86,7 @@ const char* access_name(Access a) {
     case Access::kWritten:
       return "written";
     case Access::kReadWritten:
-      return "read and written (its initial contents are used)";
+      return "read and written";
     case Access::kNone:
       break;
   }
@@ -95,7 +95,9 @@ const char* access_name(Access a) {
 
 /// The access of every parameter buffer. A buffer that is stored and loaded counts as only
 /// written when each of its loads is in the body of a block whose init stores to it (the
-/// reduction's accumulator: the init overwrites the initial contents before any load).
+/// reduction's accumulator: the init overwrites the initial contents before any load). Else
+/// it is "read and written": its initial contents may matter (they do unless, say, a
+/// decomposed init block overwrites them first, which this does not look for).
 class AccessAnalysis : public ir::IRVisitor {
  public:
   std::set<const ir::BufferNode*> stored, loaded_uncovered, loaded;
