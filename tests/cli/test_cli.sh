@@ -218,8 +218,10 @@ expect_output "note: .*probabilities sum to 0.4.*normalized" "normalization is r
 expect_output "^probability = 0.75$" "normalized probability printed"
 grep -q note "$tmp/out" && bad "the note went to stdout" || ok
 
-expect 2 "config check --components names components no plugin provides" -- "$loom" config check --components "$configs/example.toml"
-expect_output "example.toml:[0-9]+:8: \[\[rule\]\] no schedule_rule named 'loom.auto_inline' is loaded; loaded schedule_rules: example.tile_cache_parallel" "unknown component with its position"
+expect 0 "config check --components: the built-in plugins provide every component of example.toml" -- "$loom" config check --components "$configs/example.toml"
+sed 's/"loom.auto_inline"/"loom.auto_inlin"/' "$configs/example.toml" >"$tmp/typo_rule.toml"
+expect 2 "config check --components names components no plugin provides" -- "$loom" config check --components "$tmp/typo_rule.toml"
+expect_output "typo_rule.toml:[0-9]+:8: \[\[rule\]\] no schedule_rule named 'loom.auto_inlin' is loaded; loaded schedule_rules: .*loom.auto_inline" "unknown component with its position"
 
 # ----- loom plugins ---------------------------------------------------------------------
 expect 0 "plugins lists the build's plugins" -- "$loom" plugins
@@ -278,6 +280,63 @@ expect 105 "run --target with an unknown target" -- "$loom" run --target gpu "$t
 expect_output "target: gpu not in" "unknown target named"
 expect 2 "run: a cpu option with the interpreter" -- "$loom" run "$tmp/rgmm.py" --repeat 5
 expect_output "loom run: --repeat applies to --target cpu only" "cpu-only option named"
+
+# ----- loom db: tuning databases -------------------------------------------------------
+# json_string FILE: the file's text as a JSON string.
+json_string() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' "$1" | awk 'BEGIN { ORS = ""; print "\"" } { print $0 "\\n" } END { print "\"" }'; }
+"$loom" print gmm --set M=64 --set N=64 --set K=32 >"$tmp/db_gmm.py"
+"$loom" apply "$tmp/db_gmm.py" "$configs/schedules/gmm_tiled.py" --trace "$tmp/db_t1.json" >/dev/null
+printf 'i, j, k = sch.get_loops(sch.get_block("C"))\nsch.split(j, factors=[None, 16])\n' >"$tmp/db_split.py"
+"$loom" apply "$tmp/db_gmm.py" "$tmp/db_split.py" --trace "$tmp/db_t2.json" >/dev/null
+t1=$(tr -d '\n' <"$tmp/db_t1.json")
+t2=$(tr -d '\n' <"$tmp/db_t2.json")
+{
+  echo '{"type":"loom.db","version":1}'
+  echo "{\"type\":\"workload\",\"id\":7,\"script\":$(json_string "$tmp/db_gmm.py")}"
+  echo "{\"type\":\"record\",\"workload\":7,\"target\":\"llvm\",\"trace\":$t2,\"run_secs\":[0.004],\"error\":\"\",\"timestamp_ms\":1764000000000}"
+  echo "{\"type\":\"record\",\"workload\":7,\"target\":\"llvm\",\"trace\":$t1,\"run_secs\":[0.002,0.001,0.0015],\"error\":\"\",\"timestamp_ms\":1764000000001}"
+  echo "{\"type\":\"record\",\"workload\":7,\"target\":\"llvm\",\"trace\":$t2,\"run_secs\":[],\"error\":\"timeout\",\"timestamp_ms\":1764000000002}"
+} >"$tmp/db_in.jsonl"
+expect 0 "db import into a new SQLite file" -- "$loom" db import "$tmp/tune.db" "$tmp/db_in.jsonl"
+expect_output "^imported 1 workloads and 3 records into .*tune.db \(0 duplicate records skipped\)$" "import counts"
+expect 0 "db list" -- "$loom" db list "$tmp/tune.db"
+expect_output "^ID +FUNCTION +HASH +RECORDS +FAILED +BEST$" "list header"
+expect_output "^1 +gmm +[0-9a-f]{16} +3 +1 +1.500 ms$" "list counts records, failures and the best median"
+expect 0 "db best" -- "$loom" db best "$tmp/tune.db"
+expect_output "^# workload 1 \(gmm, hash [0-9a-f]{16}\): best median 1.500 ms over 3 runs, target \"llvm\"$" "best names its time"
+expect_output "sch.cache_write" "best prints the best record's schedule"
+# The printed schedule applies and keeps the kernel's result.
+cp "$tmp/out" "$tmp/db_best.py"
+expect 0 "apply the schedule db best printed" -- "$loom" apply "$tmp/db_gmm.py" "$tmp/db_best.py" -o "$tmp/db_best_kernel.py"
+"$loom" run "$tmp/db_gmm.py" --seed 5 >"$tmp/db_a.sum"
+"$loom" run "$tmp/db_best_kernel.py" --seed 5 >"$tmp/db_b.sum"
+cmp -s "$tmp/db_a.sum" "$tmp/db_b.sum" && ok || bad "the best schedule changes the result"
+# Export, import elsewhere, export again: the same lines.
+expect 0 "db export" -- "$loom" db export "$tmp/tune.db" -o "$tmp/db_out.jsonl"
+[[ $(wc -l <"$tmp/db_out.jsonl") -eq 5 ]] && ok || bad "export wrote $(wc -l <"$tmp/db_out.jsonl") lines, expected 5"
+expect 0 "db import the export into a JSON lines database" -- "$loom" db import "$tmp/copy.jsonl" "$tmp/db_out.jsonl"
+expect 0 "db export the copy" -- "$loom" db export "$tmp/copy.jsonl"
+cmp -s "$tmp/out" "$tmp/db_out.jsonl" && ok || { bad "export does not round-trip"; diff "$tmp/out" "$tmp/db_out.jsonl" | head; }
+expect 0 "db import the same file again" -- "$loom" db import "$tmp/tune.db" "$tmp/db_out.jsonl"
+expect_output "imported 1 workloads and 0 records .*\(3 duplicate records skipped\)" "a second import adds nothing"
+# Errors.
+sed '3s/.*/{"type": "record", "workload": 7,/' "$tmp/db_in.jsonl" >"$tmp/db_bad.jsonl"
+expect 2 "db import a corrupt line" -- "$loom" db import "$tmp/bad.db" "$tmp/db_bad.jsonl"
+expect_output "db_bad.jsonl:3: not JSON" "the corrupt line is named"
+sed '4s/"target"/"taget"/' "$tmp/db_in.jsonl" >"$tmp/db_bad2.jsonl"
+expect 2 "db import a misspelt key" -- "$loom" db import "$tmp/bad.db" "$tmp/db_bad2.jsonl"
+expect_output "db_bad2.jsonl:4: missing key 'target'" "a missing key is named"
+expect 2 "db list a file that is not a database" -- "$loom" db list "$tmp/db_gmm.py"
+expect_output "db_gmm.py: is not a loom database \(not an SQLite file\)" "not a database"
+expect 2 "db list a missing database" -- "$loom" db list "$tmp/none.db"
+expect_output "none.db: no such database file" "missing database"
+head -4 "$tmp/db_in.jsonl" | sed '3,4d' >"$tmp/db_failed.jsonl"
+sed -n 5p "$tmp/db_in.jsonl" >>"$tmp/db_failed.jsonl"
+expect 0 "db import a failed record" -- "$loom" db import "$tmp/failed.db" "$tmp/db_failed.jsonl"
+expect 1 "db best without a successful record" -- "$loom" db best "$tmp/failed.db"
+expect_output "workload 1 \(gmm\) has no successful record" "best says why"
+expect 2 "db best --workload that does not exist" -- "$loom" db best "$tmp/tune.db" --workload 9
+expect_output "no workload 9; it has workload 1" "unknown workload"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -412,6 +412,12 @@ typo_key = 3
 
 [[postproc]]
 name = "acme.missing"
+
+[cost_model]
+name = "acme.model"
+
+[runner]
+name = "acme.runner"
 )",
                                                "/tmp/run.toml");
   PluginHost host;
@@ -424,8 +430,8 @@ name = "acme.missing"
     EXPECT_THAT(all, HasSubstr("/tmp/run.toml:11:1"));
     EXPECT_THAT(all, HasSubstr("typo_key"));
     EXPECT_THAT(all, HasSubstr("/tmp/run.toml:14:8: [[postproc]] no postproc named 'acme.missing' is loaded"));
-    EXPECT_THAT(all, HasSubstr("no cost_model named 'loom.xgboost' is loaded"));
-    EXPECT_THAT(all, HasSubstr("no runner named 'loom.cpu' is loaded"));
+    EXPECT_THAT(all, HasSubstr("/tmp/run.toml:17:8: [cost_model] no cost_model named 'acme.model' is loaded"));
+    EXPECT_THAT(all, HasSubstr("/tmp/run.toml:20:8: [runner] no runner named 'acme.runner' is loaded"));
   }
 }
 

@@ -64,6 +64,8 @@ size_t trace_size(const loom_trace* trace);
 loom_status trace_instruction(const loom_trace* trace, size_t index, loom_instruction* out, loom_error* error);
 loom_status trace_with_decision(const loom_trace* trace, size_t index, const loom_value* decision, int remove_postproc,
                                 loom_trace** out, loom_error* error);
+loom_status trace_with_input(const loom_trace* trace, size_t index, size_t input_index, const loom_value* value,
+                             int remove_postproc, loom_trace** out, loom_error* error);
 loom_status trace_replay(const loom_trace* trace, int64_t seed, loom_schedule** out, loom_error* error);
 loom_str trace_json(const loom_trace* trace);
 loom_str trace_python(const loom_trace* trace);

@@ -362,6 +362,34 @@ loom_status trace_with_decision(const loom_trace* trace, size_t index, const loo
   });
 }
 
+loom_status trace_with_input(const loom_trace* trace, size_t index, size_t input_index, const loom_value* value,
+                             int remove_postproc, loom_trace** out, loom_error* error) {
+  *out = nullptr;
+  return guarded(error, [&] {
+    if (trace == nullptr || value == nullptr) return fail(error, LOOM_ERROR_ARGUMENT, "trace_with_input: null argument");
+    const auto& insts = trace->trace.instructions();
+    if (index >= insts.size())
+      return fail(error, LOOM_ERROR_ARGUMENT,
+                  fmt::format("instruction {} is out of range: the trace has {}", index, insts.size()));
+    if (input_index >= insts[index].inputs.size())
+      return fail(error, LOOM_ERROR_ARGUMENT,
+                  fmt::format("input {} of instruction {} ({}) is out of range: it has {}", input_index, index,
+                              insts[index].kind->name, insts[index].inputs.size()));
+    sched::Trace changed;
+    for (size_t i = 0; i < insts.size(); ++i) {
+      if (remove_postproc && insts[i].kind->name == "EnterPostproc") break;
+      sched::Instruction inst = insts[i];
+      if (i == index) inst.inputs[input_index] = from_c(*value);
+      changed.append(std::move(inst), trace->trace.decision_of(i));
+    }
+    auto* result = new loom_trace();
+    result->trace = std::move(changed);
+    result->original = trace->original;
+    *out = result;
+    return LOOM_OK;
+  });
+}
+
 loom_status trace_replay(const loom_trace* trace, int64_t seed, loom_schedule** out, loom_error* error) {
   *out = nullptr;
   return guarded(error, [&] {

@@ -70,6 +70,7 @@ const loom_host_api* host_api() {
     t.func_flops = func_flops;
     t.func_structural_hash = func_structural_hash;
     t.config_get_string_list = config_get_string_list;
+    t.trace_with_input = trace_with_input;
     return t;
   }();
   return &table;

@@ -369,6 +369,11 @@ typedef struct loom_component {
   void (*destroy)(void* instance);
 } loom_component;
 
+/* Threads: the tuner calls apply of rules, mutators and postprocessors, and predict of cost
+ * models, from several threads at once, on the same instance (each call with its own
+ * schedule / trace / rng). An instance must therefore not change shared state in these
+ * calls without its own synchronization; update, save, load and measure are never called
+ * concurrently with anything else on the same instance. */
 typedef struct loom_schedule_rule {
   loom_component base;
   /* Applies the rule to `block` (a LOOM_VALUE_BLOCK of `sch`). `sch` is borrowed and must
@@ -573,6 +578,14 @@ typedef struct loom_host_api {
    * key gives *n = 0 and LOOM_OK. */
   loom_status (*config_get_string_list)(const loom_config* config, loom_str key, loom_str* out, size_t cap, size_t* n,
                                         loom_error* error);
+
+  /* -- traces, continued (ABI 1.0 addition) -- */
+  /* A new trace (owned) with input `input_index` of instruction `index` replaced by `value`
+   * (e.g. the value of an Annotate, for mutators that change annotations); remove_postproc
+   * as trace_with_decision. Whether the new input suits the instruction is checked by
+   * replay, not here. */
+  loom_status (*trace_with_input)(const loom_trace* trace, size_t index, size_t input_index, const loom_value* value,
+                                  int remove_postproc, loom_trace** out, loom_error* error);
 } loom_host_api;
 
 /* ---------------------------------------------------------------------------------------

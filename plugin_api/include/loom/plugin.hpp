@@ -314,6 +314,17 @@ class Trace {
     call_host(host().trace_with_decision, trace_, index, &d, remove_postproc ? 1 : 0, &out);
     return Trace(out);
   }
+  /// A new trace with input `input_index` of instruction `index` replaced (the value of an
+  /// Annotate: input 1). Throws Error (LOOM_ERROR_UNSUPPORTED) when the host is too old.
+  Trace with_input(size_t index, size_t input_index, const Arg& value, bool remove_postproc = true) const {
+    if (!LOOM_HOST_HAS(trace_with_input))
+      throw Error("this loom host cannot change a trace's inputs", LOOM_ERROR_UNSUPPORTED);
+    std::deque<std::vector<loom_value>> storage;
+    loom_value v = value.to_c(storage);
+    loom_trace* out = nullptr;
+    call_host(host().trace_with_input, trace_, index, input_index, &v, remove_postproc ? 1 : 0, &out);
+    return Trace(out);
+  }
   /// Replays onto a fresh schedule of the original module.
   inline Schedule replay(int64_t seed = 0) const;
   std::string json() const { return std::string(view(host().trace_json(trace_))); }

@@ -1,0 +1,68 @@
+// The built-in postprocessors (plugin loom.postprocs), TVM's meta-schedule postprocessors for
+// CPU targets, written over loom/plugin.hpp alone:
+// - loom.disallow_dynamic_loop (disallow_dynamic_loop.cc)
+// - loom.rewrite_parallel_vectorize_unroll (rewrite_parallel_vectorize_unroll.cc)
+// - loom.rewrite_reduction_block (rewrite_reduction_block.cc)
+// and the IR helpers they share.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loom/plugin.hpp"
+
+namespace loom::postprocs {
+
+namespace lp = loom::plugin;
+namespace ir = loom::plugin::ir;
+
+/// Visits the statements under `stmt` (itself included) in pre-order, entering loops, blocks
+/// (body and init), sequences, conditions, lets and allocations; `visit` returns whether to
+/// descend into the statement's children.
+void walk_stmts(const ir::Stmt& stmt, const std::function<bool(const ir::Stmt&)>& visit);
+
+/// The function's root block.
+ir::Block root_block(const ir::PrimFunc& func);
+
+/// The names of every block of the function but the root, outer blocks first.
+std::vector<std::string> block_names(const ir::PrimFunc& func);
+
+/// The value of an integer constant.
+std::optional<int64_t> const_int(const ir::Expr& e);
+
+/// The integer value of annotation `key` (an integer or an integer constant expression);
+/// nullopt when absent. Throws Error when present with another kind of value.
+std::optional<int64_t> int_annotation(const ir::List<ir::Annotation>& annotations, std::string_view key);
+
+/// Whether a schedule primitive refused (a schedule error, or an argument the primitive
+/// rejects), as opposed to a failure of the host or of the plugin.
+bool is_schedule_error(const lp::Error& e);
+
+class DisallowDynamicLoop : public lp::Postproc {
+ public:
+  explicit DisallowDynamicLoop(const lp::Config& config);
+  bool apply(lp::Schedule& sch) override;
+};
+
+class RewriteParallelVectorizeUnroll : public lp::Postproc {
+ public:
+  explicit RewriteParallelVectorizeUnroll(const lp::Config& config);
+  bool apply(lp::Schedule& sch) override;
+
+ private:
+  // Explicit unrolling also marks the block's innermost loops `unroll` while the product of
+  // their extents stays within the step count (config "unroll_inner_loops", default true).
+  bool unroll_inner_loops_;
+};
+
+class RewriteReductionBlock : public lp::Postproc {
+ public:
+  explicit RewriteReductionBlock(const lp::Config& config);
+  bool apply(lp::Schedule& sch) override;
+};
+
+}  // namespace loom::postprocs

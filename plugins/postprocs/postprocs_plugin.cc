@@ -1,0 +1,13 @@
+// The plugin loom.postprocs: TVM's meta-schedule postprocessors for CPU targets.
+#include "postprocs.h"
+
+LOOM_DEFINE_PLUGIN("loom.postprocs", "1.0") {
+  using namespace loom::postprocs;
+  registry.add_postproc<DisallowDynamicLoop>("loom.disallow_dynamic_loop", "1.0",
+                                             "drops candidates with a loop of non-constant extent");
+  registry.add_postproc<RewriteParallelVectorizeUnroll>(
+      "loom.rewrite_parallel_vectorize_unroll", "1.0",
+      "turns the root's meta_schedule.parallel / vectorize / unroll annotations into loop kinds");
+  registry.add_postproc<RewriteReductionBlock>("loom.rewrite_reduction_block", "1.0",
+                                               "decomposes reduction blocks at their first reduction loop");
+}

@@ -1,0 +1,270 @@
+// loom tune CONFIG.toml: a tuning run as the config describes it (loom/tune/tuner.h), with a
+// progress line, a final table per workload, the best schedules as schedule scripts and a
+// self-contained HTML report (tuning curve, per-phase time).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "fmt/format.h"
+#include "kernel_input.h"
+#include "loom/config/run_config.h"
+#include "loom/db/database.h"
+#include "loom/host/components.h"
+#include "loom/host/tuning.h"
+#include "loom/ir/error.h"
+#include "loom/tune/tuner.h"
+#include "loom/workloads/zoo.h"
+
+namespace loom::cli {
+namespace {
+
+struct TuneOptions {
+  std::string config;
+  int64_t trials = 0;
+  std::string report = "loom-report.html";
+  std::string database;
+  bool quiet = false;
+};
+
+std::string workload_name(const config::WorkloadConfig& w) {
+  if (w.zoo.empty()) return w.func.empty() ? w.file : w.file + ":" + w.func;
+  std::string params;
+  for (const auto& [k, v] : w.params) params += fmt::format("{}{}={}", params.empty() ? "" : ",", k, v);
+  return fmt::format("{}({})", w.zoo, params);
+}
+
+ir::PrimFunc workload_func(const config::WorkloadConfig& w) {
+  if (!w.zoo.empty()) return workloads::make_workload(w.zoo, w.params);
+  return select_function(load_module(w.file), w.func);
+}
+
+std::string target_string(const config::TargetConfig& t) {
+  std::string s = t.kind;
+  if (t.kind == "llvm") {
+    if (!t.cpu.empty() && t.cpu != "host") s += " -mcpu=" + t.cpu;
+    if (!t.features.empty()) s += " -mattr=" + t.features;
+    if (t.num_cores > 0) s += fmt::format(" -num-cores={}", t.num_cores);
+  }
+  return s;
+}
+
+std::string format_duration(double s) {
+  if (s < 60) return fmt::format("{:.0f}s", s);
+  return fmt::format("{}m{:02.0f}s", static_cast<int>(s / 60), std::fmod(s, 60.0));
+}
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// An SVG line chart of best GFLOP/s against trials, one line per series.
+std::string svg_curve(const std::vector<std::pair<std::string, std::vector<tune::CurvePoint>>>& series) {
+  const double w = 640, h = 320, left = 56, bottom = 36, top = 16, right = 16;
+  double max_x = 1, max_y = 1e-9;
+  for (const auto& [name, pts] : series) {
+    for (const auto& p : pts) {
+      max_x = std::max(max_x, static_cast<double>(p.trials));
+      max_y = std::max(max_y, p.best_gflops);
+    }
+  }
+  auto x = [&](double v) { return left + (w - left - right) * v / max_x; };
+  auto y = [&](double v) { return h - bottom - (h - bottom - top) * v / (max_y * 1.05); };
+  static const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
+  std::string svg = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' font-size='11'>", w, h);
+  svg += fmt::format("<line x1='{0}' y1='{1}' x2='{2}' y2='{1}' stroke='#888'/>", left, h - bottom, w - right);
+  svg += fmt::format("<line x1='{0}' y1='{1}' x2='{0}' y2='{2}' stroke='#888'/>", left, top, h - bottom);
+  for (int i = 0; i <= 4; ++i) {
+    double gy = max_y * 1.05 * i / 4;
+    svg += fmt::format("<text x='{}' y='{}' text-anchor='end'>{:.1f}</text>", left - 4, y(gy) + 4, gy);
+    double gx = max_x * i / 4;
+    svg += fmt::format("<text x='{}' y='{}' text-anchor='middle'>{:.0f}</text>", x(gx), h - bottom + 14, gx);
+  }
+  svg += fmt::format("<text x='{}' y='{}' text-anchor='middle'>trials</text>", (left + w) / 2, h - 4);
+  svg += fmt::format("<text x='12' y='{}' transform='rotate(-90 12 {})' text-anchor='middle'>best GFLOP/s</text>",
+                     h / 2, h / 2);
+  for (size_t s = 0; s < series.size(); ++s) {
+    std::string path;
+    for (const auto& p : series[s].second) {
+      path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", x(static_cast<double>(p.trials)), y(p.best_gflops));
+    }
+    const char* color = colors[s % 6];
+    svg += fmt::format("<path d='{}' fill='none' stroke='{}' stroke-width='2'/>", path, color);
+    svg += fmt::format("<text x='{}' y='{}' fill='{}'>{}</text>", left + 8, top + 12 + 14 * static_cast<double>(s),
+                       color, html_escape(series[s].first));
+  }
+  return svg + "</svg>";
+}
+
+void write_report(const std::string& path, const config::RunConfig& cfg, const tune::TuneReport& report) {
+  std::vector<std::pair<std::string, std::vector<tune::CurvePoint>>> series;
+  for (const auto& t : report.tasks) series.push_back({t.name, t.curve});
+  if (report.tasks.size() > 1) series.push_back({"all tasks (weighted)", report.curve});
+  std::string html =
+      "<!DOCTYPE html><html><head><meta charset='utf-8'><title>loom tuning report</title><style>"
+      "body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}"
+      "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}"
+      "td:first-child,th:first-child{text-align:left}pre{background:#f8f8f8;padding:1em;overflow:auto}"
+      "</style></head><body>";
+  html += fmt::format("<h1>loom tuning report</h1><p>Config <code>{}</code>: {} trials in {} rounds, {}.</p>",
+                      html_escape(cfg.source), report.trials, report.rounds, format_duration(report.times.total));
+  html += "<h2>Tuning curve</h2>" + svg_curve(series);
+  html += "<h2>Workloads</h2><table><tr><th>workload</th><th>trials</th><th>failures</th><th>best ms</th>"
+          "<th>GFLOP/s</th><th>search: sampled</th><th>postproc dropped</th><th>duplicates</th><th>scored</th></tr>";
+  for (const auto& t : report.tasks) {
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                        "<td>{}</td></tr>",
+                        html_escape(t.name), t.trials, t.failures,
+                        t.best_s ? fmt::format("{:.4f}", *t.best_s * 1e3) : "-",
+                        t.best_s && t.flops > 0 ? fmt::format("{:.1f}", t.flops / *t.best_s * 1e-9) : "-",
+                        t.search.sampled, t.search.postproc_failed, t.search.duplicates, t.search.scored);
+  }
+  html += "</table>";
+  const auto& p = report.times;
+  html += fmt::format(
+      "<h2>Where the time went</h2><table><tr><th>phase</th><th>seconds</th><th>share of the run</th></tr>"
+      "<tr><td>search (overlaps measure)</td><td>{:.2f}</td><td>{:.0f}%</td></tr>"
+      "<tr><td>measure (runner calls)</td><td>{:.2f}</td><td>{:.0f}%</td></tr>"
+      "<tr><td>&nbsp;&nbsp;of which build</td><td>{:.2f}</td><td></td></tr>"
+      "<tr><td>&nbsp;&nbsp;of which run</td><td>{:.2f}</td><td></td></tr>"
+      "<tr><td>database + cost model update</td><td>{:.2f}</td><td>{:.0f}%</td></tr>"
+      "<tr><td>total</td><td>{:.2f}</td><td>100%</td></tr></table>",
+      p.search, 100 * p.search / std::max(1e-9, p.total), p.measure, 100 * p.measure / std::max(1e-9, p.total), p.build,
+      p.run, p.update, 100 * p.update / std::max(1e-9, p.total), p.total);
+  html += "<h2>Best schedules</h2>";
+  for (const auto& t : report.tasks) {
+    if (!t.best_trace) continue;
+    html += fmt::format("<h3>{}</h3><pre>{}</pre>", html_escape(t.name), html_escape(t.best_trace->as_python()));
+  }
+  html += "</body></html>\n";
+  std::ofstream out(path);
+  if (!out) throw UserError(fmt::format("cannot write the report '{}'", path));
+  out << html;
+}
+
+int run_tune(const TuneOptions& o) {
+  config::RunConfig cfg = config::load_config(o.config);
+  if (o.trials > 0) cfg.tune.trials = o.trials;
+  if (!o.database.empty()) cfg.database.path = o.database;
+  for (const std::string& note : cfg.notes) std::cerr << "loom: note: " << note << "\n";
+
+  const bool needs_rules = cfg.search.space != "schedule-fn";
+  const bool needs_mutators = cfg.search.strategy == "evolutionary";
+  host::PluginHost plugins;
+  host::ComponentSelection selection;
+  selection.rules = needs_rules;
+  selection.mutators = needs_mutators;
+  selection.cost_model = needs_mutators;
+  host::RunComponents comps = host::instantiate_components(plugins, cfg, selection);
+
+  // The space generator.
+  std::shared_ptr<const tune::SpaceGenerator> generator;
+  std::shared_ptr<const tune::SpaceGenerator> template_space;
+  if (cfg.search.space != "post-order-apply") {
+    template_space = std::make_shared<tune::ScheduleFnSpace>(read_text(cfg.search.schedule), cfg.search.schedule);
+  }
+  if (needs_rules) {
+    std::vector<tune::Rule> rules;
+    for (const auto& r : comps.rules) rules.push_back(host::as_rule(r));
+    auto post_order = std::make_shared<tune::PostOrderApply>(std::move(rules));
+    generator = template_space ? std::shared_ptr<const tune::SpaceGenerator>(
+                                     std::make_shared<tune::UnionSpace>(std::vector<std::shared_ptr<const tune::SpaceGenerator>>{
+                                         template_space, post_order}))
+                               : post_order;
+  } else {
+    generator = template_space;
+  }
+
+  std::vector<tune::TuneTask> tasks;
+  for (const auto& w : cfg.workloads) tasks.push_back({workload_name(w), workload_func(w), generator, w.weight});
+
+  tune::TunerComponents components;
+  for (const auto& p : comps.postprocs) components.postprocs.push_back(host::as_postproc(p));
+  for (const auto& [m, prob] : comps.mutators) components.mutators.push_back(host::as_mutator(m, prob));
+  if (comps.cost_model) components.cost_model = host::as_cost_model(comps.cost_model);
+  const std::string target = target_string(cfg.target);
+  components.measure = host::as_measure(comps.runner, target);
+  std::unique_ptr<db::Database> database = db::open_database(cfg.database);
+  components.database = database.get();
+
+  tune::TunerOptions options;
+  options.search = cfg.search;
+  options.tune = cfg.tune;
+  options.target = target;
+  tune::Tuner tuner(std::move(tasks), std::move(components), options);
+
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  if (!o.quiet) {
+    std::cerr << fmt::format("loom tune: {} workload(s), {} trials ({} per round), {} search, {}; records in {}\n",
+                             cfg.workloads.size(), cfg.tune.trials, cfg.tune.trials_per_round, cfg.search.strategy,
+                             generator->describe(), cfg.database.path.empty() ? "memory" : cfg.database.path);
+  }
+  tuner.on_progress([&](const tune::Progress& p) {
+    if (o.quiet) return;
+    double eta = p.trials > 0 ? p.elapsed_s / static_cast<double>(p.trials) * static_cast<double>(p.total_trials - p.trials) : 0;
+    std::string line = fmt::format("round {} | {}/{} trials | {} best {:.1f} GFLOP/s | {} failed | {} elapsed, ETA {}",
+                                   p.round, p.trials, p.total_trials, p.task, p.task_best_gflops, p.failures,
+                                   format_duration(p.elapsed_s), format_duration(eta));
+    if (tty) {
+      std::cerr << "\r\033[K" << line << std::flush;
+    } else {
+      std::cerr << line << "\n";
+    }
+  });
+  tune::TuneReport report = tuner.run();
+  if (!o.quiet && tty) std::cerr << "\n";
+
+  // The final table and the best schedules.
+  std::cout << fmt::format("{:<32} {:>8} {:>9} {:>12} {:>10}\n", "workload", "trials", "failures", "best ms", "GFLOP/s");
+  for (const auto& t : report.tasks) {
+    std::cout << fmt::format("{:<32} {:>8} {:>9} {:>12} {:>10}\n", t.name, t.trials, t.failures,
+                             t.best_s ? fmt::format("{:.4f}", *t.best_s * 1e3) : "-",
+                             t.best_s && t.flops > 0 ? fmt::format("{:.1f}", t.flops / *t.best_s * 1e-9) : "-");
+  }
+  const auto& p = report.times;
+  std::cout << fmt::format(
+      "time: {:.1f}s total; search {:.1f}s (overlapping measurement), measure {:.1f}s (build {:.1f}s, run {:.1f}s), "
+      "update {:.1f}s\n",
+      p.total, p.search, p.measure, p.build, p.run, p.update);
+  for (const auto& t : report.tasks) {
+    if (!t.best_trace) continue;
+    std::cout << fmt::format("\n# best schedule of {} ({:.4f} ms)\n{}", t.name, *t.best_s * 1e3, t.best_trace->as_python());
+  }
+  if (!o.report.empty()) {
+    write_report(o.report, cfg, report);
+    if (!o.quiet) std::cerr << "loom tune: report written to " << o.report << "\n";
+  }
+  bool any = std::any_of(report.tasks.begin(), report.tasks.end(), [](const auto& t) { return t.best_s.has_value(); });
+  return any ? 0 : 1;
+}
+
+}  // namespace
+
+void add_tune_command(CLI::App& app, ExitCode& exit_code) {
+  auto opts = std::make_shared<TuneOptions>();
+  auto* cmd = app.add_subcommand("tune",
+                                 "Tune the workloads of a run config (see configs/example.toml): search, measure, "
+                                 "learn; print a table per workload and the best schedules, write an HTML report.");
+  cmd->add_option("config", opts->config, "Run config (.toml)")->required();
+  cmd->add_option("--trials", opts->trials, "Override [tune] trials");
+  cmd->add_option("--report", opts->report, "Write the HTML report here ('' for none)")->capture_default_str();
+  cmd->add_option("--db", opts->database, "Override [database] path");
+  cmd->add_flag("-q,--quiet", opts->quiet, "No progress line");
+  cmd->callback([opts, &exit_code] { exit_code.value = run_tune(*opts); });
+}
+
+}  // namespace loom::cli
