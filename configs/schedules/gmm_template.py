@@ -1,0 +1,20 @@
+# A template (AutoTVM-style) for the zoo's gmm: the structure of gmm_1024.py, with the tile
+# sizes left to the search. Each sample_* call is a decision the tuner draws and, with
+# evolutionary search, mutates; everything else is fixed. Used by configs/tune/gmm_template.toml.
+b0 = sch.get_block("C")
+i, j, k = sch.get_loops(b0)
+vi = sch.sample_perfect_tile(i, n=2, max_innermost_factor=16)
+vj = sch.sample_perfect_tile(j, n=2, max_innermost_factor=64)
+vk = sch.sample_perfect_tile(k, n=2, max_innermost_factor=16)
+i0, i1 = sch.split(i, factors=vi)
+j0, j1 = sch.split(j, factors=vj)
+k0, k1 = sch.split(k, factors=vk)
+sch.reorder(j0, i0, k0, k1, i1, j1)
+cw = sch.cache_write(b0, 0, "local")
+sch.reverse_compute_at(cw, i0)
+bp = sch.cache_read(b0, 1, "global")
+sch.compute_at(bp, j0)
+sch.parallel(j0)
+sch.vectorize(j1)
+sch.unroll(i1)
+sch.unroll(k1)
