@@ -110,6 +110,17 @@ std::string svg_curve(const std::vector<std::pair<std::string, std::vector<tune:
   return svg + "</svg>";
 }
 
+// One line on a task's search: what it generated and how fast.
+std::string search_line(const tune::TaskReport& t) {
+  const tune::SearchStats& s = t.search;
+  double secs = std::max(s.seconds, 1e-9);
+  return fmt::format(
+      "search of {}: {} sampled ({} refused), {} mutations ({} failed), {} dropped by postprocessors, {} duplicates, "
+      "{} scored in {:.1f}s: {:.0f} candidates generated and {:.0f} scored per second",
+      t.name, s.sampled, s.replay_failed, s.mutated, s.mutate_failed, s.postproc_failed, s.duplicates, s.scored,
+      s.seconds, static_cast<double>(s.sampled + s.mutated) / secs, static_cast<double>(s.scored) / secs);
+}
+
 void write_report(const std::string& path, const config::RunConfig& cfg, const tune::TuneReport& report) {
   std::vector<std::pair<std::string, std::vector<tune::CurvePoint>>> series;
   for (const auto& t : report.tasks) series.push_back({t.name, t.curve});
@@ -134,6 +145,7 @@ void write_report(const std::string& path, const config::RunConfig& cfg, const t
                         t.search.sampled, t.search.postproc_failed, t.search.duplicates, t.search.scored);
   }
   html += "</table>";
+  for (const auto& t : report.tasks) html += "<p>" + html_escape(search_line(t)) + "</p>";
   const auto& p = report.times;
   html += fmt::format(
       "<h2>Where the time went</h2><table><tr><th>phase</th><th>seconds</th><th>share of the run</th></tr>"
@@ -240,6 +252,7 @@ int run_tune(const TuneOptions& o) {
       "time: {:.1f}s total; search {:.1f}s (overlapping measurement), measure {:.1f}s (build {:.1f}s, run {:.1f}s), "
       "update {:.1f}s\n",
       p.total, p.search, p.measure, p.build, p.run, p.update);
+  for (const auto& t : report.tasks) std::cout << search_line(t) << "\n";
   for (const auto& t : report.tasks) {
     if (!t.best_trace) continue;
     std::cout << fmt::format("\n# best schedule of {} ({:.4f} ms)\n{}", t.name, *t.best_s * 1e3, t.best_trace->as_python());
