@@ -1,15 +1,18 @@
 // Tests of plugin loom.cost_models (loom.xgboost, loom.random) through the plugin host:
 // update / predict / save / load round trips, the warm-up and error behaviour, config keys,
 // learning a known order of real feature rows, the tuner adapter, and the ranking quality
-// on random schedules measured by the CPU runner against the random baseline.
+// on candidates of the default CPU design space measured by the CPU runner, against the
+// random baseline.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "../common/random_schedule.h"
 #include "loom/config/component.h"
 #include "loom/host/plugin_host.h"
 #include "loom/host/tuning.h"
@@ -31,8 +34,8 @@ ConfigEntry key(const std::string& name, const char* v) { return ConfigEntry{nam
 host::PluginHost& plugins() {
   static host::PluginHost* h = [] {
     auto* p = new host::PluginHost;
-    p->load(std::string(LOOM_BINARY_DIR) + "/plugins/lib/loom_cost_models.so");
-    p->load(std::string(LOOM_BINARY_DIR) + "/plugins/lib/loom_cpu.so");
+    for (const char* lib : {"loom_cost_models", "loom_cpu", "loom_rules", "loom_postprocs"})
+      p->load(std::string(LOOM_BINARY_DIR) + "/plugins/lib/" + lib + ".so");
     return p;
   }();
   return *h;
@@ -249,28 +252,76 @@ TEST(RankingMetrics, KendallTauAndTopKRecall) {
   EXPECT_DOUBLE_EQ(testing::top_k_recall({5, 1, 4, 2}, {9, 0, 8, 1}, 2), 1.0);
 }
 
-// Ranking quality on measured candidates: random schedules of gmm and c2d at moderate shapes,
-// timed by the CPU runner, 70% to train on, 30% held out. XGBoost must rank the held-out
-// candidates clearly better than the random baseline.
-TEST(Ranking, XGBoostRanksMeasuredRandomSchedulesBetterThanRandom) {
+/// The default CPU rules and postprocessors (configs/example.toml), as the tuner calls them.
+std::vector<tune::Rule> default_rules() {
+  std::vector<tune::Rule> rules;
+  for (const char* name :
+       {"loom.inline_constant_scalars", "loom.auto_inline", "loom.add_rfactor", "loom.multi_level_tiling",
+        "loom.parallelize_vectorize_unroll", "loom.random_compute_location"})
+    rules.push_back(host::as_rule(
+        plugins().instantiate(LOOM_COMPONENT_SCHEDULE_RULE, config::ComponentConfig("[[rule]]", name, {}, {}))));
+  return rules;
+}
+
+std::vector<tune::Postproc> default_postprocs() {
+  std::vector<tune::Postproc> postprocs;
+  for (const char* name :
+       {"loom.disallow_dynamic_loop", "loom.rewrite_parallel_vectorize_unroll", "loom.rewrite_reduction_block"})
+    postprocs.push_back(host::as_postproc(
+        plugins().instantiate(LOOM_COMPONENT_POSTPROC, config::ComponentConfig("[[postproc]]", name, {}, {}))));
+  return postprocs;
+}
+
+// Ranking quality on measured candidates: points of the default CPU design space of gmm and
+// c2d (what the tuner ranks), timed by the CPU runner; each of four random splits trains a
+// fresh model on 70% of each workload's candidates and scores the held-out 30%. XGBoost with
+// the plugin's defaults must rank them clearly better than the random baseline, averaged over
+// the splits (one split, 36 held-out candidates per workload, is too noisy to judge by).
+TEST(Ranking, XGBoostRanksMeasuredDesignSpaceCandidatesBetterThanRandom) {
   config::ComponentConfig runner_cfg(
       "[runner]", "loom.cpu", {},
       {key("repeat", int64_t{3}), key("min_repeat_ms", 1.0), key("warmup", int64_t{1}), key("check", "none")});
   auto runner = plugins().instantiate(LOOM_COMPONENT_RUNNER, runner_cfg);
+  const int count = 120;
   std::vector<testing::WorkloadSpec> specs = {
-      {"gmm", {{"M", 64}, {"N", 64}, {"K", 64}}, 100},
-      {"c2d", {{"N", 1}, {"H", 14}, {"W", 14}, {"CI", 16}, {"CO", 16}, {"K", 3}, {"stride", 1}, {"padding", 1}}, 100}};
-  std::vector<testing::Sample> data = testing::make_dataset(*runner, specs, 20261124, 8);
+      {"gmm", {{"M", 128}, {"N", 128}, {"K", 128}}, count},
+      {"c2d",
+       {{"N", 1}, {"H", 14}, {"W", 14}, {"CI", 32}, {"CO", 32}, {"K", 3}, {"stride", 1}, {"padding", 1}},
+       count}};
+  auto start = std::chrono::steady_clock::now();
+  std::vector<testing::DatasetStats> stats;
+  std::vector<testing::Sample> data =
+      testing::make_dataset(*runner, default_rules(), default_postprocs(), specs, 20261124, 64, &stats);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t ok = 0;
   for (const testing::Sample& s : data) ok += s.throughput > 0 ? 1 : 0;
-  ASSERT_GT(ok, data.size() / 2) << "most random schedules should build and run";
+  std::printf("%zu candidates, %zu ran, made and measured in %.1f s\n", data.size(), ok, seconds);
+  for (size_t i = 0; i < specs.size(); ++i)
+    EXPECT_EQ(stats[i].drawn - stats[i].replay_failed - stats[i].postproc_failed - stats[i].duplicates, count)
+        << specs[i].name << ": " << stats[i].drawn << " drawn, " << stats[i].replay_failed << " replays failed, "
+        << stats[i].postproc_failed << " refused by a postprocessor, " << stats[i].duplicates << " duplicates";
+  ASSERT_GE(ok, data.size() * 9 / 10) << "the design space's candidates should build and run";
 
-  testing::Quality xgb = testing::evaluate(*model("loom.xgboost", {key("num_warmup_samples", int64_t{0})}), data, 7);
-  testing::Quality rnd = testing::evaluate(*model("loom.random", {key("seed", int64_t{7})}), data, 7);
-  std::printf("held-out %zu of %zu: xgboost tau %.3f top-10%% recall %.3f; random tau %.3f recall %.3f\n", xgb.test,
-              data.size(), xgb.kendall_tau, xgb.top_k_recall, rnd.kendall_tau, rnd.top_k_recall);
-  EXPECT_GT(xgb.kendall_tau, 0.3);
-  EXPECT_GT(xgb.kendall_tau, rnd.kendall_tau + 0.2);
+  testing::Quality xgb, rnd;
+  const int splits = 4;
+  for (int seed = 1; seed <= splits; ++seed) {
+    testing::Quality x =
+        testing::evaluate(*model("loom.xgboost", {key("num_warmup_samples", int64_t{0})}), data, seed).all;
+    testing::Quality r = testing::evaluate(*model("loom.random", {key("seed", int64_t{seed})}), data, seed).all;
+    std::printf("split %d, held-out %zu: xgboost tau %.3f top-10%% recall %.3f; random tau %.3f recall %.3f\n", seed,
+                x.test, x.kendall_tau, x.top_k_recall, r.kendall_tau, r.top_k_recall);
+    xgb.kendall_tau += x.kendall_tau / splits;
+    xgb.top_k_recall += x.top_k_recall / splits;
+    rnd.kendall_tau += r.kendall_tau / splits;
+    rnd.top_k_recall += r.top_k_recall / splits;
+  }
+  std::printf("mean: xgboost tau %.3f recall %.3f; random tau %.3f recall %.3f\n", xgb.kendall_tau, xgb.top_k_recall,
+              rnd.kendall_tau, rnd.top_k_recall);
+  // Observed on a 2-core machine (8 runs of this dataset at 120-130 candidates per workload):
+  // xgboost mean tau 0.26..0.41, recall 0.21..0.42; random tau -0.05..0.07, recall 0.08..0.13.
+  // The model is data-limited: with 80 candidates per workload its tau was 0.13..0.45 a split.
+  EXPECT_GT(xgb.kendall_tau, 0.2);
+  EXPECT_GT(xgb.kendall_tau, rnd.kendall_tau + 0.15);
   EXPECT_GE(xgb.top_k_recall, rnd.top_k_recall);
 }
 
