@@ -47,6 +47,7 @@ struct Options {
   double train_fraction = 0.7;
   int splits = 5;
   double top = 0.1;
+  std::string objective;  ///< loom.xgboost's objective; "" = the plugin's default
 };
 
 /// A workload's records as samples, with what was left out.
@@ -149,9 +150,12 @@ int run(const Options& o) {
   std::map<std::string, Metrics> metrics;  // by workload key; "" = all workloads
   std::string top_label = fmt::format("top-{:.0f}%", 100 * o.top);
   for (int seed = 1; seed <= o.splits; ++seed) {
-    Evaluation xgb = cost_models::ranking::evaluate(
-        *make_model(plugins, "loom.xgboost", {{"num_warmup_samples", {}, config::ConfigValue::integer(0)}}), data,
-        static_cast<uint64_t>(seed), o.train_fraction, o.top);
+    std::vector<config::ConfigEntry> xgb_keys;
+    xgb_keys.reserve(2);
+    xgb_keys.push_back({"num_warmup_samples", {}, config::ConfigValue::integer(0)});
+    if (!o.objective.empty()) xgb_keys.push_back({"objective", {}, config::ConfigValue::string(o.objective)});
+    Evaluation xgb = cost_models::ranking::evaluate(*make_model(plugins, "loom.xgboost", std::move(xgb_keys)), data,
+                                                    static_cast<uint64_t>(seed), o.train_fraction, o.top);
     Evaluation rnd = cost_models::ranking::evaluate(
         *make_model(plugins, "loom.random", {{"seed", {}, config::ConfigValue::integer(seed)}}), data,
         static_cast<uint64_t>(seed), o.train_fraction, o.top);
@@ -217,6 +221,7 @@ int main(int argc, char** argv) {
   app.add_option("--splits", o.splits, "Random splits (seeds 1..splits)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  app.add_option("--objective", o.objective, "loom.xgboost's objective (reg or rank); default: the plugin's");
   app.add_option("--top", o.top, "Share of the held-out records whose recall is measured (k = its size times this)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
