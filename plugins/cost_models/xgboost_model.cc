@@ -80,7 +80,7 @@ XGBoostModel::XGBoostModel(const plugin::Config& config)
       gamma_(config.get_float("gamma", 0.001)),
       min_child_weight_(config.get_float("min_child_weight", 0.0)),
       subsample_(config.get_float("subsample", 1.0)),
-      objective_(config.get_string("objective", "reg")),
+      objective_(config.get_string("objective", "rank")),
       num_warmup_samples_(config.get_int("num_warmup_samples", 100)),
       seed_(config.get_int("seed", 0)),
       nthread_(config.get_int("nthread", 1)),
