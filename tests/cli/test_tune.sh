@@ -53,8 +53,9 @@ TOML
 expect 0 "tune a tiny gmm" -- "$loom" tune tiny.toml --report tiny.html
 expect_output "^loom tune: 1 workload\(s\), 16 trials \(8 per round\), evolutionary search, post-order-apply \(6 rules" "the run's header"
 expect_output "^round 2 \| 16/16 trials \| gmm\(K=32,M=32,N=32\) best [0-9.]+ GFLOP/s \| 0 failed" "progress lines (not a TTY: one per round)"
-expect_output "^workload +trials +failures +best ms +GFLOP/s$" "the final table's header"
-expect_output "^gmm\(K=32,M=32,N=32\) +16 +0 +[0-9.]+ +[0-9.]+$" "the final table's row"
+expect_output "^workload +trials +failures +best ms +GFLOP/s +search ms$" "the final table's header"
+expect_output "^gmm\(K=32,M=32,N=32\) +16 +0 +[0-9.]+ +[0-9.]+ +[0-9.]+$" "the final table's row"
+expect_output "^\(best ms: the fastest of each workload's 5 best records timed again" "the best is re-measured"
 expect_output "^time: [0-9.]+s total; search [0-9.]+s .*measure [0-9.]+s \(build [0-9.]+s, run [0-9.]+s\)" "where the time went"
 expect_output "^# best schedule of gmm\(K=32,M=32,N=32\)" "the best schedule"
 grep -q "<svg" tiny.html && grep -q "Where the time went" tiny.html && ok || bad "the report has no curve or phase table"
@@ -70,7 +71,8 @@ expect 0 "the best schedule runs compiled" -- "$loom" run --target cpu gmm.py be
 expect_output "GFLOP/s" "timed"
 
 # Resuming: a second run adds 8 new candidates, none measured before.
-expect 0 "resume" -- "$loom" tune tiny.toml --trials 8 --report ""
+expect 0 "resume" -- "$loom" tune tiny.toml --trials 8 --report "" --remeasure 0
+expect_output "^gmm\(K=32,M=32,N=32\) +8 +0 +([0-9.]+) +[0-9.]+ +\1$" "--remeasure 0 reports the search's best as is"
 [[ $(records tiny.db) -eq 24 ]] && ok || bad "after resuming tiny.db has $(records tiny.db) records, expected 24"
 [[ $(distinct_candidates tiny.db) -eq 24 ]] && ok || bad "a candidate was measured twice: $(distinct_candidates tiny.db) distinct of 24"
 [[ ! -e loom-report.html ]] && ok || bad "--report '' still wrote a report"
@@ -105,7 +107,7 @@ trials = 8
 trials_per_round = 4
 TOML
     expect 0 "tune with $strategy on $space" -- "$loom" tune s.toml --report "" -q
-    expect_output "^gmm\(K=32,M=64,N=64\) +[1-8] +0 +[0-9.]+ +[0-9.]+$" "$strategy on $space measured candidates without failures"
+    expect_output "^gmm\(K=32,M=64,N=64\) +[1-8] +0 +[0-9.]+ +[0-9.]+ +[0-9.]+$" "$strategy on $space measured candidates without failures"
   done
 done
 # The manual schedule: one candidate; the next round finds nothing new and the run ends.
