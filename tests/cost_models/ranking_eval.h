@@ -87,7 +87,7 @@ inline std::vector<Sample> make_dataset(const host::ComponentInstance& runner, c
         continue;
       }
       candidates.push_back({candidate->func, "", {}});
-      out.push_back({spec.name, tune::extract_features(lower::lower(candidate->func)), 0.0});
+      out.push_back({spec.name, tune::featurize(candidate->func), 0.0});
     }
     for (size_t b = 0; b < candidates.size(); b += batch) {
       size_t e = std::min(candidates.size(), b + batch);

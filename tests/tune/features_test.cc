@@ -141,6 +141,27 @@ sch.unroll(i1)
   EXPECT_FLOAT_EQ(at(plain[1], "alloc_count"), 0);
 }
 
+// featurize lowers without unrolling: an unrolled loop stays one loop whose stores give one
+// row each, with the unroll columns set; with unrolling the copies are separate rows.
+TEST(Features, FeaturizeKeepsUnrolledLoopsAsLoops) {
+  ir::PrimFunc gmm = workloads::make_workload("gmm", {{"M", 16}, {"N", 16}, {"K", 16}});
+  ir::PrimFunc f = scheduled(gmm, R"(
+b = sch.get_block("C")
+i, j, k = sch.get_loops(b)
+i0, i1 = sch.split(i, factors=[None, 4])
+sch.reorder(i0, j, k, i1)
+sch.unroll(i1)
+)");
+  auto rows = featurize(f);
+  ASSERT_EQ(rows.size(), 2u);  // init, update
+  EXPECT_FLOAT_EQ(at(rows[1], "unroll_innermost"), slog(4));
+  EXPECT_FLOAT_EQ(at(rows[1], "unroll_product"), slog(4));
+  EXPECT_EQ(extract_features(lower::lower(f)).size(), 8u);  // the guarded init and the update, 4 copies each
+  lower::LowerOptions keep;
+  keep.unroll = false;
+  EXPECT_EQ(extract_features(lower::lower(f, keep)), rows);
+}
+
 // Every zoo workload under random schedules gives finite rows of the documented width, one
 // per store.
 TEST(Features, RandomSchedulesGiveFiniteRowsOfTheRightWidth) {

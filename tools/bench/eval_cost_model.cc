@@ -82,7 +82,7 @@ std::vector<Sample> workload_samples(const db::Database& database, WorkloadData&
     }
     Sample s;
     s.workload = std::to_string(w.workload.id);
-    s.features = tune::extract_features(lower::lower(sch.mod().at(sch.default_func())));
+    s.features = tune::featurize(sch.mod().at(sch.default_func()));
     if (record.ok() && record.median_secs() > 0) {
       s.throughput = (flops > 0 ? flops : 1.0) / record.median_secs();
     } else {

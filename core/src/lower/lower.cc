@@ -28,10 +28,12 @@ ir::PrimFunc lower(const ir::PrimFunc& func, const LowerOptions& options) {
   after("flatten_buffers");
   f = simplify(f);
   after("simplify");
-  f = unroll_loops(f);
-  after("unroll_loops");
-  f = simplify(f);  // the copies' indices, with the unrolled variables now constants
-  after("simplify");
+  if (options.unroll) {
+    f = unroll_loops(f);
+    after("unroll_loops");
+    f = simplify(f);  // the copies' indices, with the unrolled variables now constants
+    after("simplify");
+  }
   f = vectorize_loops(f);
   after("vectorize_loops");
   return f;

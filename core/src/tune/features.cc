@@ -9,6 +9,7 @@
 
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/visitor.h"
+#include "loom/lower/lower.h"
 
 namespace loom::tune {
 namespace {
@@ -108,7 +109,8 @@ class ExprScan : public IRVisitor {
     IRVisitor::visit(op);                  \
   }
   LOOM_X(Div)
-  LOOM_X(Mod) LOOM_X(FloorDiv) LOOM_X(FloorMod)
+  LOOM_X(Mod)
+  LOOM_X(FloorDiv) LOOM_X(FloorMod)
 #undef LOOM_X
 #define LOOM_X(T)                            \
   void visit(const T##Node* op) override {   \
@@ -407,6 +409,13 @@ std::vector<std::vector<float>> extract_features(const PrimFunc& lowered) {
   Extractor extractor(lowered);
   extractor.visit_stmt(lowered->body);
   return std::move(extractor.rows);
+}
+
+std::vector<std::vector<float>> featurize(const PrimFunc& func) {
+  lower::LowerOptions options;
+  options.verify = false;
+  options.unroll = false;
+  return extract_features(lower::lower(func, options));
 }
 
 }  // namespace loom::tune

@@ -269,7 +269,7 @@ class Evolutionary : public StrategyBase {
       return scores;
     }
     parallel_for(cands.size(), ctx_.threads, [&](size_t i) {
-      if (cands[i].features.empty()) cands[i].features = extract_features(lower::lower(cands[i].func));
+      if (cands[i].features.empty()) cands[i].features = featurize(cands[i].func);
     });
     std::vector<FeatureRows> features;
     features.reserve(cands.size());

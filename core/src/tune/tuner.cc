@@ -214,7 +214,7 @@ TuneReport Tuner::run() {
     components_.database->commit_records(records);
     if (components_.cost_model) {
       tbb::parallel_for(size_t{0}, batch.size(), [&](size_t i) {
-        if (batch[i].features.empty()) batch[i].features = extract_features(lower::lower(batch[i].func));
+        if (batch[i].features.empty()) batch[i].features = featurize(batch[i].func);
       });
       std::vector<FeatureRows> features;
       for (const Candidate& c : batch) features.push_back(c.features);

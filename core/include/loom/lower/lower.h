@@ -13,6 +13,9 @@ struct LowerOptions {
   std::function<void(const std::string& pass, const ir::PrimFunc& func)> after_pass;
   /// Runs ir::check_well_formed after each pass (throws UserError naming the problems).
   bool verify = true;
+  /// Runs unroll_loops (and the simplify after it). false keeps `unroll` loops as loops, as
+  /// feature extraction wants them (one row per store, the unroll visible as a loop kind).
+  bool unroll = true;
 };
 
 /// Runs the passes in order: lower_init, lower_blocks, compact_buffers, flatten_buffers,

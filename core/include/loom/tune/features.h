@@ -63,4 +63,10 @@ const std::vector<std::string>& feature_names();
 /// non-constant extent count as extent 1.
 std::vector<std::vector<float>> extract_features(const ir::PrimFunc& lowered);
 
+/// The features of a scheduled function as the tuner computes them: extract_features of
+/// `func` lowered without unrolling (an unrolled loop stays one loop of kind `unroll`, so its
+/// stores give one row each and the unroll columns see it) and without the per-pass
+/// well-formedness checks (the runner's build checks the candidate it compiles).
+std::vector<std::vector<float>> featurize(const ir::PrimFunc& func);
+
 }  // namespace loom::tune
