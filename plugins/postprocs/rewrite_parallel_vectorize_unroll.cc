@@ -281,8 +281,7 @@ void unroll(lp::Schedule& sch, lp::BlockRV block, lp::LoopRV outer, int64_t max_
   int64_t prod = 1;
   for (size_t i = loops.size(); i-- > 0;) {
     lp::LoopInfo info = sch.loop_info(loops[i]);
-    if (info.for_kind != "serial" || info.extent <= 0 || !ir::For(sch.loop_node(loops[i])).annotations().empty())
-      break;
+    if (info.for_kind != "serial" || info.extent <= 0 || !ir::For(sch.loop_node(loops[i])).annotations().empty()) break;
     prod *= info.extent;
     if (prod > max_step) break;
     sch.unroll(loops[i]);
@@ -300,10 +299,9 @@ bool RewriteParallelVectorizeUnroll::apply(lp::Schedule& sch) {
   ir::List<ir::Annotation> anns = root.annotations();
   Parsed parsed;
   std::vector<std::string_view> present;
-  for (auto [key, slot] : {std::pair{kParallel, &parsed.max_parallel_extent},
-                           std::pair{kVectorize, &parsed.max_vectorize_extent},
-                           std::pair{kUnrollExplicit, &parsed.unroll_explicit},
-                           std::pair{kUnrollImplicit, &parsed.unroll_implicit}}) {
+  for (auto [key, slot] :
+       {std::pair{kParallel, &parsed.max_parallel_extent}, std::pair{kVectorize, &parsed.max_vectorize_extent},
+        std::pair{kUnrollExplicit, &parsed.unroll_explicit}, std::pair{kUnrollImplicit, &parsed.unroll_implicit}}) {
     if (std::optional<int64_t> v = int_annotation(anns, key)) {
       *slot = *v;
       present.push_back(key);

@@ -30,8 +30,7 @@ bool RewriteReductionBlock::apply(lp::Schedule& sch) {
       sch.decompose_reduction(block, *point);
     } catch (const lp::Error& e) {
       if (!is_schedule_error(e)) throw;
-      lp::log(LOOM_LOG_DEBUG, "loom.rewrite_reduction_block",
-              "cannot decompose block " + name + ": " + e.what());
+      lp::log(LOOM_LOG_DEBUG, "loom.rewrite_reduction_block", "cannot decompose block " + name + ": " + e.what());
       return false;
     }
   }

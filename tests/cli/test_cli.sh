@@ -6,26 +6,7 @@ set -uo pipefail
 
 loom="$1"
 data="$2"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-
-# expect CODE DESCRIPTION -- COMMAND...: the command exits with CODE.
-expect() {
-  local code="$1" desc="$2"; shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [[ $got -eq $code ]]; then ok; else bad "$desc: exit $got, expected $code"; cat "$tmp/out" "$tmp/err" | head -20; fi
-}
-
-# expect_output PATTERN DESCRIPTION: the last command's stdout+stderr matches PATTERN.
-expect_output() {
-  if grep -qE "$1" "$tmp/out" "$tmp/err"; then ok; else bad "$2: output does not match '$1'"; cat "$tmp/out" "$tmp/err" | head -20; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 expect 0 "help" -- "$loom" --help
 expect_output "print" "help lists subcommands"
@@ -338,5 +319,4 @@ expect_output "workload 1 \(gmm\) has no successful record" "best says why"
 expect 2 "db best --workload that does not exist" -- "$loom" db best "$tmp/tune.db" --workload 9
 expect_output "no workload 9; it has workload 1" "unknown workload"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -9,22 +9,7 @@ set -uo pipefail
 
 loom="$1"
 configs="$2"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-expect() {
-  local code="$1" desc="$2"; shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [[ $got -eq $code ]]; then ok; else bad "$desc: exit $got, expected $code"; cat "$tmp/out" "$tmp/err" | head -30; fi
-}
-expect_output() {
-  if grep -qE "$1" "$tmp/out" "$tmp/err"; then ok; else bad "$2: output does not match '$1'"; cat "$tmp/out" "$tmp/err" | head -30; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # records DB: the number of records of workload 1.
 records() { "$loom" db list "$1" | awk '$1 == 1 {print $4}'; }
 # distinct_candidates DB: distinct candidate hashes among the exported records.
@@ -146,5 +131,4 @@ printf '[workload]\nzoo = "gmm"\n[search]\nspace = "schedule-fn"\nschedule = "mi
 expect 2 "tune with a missing template" -- "$loom" tune bad_schedule.toml
 expect_output "missing.py" "the missing template is named"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -92,4 +92,13 @@ inline bool contains_kind(const ir::PrimFunc& func, ir::NodeKind kind) {
   return found;
 }
 
+/// The number of loops of `kind` in `func`.
+inline int count_loops(const ir::PrimFunc& func, ir::ForKind kind) {
+  int n = 0;
+  ir::post_order_visit(func->body, [&](const ir::Object* o) {
+    if (o->kind() == ir::NodeKind::For && static_cast<const ir::ForNode*>(o)->for_kind == kind) ++n;
+  });
+  return n;
+}
+
 }  // namespace loom::lower::testing

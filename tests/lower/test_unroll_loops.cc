@@ -17,17 +17,9 @@ namespace loom::lower {
 namespace {
 
 using testing::contains_kind;
+using testing::count_loops;
 using testing::expect_func_equal;
 using testing::expect_lowered_equivalent;
-
-/// The number of loops of `kind` in `f`.
-int count_loops(const ir::PrimFunc& f, ir::ForKind kind) {
-  int n = 0;
-  ir::post_order_visit(f->body, [&](const ir::Object* o) {
-    if (o->kind() == ir::NodeKind::For && static_cast<const ir::ForNode*>(o)->for_kind == kind) ++n;
-  });
-  return n;
-}
 
 TEST(UnrollLoops, ASmallLoopBecomesItsCopiesInOrder) {
   ir::PrimFunc before = script::parse_func(R"(

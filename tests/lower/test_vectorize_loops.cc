@@ -18,16 +18,9 @@ namespace loom::lower {
 namespace {
 
 using testing::contains_kind;
+using testing::count_loops;
 using testing::expect_func_equal;
 using testing::expect_lowered_equivalent;
-
-int count_loops(const ir::PrimFunc& f, ir::ForKind kind) {
-  int n = 0;
-  ir::post_order_visit(f->body, [&](const ir::Object* o) {
-    if (o->kind() == ir::NodeKind::For && static_cast<const ir::ForNode*>(o)->for_kind == kind) ++n;
-  });
-  return n;
-}
 
 /// The number of stores of a vector value.
 int count_vector_stores(const ir::PrimFunc& f) {

@@ -99,7 +99,7 @@ ImportStats import_json_lines(Database& db, std::istream& in, std::string_view n
   ImportStats stats;
   std::vector<TuningRecord> batch;
   std::set<RecordKey> known;
-  std::set<int64_t> known_loaded;  // database workloads whose records are in `known`
+  std::set<int64_t> known_loaded;         // database workloads whose records are in `known`
   std::map<int64_t, ir::PrimFunc> funcs;  // by id in the file
   std::string line;
   int64_t number = 0;

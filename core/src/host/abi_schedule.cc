@@ -366,7 +366,8 @@ loom_status trace_with_input(const loom_trace* trace, size_t index, size_t input
                              int remove_postproc, loom_trace** out, loom_error* error) {
   *out = nullptr;
   return guarded(error, [&] {
-    if (trace == nullptr || value == nullptr) return fail(error, LOOM_ERROR_ARGUMENT, "trace_with_input: null argument");
+    if (trace == nullptr || value == nullptr)
+      return fail(error, LOOM_ERROR_ARGUMENT, "trace_with_input: null argument");
     const auto& insts = trace->trace.instructions();
     if (index >= insts.size())
       return fail(error, LOOM_ERROR_ARGUMENT,

@@ -110,7 +110,8 @@ class ExprScan : public IRVisitor {
   }
   LOOM_X(Div)
   LOOM_X(Mod)
-  LOOM_X(FloorDiv) LOOM_X(FloorMod)
+  LOOM_X(FloorDiv)
+  LOOM_X(FloorMod)
 #undef LOOM_X
 #define LOOM_X(T)                            \
   void visit(const T##Node* op) override {   \
