@@ -55,7 +55,7 @@ MutateParallel::MutateParallel(const lp::Config&) {}
 
 std::optional<lp::Trace> MutateParallel::apply(const lp::Trace& trace, lp::Rng& rng) {
   // Step 1.
-  const size_t n = length_before_postproc(trace);
+  const size_t n = trace.postproc_start();
   std::optional<size_t> index;
   int64_t limit = 0;
   for (size_t i = 0; i < n && !index; ++i) {

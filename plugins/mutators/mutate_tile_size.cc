@@ -28,19 +28,11 @@ std::vector<int64_t> divisors(int64_t n) {
 
 }  // namespace
 
-size_t length_before_postproc(const lp::Trace& trace) {
-  size_t n = trace.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (trace.instruction(i).kind == "EnterPostproc") return i;
-  }
-  return n;
-}
-
 MutateTileSize::MutateTileSize(const lp::Config&) {}
 
 std::optional<lp::Trace> MutateTileSize::apply(const lp::Trace& trace, lp::Rng& rng) {
   std::vector<size_t> candidates;
-  for (size_t i = 0, n = length_before_postproc(trace); i < n; ++i) {
+  for (size_t i = 0, n = trace.postproc_start(); i < n; ++i) {
     lp::Instruction inst = trace.instruction(i);
     if (inst.kind != "SamplePerfectTile" || !inst.decision || inst.decision->items.size() < 2) continue;
     std::vector<int64_t> tiles = inst.decision->ints();

@@ -12,7 +12,7 @@ namespace loom::mutators {
 MutateUnroll::MutateUnroll(const lp::Config&) {}
 
 std::optional<lp::Trace> MutateUnroll::apply(const lp::Trace& trace, lp::Rng& rng) {
-  const size_t n = length_before_postproc(trace);
+  const size_t n = trace.postproc_start();
   std::vector<lp::Instruction> insts;
   for (size_t i = 0; i < n; ++i) insts.push_back(trace.instruction(i));
   std::vector<size_t> candidates;

@@ -35,10 +35,6 @@ T take_random(std::vector<T>& items, lp::Rng& rng) {
   return out;
 }
 
-/// The index of the instruction before EnterPostproc, i.e. the trace's length without its
-/// postprocessing part.
-size_t length_before_postproc(const lp::Trace& trace);
-
 class MutateTileSize : public lp::Mutator {
  public:
   explicit MutateTileSize(const lp::Config& config);

@@ -24,26 +24,14 @@ void walk_stmts(const ir::Stmt& stmt, const std::function<bool(const ir::Stmt&)>
   }
 }
 
-ir::Block root_block(const ir::PrimFunc& func) {
-  ir::Stmt body = func.body();
-  if (auto realize = body.as<ir::BlockRealize>()) return realize->block();
-  if (auto block = body.as<ir::Block>()) return *block;
-  throw lp::Error("function " + std::string(func.name()) + " has no root block", LOOM_ERROR_INTERNAL);
-}
-
 std::vector<std::string> block_names(const ir::PrimFunc& func) {
-  ir::Block root = root_block(func);
+  ir::Block root = func.root_block();
   std::vector<std::string> names;
   walk_stmts(func.body(), [&](const ir::Stmt& s) {
     if (auto block = s.as<ir::Block>(); block && !block->same(root)) names.emplace_back(block->name());
     return true;
   });
   return names;
-}
-
-std::optional<int64_t> const_int(const ir::Expr& e) {
-  if (auto imm = e.as<ir::IntImm>()) return imm->value();
-  return std::nullopt;
 }
 
 std::optional<int64_t> int_annotation(const ir::List<ir::Annotation>& annotations, std::string_view key) {

@@ -25,14 +25,8 @@ namespace ir = loom::plugin::ir;
 /// descend into the statement's children.
 void walk_stmts(const ir::Stmt& stmt, const std::function<bool(const ir::Stmt&)>& visit);
 
-/// The function's root block.
-ir::Block root_block(const ir::PrimFunc& func);
-
 /// The names of every block of the function but the root, outer blocks first.
 std::vector<std::string> block_names(const ir::PrimFunc& func);
-
-/// The value of an integer constant.
-std::optional<int64_t> const_int(const ir::Expr& e);
 
 /// The integer value of annotation `key` (an integer or an integer constant expression);
 /// nullopt when absent. Throws Error when present with another kind of value.

@@ -295,7 +295,7 @@ RewriteParallelVectorizeUnroll::RewriteParallelVectorizeUnroll(const lp::Config&
 
 bool RewriteParallelVectorizeUnroll::apply(lp::Schedule& sch) {
   ir::Func func = sch.func();
-  ir::Block root = root_block(func.node());
+  ir::Block root = func.node().root_block();
   ir::List<ir::Annotation> anns = root.annotations();
   Parsed parsed;
   std::vector<std::string_view> present;

@@ -55,17 +55,26 @@ AddRFactor::AddRFactor(const lp::Config& config)
     : max_jobs_per_core_(config.get_int("max_jobs_per_core", 16)),
       max_innermost_factor_(config.get_int("max_innermost_factor", 64)),
       max_parallel_extent_(0),
-      max_parallel_basic_(num_cores(config.get_int("num_cores", 0))) {
+      num_cores_(config.get_int("num_cores", 0)) {
   if (max_jobs_per_core_ < 1 && max_jobs_per_core_ != -1)
     config_error(kName, "max_jobs_per_core", "must be at least 1 (or -1: no parallelism)");
   if (max_innermost_factor_ < 1 && max_innermost_factor_ != -1)
     config_error(kName, "max_innermost_factor", "must be at least 1 (or -1: no limit)");
-  if (config.get_int("num_cores", 0) < 0) config_error(kName, "num_cores", "must be positive (or 0: the host's)");
-  max_parallel_extent_ = max_jobs_per_core_ == -1 ? -1 : max_parallel_basic_ * max_jobs_per_core_;
+  if (num_cores_ < 0) config_error(kName, "num_cores", "must be positive (or 0: the target's)");
+  if (max_jobs_per_core_ == -1) {
+    max_parallel_extent_ = -1;
+  } else if (num_cores_ > 0) {
+    max_parallel_extent_ = num_cores_ * max_jobs_per_core_;
+  }
+}
+
+void AddRFactor::initialize(const lp::TuningContext& context) {
+  if (max_jobs_per_core_ != -1) max_parallel_extent_ = target_cores(kName, num_cores_, context) * max_jobs_per_core_;
 }
 
 std::vector<lp::Schedule> AddRFactor::apply(const lp::Schedule& sch, lp::BlockRV block) {
   std::vector<lp::Schedule> out;
+  require_initialized(kName, max_parallel_extent_ != 0, "the target's core count");
   if (!needs_rfactor(sch, block, max_parallel_extent_)) {
     out.push_back(sch.copy());
     return out;

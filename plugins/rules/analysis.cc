@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 namespace loom::rules {
@@ -47,26 +46,6 @@ std::optional<std::vector<int64_t>> int_list_annotation(const ir::List<ir::Annot
     }
     return out;
   }
-  return std::nullopt;
-}
-
-void walk(const ir::Node& node, const std::function<bool(const ir::Node&)>& visit) {
-  if (node.is_null() || !visit(node)) return;
-  for (size_t i = 0, n = node.num_fields(); i < n; ++i) {
-    ir::Field field = node.field(node.field_name(i));
-    if (field.is_node()) {
-      walk(field.node(), visit);
-    } else if (field.is_list()) {
-      for (size_t k = 0, m = field.size(); k < m; ++k) {
-        ir::Field item = field.item(k);
-        if (item.is_node()) walk(item.node(), visit);
-      }
-    }
-  }
-}
-
-std::optional<int64_t> const_int(const ir::Expr& e) {
-  if (auto imm = e.as<ir::IntImm>()) return imm->value();
   return std::nullopt;
 }
 
@@ -216,13 +195,6 @@ bool needs_multi_level_tiling(const lp::Schedule& sch, lp::BlockRV block_rv) {
   return unused >= 1;
 }
 
-ir::Block root_block(const ir::PrimFunc& func) {
-  ir::Stmt body = func.body();
-  if (auto realize = body.as<ir::BlockRealize>()) return realize->block();
-  if (auto block = body.as<ir::Block>()) return *block;
-  throw lp::Error("function " + std::string(func.name()) + " has no root block", LOOM_ERROR_INTERNAL);
-}
-
 namespace {
 
 // Depth-first search for the block named `name`, counting the blocks on the way.
@@ -270,10 +242,19 @@ bool is_spatial_prim_func(const ir::PrimFunc& func) {
   return spatial;
 }
 
-int64_t num_cores(int64_t configured) {
+int64_t target_cores(std::string_view rule, int64_t configured, const lp::TuningContext& context) {
   if (configured > 0) return configured;
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int64_t>(n);
+  if (context.target.num_cores > 0) return context.target.num_cores;
+  throw lp::Error(std::string(rule) + ": the target '" + context.target.description +
+                      "' does not say how many cores it has; set the rule's num_cores or [target] num_cores",
+                  LOOM_ERROR_CONFIG);
+}
+
+void require_initialized(std::string_view rule, bool ok, std::string_view what) {
+  if (ok) return;
+  throw lp::Error(std::string(rule) + ": applied before it was initialized with a tuning context; it needs " +
+                      std::string(what) + " (initialize it, or set its num_cores)",
+                  LOOM_ERROR_ARGUMENT);
 }
 
 void config_error(std::string_view rule, std::string_view key, std::string_view what) {

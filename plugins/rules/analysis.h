@@ -51,13 +51,6 @@ std::optional<std::string> string_annotation(const ir::List<ir::Annotation>& ann
 std::optional<std::vector<int64_t>> int_list_annotation(const ir::List<ir::Annotation>& annotations,
                                                         std::string_view key);
 
-/// Visits `node` and everything under it in pre-order (node fields and list items);
-/// `visit` returns whether to descend into the node's children.
-void walk(const ir::Node& node, const std::function<bool(const ir::Node&)>& visit);
-
-/// The value of an integer constant.
-std::optional<int64_t> const_int(const ir::Expr& e);
-
 /// TVM's AnalyzeReadWritePattern: how the read region's indices map onto the write
 /// region's (each write index a block variable, each read index a constant or one write
 /// variable with an optional constant shift). All false when the mapping does not exist.
@@ -89,9 +82,6 @@ bool needs_multi_level_tiling(const lp::Schedule& sch, lp::BlockRV block);
 /// The block carries "meta_schedule.tiling_structure".
 bool has_been_multi_level_tiled(const ir::Block& block);
 
-/// The function's root block.
-ir::Block root_block(const ir::PrimFunc& func);
-
 /// How many blocks enclose the block named `name` (0 for the root, 1 for the root's
 /// children); -1 when there is no such block.
 int block_depth(const ir::PrimFunc& func, std::string_view name);
@@ -102,9 +92,14 @@ ir::BlockRealize block_realize(const ir::PrimFunc& func, std::string_view name);
 /// TVM's IsSpatialPrimFunc: every iteration variable of every block is spatial.
 bool is_spatial_prim_func(const ir::PrimFunc& func);
 
-/// The number of CPU cores the rules plan parallelism for: `configured` when positive, else
-/// the host's hardware threads (TVM takes it from the target's num-cores).
-int64_t num_cores(int64_t configured);
+/// The number of CPU cores `rule` plans parallelism for: `configured` (its num_cores key)
+/// when positive, else the tuning context's target's (as TVM takes the target's num-cores).
+/// Throws a config error naming the rule when neither says.
+int64_t target_cores(std::string_view rule, int64_t configured, const lp::TuningContext& context);
+
+/// Throws Error naming `rule` and what it lacks when `ok` is false: a rule applied before it
+/// was initialized with a tuning context (and without a config key standing in for it).
+void require_initialized(std::string_view rule, bool ok, std::string_view what);
 
 /// A user's config error, naming the rule and the key.
 [[noreturn]] void config_error(std::string_view rule, std::string_view key, std::string_view what);

@@ -30,10 +30,10 @@ ParallelizeVectorizeUnroll::ParallelizeVectorizeUnroll(const lp::Config& config)
     : max_jobs_per_core_(config.get_int("max_jobs_per_core", 16)),
       max_vectorize_extent_(config.get_int("max_vectorize_extent", 64)),
       max_parallel_extent_(0),
+      num_cores_(config.get_int("num_cores", 0)),
       unroll_max_steps_(config.get_int_list("unroll_max_steps", {0, 16, 64, 512})),
       unroll_explicit_(config.get_bool("unroll_explicit", true)) {
-  int64_t cores = config.get_int("num_cores", 0);
-  if (cores < 0) config_error(kName, "num_cores", "must be positive (or 0: the host's)");
+  if (num_cores_ < 0) config_error(kName, "num_cores", "must be positive (or 0: the target's)");
   if (max_jobs_per_core_ < 1 && max_jobs_per_core_ != -1)
     config_error(kName, "max_jobs_per_core", "must be at least 1 (or -1: no parallelization)");
   if (max_vectorize_extent_ < 1 && max_vectorize_extent_ != -1)
@@ -41,7 +41,11 @@ ParallelizeVectorizeUnroll::ParallelizeVectorizeUnroll(const lp::Config& config)
   for (int64_t steps : unroll_max_steps_) {
     if (steps < 0) config_error(kName, "unroll_max_steps", "holds " + std::to_string(steps) + ", a negative count");
   }
-  if (max_jobs_per_core_ != -1) max_parallel_extent_ = num_cores(cores) * max_jobs_per_core_;
+  if (max_jobs_per_core_ != -1 && num_cores_ > 0) max_parallel_extent_ = num_cores_ * max_jobs_per_core_;
+}
+
+void ParallelizeVectorizeUnroll::initialize(const lp::TuningContext& context) {
+  if (max_jobs_per_core_ != -1) max_parallel_extent_ = target_cores(kName, num_cores_, context) * max_jobs_per_core_;
 }
 
 std::vector<lp::Schedule> ParallelizeVectorizeUnroll::apply(const lp::Schedule& sch, lp::BlockRV block) {
@@ -49,13 +53,16 @@ std::vector<lp::Schedule> ParallelizeVectorizeUnroll::apply(const lp::Schedule& 
   out.push_back(sch.copy());
   lp::Schedule& s = out[0];
   ir::Func func = s.func();
-  ir::Block root = root_block(func.node());
+  ir::Block root = func.node().root_block();
   ir::List<ir::Annotation> anns = root.annotations();
   for (std::string_view key : {kParallel, kVectorize, kUnrollExplicit, kUnrollImplicit}) {
     if (has_annotation(anns, key)) return out;
   }
   lp::BlockRV root_rv = s.block_info(block).is_root ? block : s.get_block(root.name());
-  if (max_jobs_per_core_ != -1) s.annotate(root_rv, kParallel, max_parallel_extent_);
+  if (max_jobs_per_core_ != -1) {
+    require_initialized(kName, max_parallel_extent_ > 0, "the target's core count");
+    s.annotate(root_rv, kParallel, max_parallel_extent_);
+  }
   if (max_vectorize_extent_ != -1) s.annotate(root_rv, kVectorize, max_vectorize_extent_);
   if (!unroll_max_steps_.empty() && !is_spatial_prim_func(func.node())) {
     std::vector<double> probs(unroll_max_steps_.size(), 1.0 / static_cast<double>(unroll_max_steps_.size()));

@@ -77,14 +77,18 @@ class MultiLevelTiling : public lp::ScheduleRule {
 /// on the inner one, and the block unchanged. The write-back block is annotated
 /// "meta_schedule.random_compute_producer".
 /// Config: max_jobs_per_core (16; -1: no parallelism, so no rfactor of tiled blocks),
-/// max_innermost_factor (64), num_cores (0: the host's).
+/// max_innermost_factor (64), num_cores (0: the tuning context's target's).
 class AddRFactor : public lp::ScheduleRule {
  public:
   explicit AddRFactor(const lp::Config& config);
+  void initialize(const lp::TuningContext& context) override;
   std::vector<lp::Schedule> apply(const lp::Schedule& sch, lp::BlockRV block) override;
 
  private:
-  int64_t max_jobs_per_core_, max_innermost_factor_, max_parallel_extent_, max_parallel_basic_;
+  int64_t max_jobs_per_core_, max_innermost_factor_;
+  /// 0 until known (num_cores set, or initialize); -1: no parallelism.
+  int64_t max_parallel_extent_;
+  int64_t num_cores_;
 };
 
 /// loom.parallelize_vectorize_unroll (TVM's ParallelizeVectorizeUnroll): annotates the root
@@ -92,14 +96,18 @@ class AddRFactor : public lp::ScheduleRule {
 /// parallelize_vectorize_unroll.cc for the keys and values).
 /// Config: max_jobs_per_core (16; -1: no parallel annotation), max_vectorize_extent (64;
 /// -1: none), unroll_max_steps ([0, 16, 64, 512]; empty: none), unroll_explicit (true),
-/// num_cores (0: the host's).
+/// num_cores (0: the tuning context's target's).
 class ParallelizeVectorizeUnroll : public lp::ScheduleRule {
  public:
   explicit ParallelizeVectorizeUnroll(const lp::Config& config);
+  void initialize(const lp::TuningContext& context) override;
   std::vector<lp::Schedule> apply(const lp::Schedule& sch, lp::BlockRV block) override;
 
  private:
-  int64_t max_jobs_per_core_, max_vectorize_extent_, max_parallel_extent_;
+  int64_t max_jobs_per_core_, max_vectorize_extent_;
+  /// 0 until known (num_cores set, or initialize).
+  int64_t max_parallel_extent_;
+  int64_t num_cores_;
   std::vector<int64_t> unroll_max_steps_;
   bool unroll_explicit_;
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../common/random_schedule.h"
+#include "../common/tuning_context.h"
 #include "loom/config/component.h"
 #include "loom/host/plugin_host.h"
 #include "loom/host/tuning.h"
@@ -258,8 +259,11 @@ std::vector<tune::Rule> default_rules() {
   for (const char* name :
        {"loom.inline_constant_scalars", "loom.auto_inline", "loom.add_rfactor", "loom.multi_level_tiling",
         "loom.parallelize_vectorize_unroll", "loom.random_compute_location"})
-    rules.push_back(host::as_rule(
-        plugins().instantiate(LOOM_COMPONENT_SCHEDULE_RULE, config::ComponentConfig("[[rule]]", name, {}, {}))));
+  {
+    auto rule = plugins().instantiate(LOOM_COMPONENT_SCHEDULE_RULE, config::ComponentConfig("[[rule]]", name, {}, {}));
+    rule->initialize(loom::testing::test_context());
+    rules.push_back(host::as_rule(rule));
+  }
   return rules;
 }
 

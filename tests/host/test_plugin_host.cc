@@ -10,6 +10,7 @@
 #include "../sched/sched_test_util.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
+#include "../common/tuning_context.h"
 #include "loom/config/component.h"
 #include "loom/host/components.h"
 #include "loom/host/plugin_host.h"
@@ -170,6 +171,27 @@ TEST(PluginAbi, AnOlderMinorVersionLoadsAndWorks) {
   EXPECT_NE(model.as<loom_cost_model>().predict, nullptr);
   EXPECT_EQ(model.as<loom_cost_model>().save, nullptr);
   EXPECT_EQ(model.as<loom_cost_model>().load, nullptr);
+}
+
+TEST(PluginAbi, AnAbi10RuleWithoutALifeCycleIsInitializedAndClonedByTheHost) {
+  PluginHost host;
+  host.load(test_plugin("old_minor"));
+  auto rule = host.instantiate(LOOM_COMPONENT_SCHEDULE_RULE, component("[[rule]]", "c.annotate"));
+  EXPECT_EQ(rule->entry().as<loom_schedule_rule>().initialize, nullptr);
+  EXPECT_EQ(rule->entry().as<loom_schedule_rule>().clone, nullptr);
+  // initialize is recorded (there is nothing to call); clone falls back to a fresh create
+  // from the same table, initialized the same way.
+  rule->initialize(testing::test_context(3));
+  ASSERT_NE(rule->context(), nullptr);
+  std::shared_ptr<ComponentInstance> copy = rule->clone();
+  ASSERT_NE(copy, nullptr);
+  EXPECT_NE(copy.get(), rule.get());
+  ASSERT_NE(copy->context(), nullptr);
+  EXPECT_EQ(copy->context()->target.num_cores, 3);
+  sched::Schedule sch = gmm_schedule();
+  std::vector<sched::Schedule> out = copy->apply_rule(sch, sch.get_block("C"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(*out[0].get(out[0].get_block("C"))->annotations.at("from").as_string(), "old_minor");
 }
 
 TEST(PluginAbi, ANewerMinorVersionWithExtraTrailingFieldsLoadsAndWorks) {

@@ -2,6 +2,7 @@
 // C++ wrapper (plugin.hpp) as a plugin drives them: results, recording and every error path.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <functional>
 
 #include "../../core/src/host/abi.h"
@@ -162,11 +163,6 @@ TEST_F(ScheduleAbi, ConfigGettersAreTypedAndPositioned) {
   EXPECT_THAT(e.what(), HasSubstr("must be an integer, got a string"));
 }
 
-}  // namespace
-}  // namespace loom::host
-
-namespace loom::host {
-namespace {
 
 TEST_F(ScheduleAbi, LowersAScheduledFunctionThroughTheAbi) {
   lp::Schedule s = schedule("gmm", {{"M", 8}, {"N", 8}, {"K", 4}});
@@ -198,6 +194,133 @@ TEST_F(ScheduleAbi, LowersAScheduledFunctionThroughTheAbi) {
   EXPECT_EQ(blocks, 0);
   EXPECT_GT(buffers, 0);
   expect_abi_error([&] { lp::lower(lp::ir::Func()); }, LOOM_ERROR_ARGUMENT);
+}
+
+/// Counts the vector expressions (Ramp, Broadcast) and vectorized loops of a lowered function.
+struct VectorCount {
+  int ramps = 0;
+  int vectorized_loops = 0;
+};
+VectorCount count_vectors(const lp::ir::Func& f) {
+  VectorCount c;
+  lp::ir::walk(f.node(), [&](const lp::ir::Node& n) {
+    if (n.kind() == LOOM_NODE_RAMP) ++c.ramps;
+    if (auto loop = n.as<lp::ir::For>(); loop && loop->for_kind() == "vectorized") ++c.vectorized_loops;
+    return true;
+  });
+  return c;
+}
+
+TEST_F(ScheduleAbi, LoweringOptionsChooseThePasses) {
+  lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
+  lp::BlockRV c = s.get_block("C");
+  std::vector<lp::LoopRV> loops = s.get_loops(c);
+  std::vector<lp::LoopRV> j = s.split(loops[1], {lp::none, 8});
+  std::vector<lp::LoopRV> k = s.split(loops[2], {lp::none, 4});
+  s.reorder({k[0], k[1], j[1]});  // i, j0, k0, k1, j1: the vectorized loop innermost
+  s.vectorize(j[1]);
+  s.unroll(k[1]);
+  lp::ir::Func f = s.func();
+  // Every pass on: the vectorized loop became vector code, the unrolled loop is gone.
+  VectorCount on = count_vectors(lp::lower(f));
+  EXPECT_GT(on.ramps, 0);
+  EXPECT_EQ(on.vectorized_loops, 0);
+  // vectorize off: no vector code, and no vectorized loop either (serial loops instead).
+  lp::LowerOptions serial;
+  serial.vectorize = false;
+  VectorCount off = count_vectors(lp::lower(f, serial));
+  EXPECT_EQ(off.ramps, 0);
+  EXPECT_EQ(off.vectorized_loops, 0);
+  // unroll off keeps the `unroll` loop as a loop.
+  lp::LowerOptions keep;
+  keep.unroll = false;
+  int unroll_loops = 0;
+  lp::ir::walk(lp::lower(f, keep).node(), [&](const lp::ir::Node& n) {
+    if (auto loop = n.as<lp::ir::For>(); loop && loop->for_kind() == "unroll") ++unroll_loops;
+    return true;
+  });
+  EXPECT_EQ(unroll_loops, 1);
+  // The GPU pipeline does not exist yet: a clear refusal, not a CPU lowering.
+  lp::LowerOptions gpu;
+  gpu.pipeline = LOOM_LOWER_PIPELINE_GPU;
+  lp::Error e = expect_abi_error([&] { lp::lower(f, gpu); }, LOOM_ERROR_UNSUPPORTED);
+  EXPECT_THAT(e.what(), HasSubstr("no GPU lowering pipeline"));
+}
+
+// A plugin built against this header (ABI 1.1) given the host table of an ABI 1.0 host:
+// what 1.0 has works, what came in 1.1 falls back or fails with LOOM_ERROR_UNSUPPORTED --
+// never a call through a pointer the old host does not have (those are zeroed here).
+TEST_F(ScheduleAbi, APluginOfThisMinorDegradesCleanlyOnAnAbi10HostTable) {
+  loom_host_api old = *host_api();
+  old.struct_size = static_cast<uint32_t>(LOOM_STRUCT_SIZE(loom_host_api, func_structural_hash));
+  old.abi_minor = 0;
+  const size_t keep = old.struct_size;
+  std::memset(reinterpret_cast<char*>(&old) + keep, 0, sizeof(old) - keep);
+  lp::set_host(&old);
+  struct Restore {
+    ~Restore() { lp::set_host(host_api()); }
+  } restore;
+
+  lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
+  lp::BlockRV c = s.get_block("C");
+  std::vector<lp::LoopRV> loops = s.get_loops(c);
+  // The typed-handle queries fall back to the loom_value forms.
+  EXPECT_TRUE(s.block_info(c).is_reduction);
+  EXPECT_EQ(s.loop_info(loops[0]).extent, 16);
+  EXPECT_FALSE(s.block_node(c).is_null());
+  std::vector<lp::ExprRV> tiles = s.sample_perfect_tile(loops[0], 2, 4, std::vector<int64_t>{4, 4});
+  EXPECT_EQ(s.value(tiles[0]), 4);
+  s.enter_postproc();
+  s.parallel(loops[1]);
+  // postproc_start scans the instructions itself.
+  lp::Trace t = s.trace();
+  EXPECT_EQ(t.postproc_start(), t.size() - 2);  // ..., enter_postproc, parallel
+  // Lowering with the default options goes through func_lower_new; other options need 1.1.
+  lp::ir::Func f = s.func();
+  EXPECT_FALSE(lp::lower(f).node().is_null());
+  lp::LowerOptions serial;
+  serial.vectorize = false;
+  expect_abi_error([&] { lp::lower(f, serial); }, LOOM_ERROR_UNSUPPORTED);
+  // trace_with_input_new came in 1.1.
+  expect_abi_error([&] { (void)t.with_input(0, 0, lp::Arg("C")); }, LOOM_ERROR_UNSUPPORTED);
+}
+
+TEST_F(ScheduleAbi, PostprocStartIsTheEnterPostprocIndex) {
+  lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
+  lp::BlockRV c = s.get_block("C");
+  lp::Trace before = s.trace();
+  EXPECT_EQ(before.postproc_start(), before.size());  // none yet
+  s.get_loops(c);
+  s.enter_postproc();
+  s.get_loops(c);
+  lp::Trace t = s.trace();
+  EXPECT_EQ(t.postproc_start(), 2u);
+  EXPECT_EQ(t.instruction(t.postproc_start()).kind, "EnterPostproc");
+}
+
+TEST(AbiStructSizes, EndAtTheLastFieldNotAtSizeof) {
+  // loom_block_info ends with a byte after 4-byte fields: sizeof pads it, the struct size
+  // does not, so a byte appended later can never hide in the padding.
+  EXPECT_EQ(LOOM_BLOCK_INFO_STRUCT_SIZE, offsetof(loom_block_info, is_elementwise) + 1);
+  EXPECT_LT(LOOM_BLOCK_INFO_STRUCT_SIZE, sizeof(loom_block_info));
+  EXPECT_EQ(LOOM_TARGET_STRUCT_SIZE, offsetof(loom_target, extension) + sizeof(void*));
+  EXPECT_EQ(host_api()->struct_size, LOOM_HOST_API_STRUCT_SIZE);
+  EXPECT_EQ(host_api()->abi_minor, static_cast<uint32_t>(LOOM_ABI_MINOR));
+  // The host fills no more than the caller's size: a caller of an older layout keeps its
+  // trailing bytes.
+  sched::Schedule sch(workloads::make_workload("gmm", {{"M", 8}, {"N", 8}, {"K", 8}}), 1);
+  loom_schedule handle{sch, {}, {}};
+  sched::BlockRV c = handle.sch.get_block("C");
+  loom_value rv{};
+  rv.kind = LOOM_VALUE_BLOCK;
+  rv.rv = c.id;
+  loom_block_info info;
+  std::memset(&info, 0xAB, sizeof(info));
+  info.struct_size = static_cast<uint32_t>(LOOM_STRUCT_SIZE(loom_block_info, is_reduction));
+  loom_error error;
+  ASSERT_EQ(detail::sch_block_info(&handle, rv, &info, &error), LOOM_OK) << error.message;
+  EXPECT_EQ(info.is_reduction, 1);
+  EXPECT_EQ(info.is_output, 0xAB);  // beyond the caller's size: untouched
 }
 
 }  // namespace

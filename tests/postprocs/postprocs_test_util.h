@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/tuning_context.h"
 #include "loom/config/component.h"
 #include "loom/host/plugin_host.h"
 #include "loom/interp/interpreter.h"
@@ -48,8 +49,10 @@ inline config::ConfigEntry entry(const std::string& key, config::ConfigValue val
 inline std::shared_ptr<host::ComponentInstance> make(loom_component_kind kind, const std::string& section,
                                                      const std::string& name,
                                                      std::vector<config::ConfigEntry> keys = {}) {
-  return plugin_host().instantiate(
+  auto instance = plugin_host().instantiate(
       kind, config::ComponentConfig(section, name, config::SourcePos{"postprocs.toml", 3, 1}, std::move(keys)));
+  instance->initialize(testing::test_context());
+  return instance;
 }
 inline std::shared_ptr<host::ComponentInstance> make_postproc(const std::string& name,
                                                               std::vector<config::ConfigEntry> keys = {}) {

@@ -23,6 +23,7 @@
 #include "loom/script/printer.h"
 #include "loom/tune/space.h"
 #include "loom/workloads/zoo.h"
+#include "../common/tuning_context.h"
 
 namespace loom::rules_test {
 
@@ -50,12 +51,14 @@ inline config::ConfigValue strings(const std::vector<std::string>& values) {
   return config::ConfigValue::array(std::move(items));
 }
 
-/// An instance of rule `name` configured by `keys`.
+/// An instance of rule `name` configured by `keys`, initialized with the test context.
 inline std::shared_ptr<host::ComponentInstance> make_rule(const std::string& name,
                                                           std::vector<config::ConfigEntry> keys = {}) {
-  return plugin_host().instantiate(
+  auto rule = plugin_host().instantiate(
       LOOM_COMPONENT_SCHEDULE_RULE,
       config::ComponentConfig("[[rule]]", name, config::SourcePos{"rules.toml", 3, 1}, std::move(keys)));
+  rule->initialize(testing::test_context());
+  return rule;
 }
 
 /// The rule as the space generator calls it.

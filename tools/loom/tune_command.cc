@@ -84,16 +84,6 @@ ir::PrimFunc workload_func(const config::WorkloadConfig& w) {
   return select_function(load_module(w.file), w.func);
 }
 
-std::string target_string(const config::TargetConfig& t) {
-  std::string s = t.kind;
-  if (t.kind == "llvm") {
-    if (!t.cpu.empty() && t.cpu != "host") s += " -mcpu=" + t.cpu;
-    if (!t.features.empty()) s += " -mattr=" + t.features;
-    if (t.num_cores > 0) s += fmt::format(" -num-cores={}", t.num_cores);
-  }
-  return s;
-}
-
 std::string format_duration(double s) {
   if (s < 60) return fmt::format("{:.0f}s", s);
   return fmt::format("{}m{:02.0f}s", static_cast<int>(s / 60), std::fmod(s, 60.0));
@@ -240,27 +230,38 @@ int run_tune(const TuneOptions& o) {
   selection.mutators = needs_mutators;
   selection.cost_model = needs_mutators;
   host::RunComponents comps = host::instantiate_components(plugins, cfg, selection);
+  // The life cycle: the runner resolves the target on its machine; every component is
+  // initialized with it (the rules once per task, with the task's workload).
+  host::TuningContext run_context;
+  run_context.target = host::resolve_target(comps, cfg.target);
+  run_context.seed = static_cast<uint64_t>(cfg.tune.seed);
+  run_context.num_threads = static_cast<int>(cfg.tune.threads);
+  host::initialize_components(comps, run_context);
 
-  // The space generator.
-  std::shared_ptr<const tune::SpaceGenerator> generator;
+  // The space generator of each task: the template, and the rules cloned for the task.
   std::shared_ptr<const tune::SpaceGenerator> template_space;
   if (cfg.search.space != "post-order-apply") {
     template_space = std::make_shared<tune::ScheduleFnSpace>(read_text(cfg.search.schedule), cfg.search.schedule);
   }
-  if (needs_rules) {
+  auto space_of = [&](const std::string& name, const ir::PrimFunc& func) -> std::shared_ptr<const tune::SpaceGenerator> {
+    if (!needs_rules) return template_space;
+    host::TuningContext context = run_context;
+    context.workload = func;
+    context.task_name = name;
     std::vector<tune::Rule> rules;
-    for (const auto& r : comps.rules) rules.push_back(host::as_rule(r));
+    for (const auto& r : host::components_for_task(comps, context).rules) rules.push_back(host::as_rule(r));
     auto post_order = std::make_shared<tune::PostOrderApply>(std::move(rules));
-    generator = template_space
-                    ? std::shared_ptr<const tune::SpaceGenerator>(std::make_shared<tune::UnionSpace>(
-                          std::vector<std::shared_ptr<const tune::SpaceGenerator>>{template_space, post_order}))
-                    : post_order;
-  } else {
-    generator = template_space;
-  }
+    if (!template_space) return post_order;
+    return std::make_shared<tune::UnionSpace>(
+        std::vector<std::shared_ptr<const tune::SpaceGenerator>>{template_space, post_order});
+  };
 
   std::vector<tune::TuneTask> tasks;
-  for (const auto& w : cfg.workloads) tasks.push_back({workload_name(w), workload_func(w), generator, w.weight});
+  for (const auto& w : cfg.workloads) {
+    std::string name = workload_name(w);
+    ir::PrimFunc func = workload_func(w);
+    tasks.push_back({name, func, space_of(name, func), w.weight});
+  }
   std::vector<ir::PrimFunc> funcs;
   for (const auto& t : tasks) funcs.push_back(t.func);
 
@@ -268,7 +269,7 @@ int run_tune(const TuneOptions& o) {
   for (const auto& p : comps.postprocs) components.postprocs.push_back(host::as_postproc(p));
   for (const auto& [m, prob] : comps.mutators) components.mutators.push_back(host::as_mutator(m, prob));
   if (comps.cost_model) components.cost_model = host::as_cost_model(comps.cost_model);
-  const std::string target = target_string(cfg.target);
+  const std::string target = run_context.target.description;
   tune::MeasureFn measure = host::as_measure(comps.runner, target);
   components.measure = measure;
   std::unique_ptr<db::Database> database = db::open_database(cfg.database);
@@ -278,13 +279,14 @@ int run_tune(const TuneOptions& o) {
   options.search = cfg.search;
   options.tune = cfg.tune;
   options.target = target;
+  const std::string space = tasks.front().generator->describe();
   tune::Tuner tuner(std::move(tasks), std::move(components), options);
 
   const bool tty = isatty(STDERR_FILENO) != 0;
   if (!o.quiet) {
     std::cerr << fmt::format("loom tune: {} workload(s), {} trials ({} per round), {} search, {}; records in {}\n",
                              cfg.workloads.size(), cfg.tune.trials, cfg.tune.trials_per_round, cfg.search.strategy,
-                             generator->describe(), cfg.database.path.empty() ? "memory" : cfg.database.path);
+                             space, cfg.database.path.empty() ? "memory" : cfg.database.path);
   }
   tuner.on_progress([&](const tune::Progress& p) {
     if (o.quiet) return;

@@ -2,6 +2,7 @@
 // per loom_host_api member, grouped by file; host_api.cc puts them in the table.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 
 #include "handles.h"
@@ -69,9 +70,17 @@ loom_status trace_with_input(const loom_trace* trace, size_t index, size_t input
 loom_status trace_replay(const loom_trace* trace, int64_t seed, loom_schedule** out, loom_error* error);
 loom_str trace_json(const loom_trace* trace);
 loom_str trace_python(const loom_trace* trace);
+size_t trace_postproc_start(const loom_trace* trace);
+loom_status sch_get_block_info(const loom_schedule* sch, loom_block_rv block, loom_block_info* out, loom_error* error);
+loom_status sch_get_loop_info(const loom_schedule* sch, loom_loop_rv loop, loom_loop_info* out, loom_error* error);
+loom_status sch_get_block_node(const loom_schedule* sch, loom_block_rv block, loom_node* out, loom_error* error);
+loom_status sch_get_loop_node(const loom_schedule* sch, loom_loop_rv loop, loom_node* out, loom_error* error);
+loom_status sch_get_expr_value(const loom_schedule* sch, loom_expr_rv rv, int64_t* out, loom_error* error);
 
 // abi_lower.cc
 loom_status func_lower(const loom_func* func, loom_func** out, loom_error* error);
+loom_status func_lower_opts(const loom_func* func, const loom_lower_options* options, loom_func** out,
+                            loom_error* error);
 loom_status func_fill_random(const loom_func* func, uint64_t seed, void* const* args, loom_error* error);
 loom_status func_interpret(const loom_func* func, void* const* args, loom_error* error);
 double func_flops(const loom_func* func);
@@ -82,14 +91,38 @@ loom_status config_get_string_list(const loom_config* config, loom_str key, loom
 // plugin_host.cc
 loom_status register_component(loom_registrar* registrar, const loom_component* component, loom_error* error);
 
-/// Copies the first min(caller's struct_size, sizeof(T)) bytes of `full` after the size
-/// field into `out`: the caller's struct may be older (smaller) or newer than the host's.
+/// The struct size this host uses for T (LOOM_<NAME>_STRUCT_SIZE of loom/plugin.h).
+template <typename T>
+constexpr uint32_t struct_size_of();
+#define LOOM_HOST_STRUCT_SIZE_(type, size) \
+  template <>                              \
+  constexpr uint32_t struct_size_of<type>() { return static_cast<uint32_t>(size); }
+LOOM_HOST_STRUCT_SIZE_(loom_block_info, LOOM_BLOCK_INFO_STRUCT_SIZE)
+LOOM_HOST_STRUCT_SIZE_(loom_loop_info, LOOM_LOOP_INFO_STRUCT_SIZE)
+LOOM_HOST_STRUCT_SIZE_(loom_instruction, LOOM_INSTRUCTION_STRUCT_SIZE)
+LOOM_HOST_STRUCT_SIZE_(loom_lower_options, LOOM_LOWER_OPTIONS_STRUCT_SIZE)
+LOOM_HOST_STRUCT_SIZE_(loom_target, LOOM_TARGET_STRUCT_SIZE)
+LOOM_HOST_STRUCT_SIZE_(loom_export_request, LOOM_EXPORT_REQUEST_STRUCT_SIZE)
+#undef LOOM_HOST_STRUCT_SIZE_
+
+/// Writes the fields of `full` that the caller's struct `out` holds (out->struct_size may be
+/// smaller, for an older caller, or larger, for a newer one, than the host's).
 template <typename T>
 void fill_sized(T* out, const T& full) {
-  uint32_t size = out->struct_size < sizeof(T) ? out->struct_size : static_cast<uint32_t>(sizeof(T));
+  uint32_t size = std::min(out->struct_size, struct_size_of<T>());
   if (size > sizeof(uint32_t))
     std::memcpy(reinterpret_cast<char*>(out) + sizeof(uint32_t),
                 reinterpret_cast<const char*>(&full) + sizeof(uint32_t), size - sizeof(uint32_t));
+}
+
+/// Reads the fields of the peer's struct `in` that both sides know into `out` (which holds
+/// the host's defaults for the rest).
+template <typename T>
+void copy_known_fields(T* out, const T& in) {
+  uint32_t size = std::min(in.struct_size, struct_size_of<T>());
+  if (size > sizeof(uint32_t))
+    std::memcpy(reinterpret_cast<char*>(out) + sizeof(uint32_t), reinterpret_cast<const char*>(&in) + sizeof(uint32_t),
+                size - sizeof(uint32_t));
 }
 
 }  // namespace loom::host::detail

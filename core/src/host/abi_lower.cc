@@ -40,8 +40,34 @@ std::vector<std::optional<interp::NDArray>> param_arrays(const ir::PrimFunc& fun
 loom_status func_lower(const loom_func* func, loom_func** out, loom_error* error) {
   if (out != nullptr) *out = nullptr;
   return guarded(error, [&] {
-    if (func == nullptr || out == nullptr) return fail(error, LOOM_ERROR_ARGUMENT, "func_lower: null argument");
+    if (func == nullptr || out == nullptr) return fail(error, LOOM_ERROR_ARGUMENT, "func_lower_new: null argument");
     *out = new loom_func{lower::lower(func->func)};
+    return LOOM_OK;
+  });
+}
+
+loom_status func_lower_opts(const loom_func* func, const loom_lower_options* options, loom_func** out,
+                            loom_error* error) {
+  if (out != nullptr) *out = nullptr;
+  return guarded(error, [&] {
+    if (func == nullptr || options == nullptr || out == nullptr)
+      return fail(error, LOOM_ERROR_ARGUMENT, "func_lower_opts_new: null argument");
+    // Fields an older caller did not send keep their defaults (every pass on).
+    loom_lower_options o{};
+    o.struct_size = LOOM_LOWER_OPTIONS_STRUCT_SIZE;
+    o.pipeline = LOOM_LOWER_PIPELINE_CPU;
+    o.unroll = o.vectorize = o.verify = 1;
+    copy_known_fields(&o, *options);
+    if (o.pipeline == LOOM_LOWER_PIPELINE_GPU)
+      return fail(error, LOOM_ERROR_UNSUPPORTED, "func_lower_opts_new: loom has no GPU lowering pipeline yet");
+    if (o.pipeline != LOOM_LOWER_PIPELINE_CPU)
+      return fail(error, LOOM_ERROR_ARGUMENT,
+                  "func_lower_opts_new: unknown pipeline " + std::to_string(o.pipeline) + " (0: cpu, 1: gpu)");
+    lower::LowerOptions lo;
+    lo.unroll = o.unroll != 0;
+    lo.vectorize = o.vectorize != 0;
+    lo.verify = o.verify != 0;
+    *out = new loom_func{lower::lower(func->func, lo)};
     return LOOM_OK;
   });
 }

@@ -234,7 +234,7 @@ loom_status sch_block_info(const loom_schedule* sch, loom_value block, loom_bloc
   return guarded(error, [&] {
     sched::BlockInfo info = sched::analyze_block(sch->sch, block_rv(block));
     loom_block_info full{};
-    full.struct_size = sizeof(loom_block_info);
+    full.struct_size = LOOM_BLOCK_INFO_STRUCT_SIZE;
     full.n_iter_vars = static_cast<uint32_t>(info.n_iter_vars);
     full.n_reads = static_cast<uint32_t>(info.n_reads);
     full.n_writes = static_cast<uint32_t>(info.n_writes);
@@ -258,7 +258,7 @@ loom_status sch_loop_info(const loom_schedule* sch, loom_value loop, loom_loop_i
   return guarded(error, [&] {
     sched::LoopInfo info = sched::analyze_loop(sch->sch, loop_rv(loop));
     loom_loop_info full{};
-    full.struct_size = sizeof(loom_loop_info);
+    full.struct_size = LOOM_LOOP_INFO_STRUCT_SIZE;
     full.iter_kind = static_cast<uint32_t>(info.iter_kind);
     full.extent = info.extent;
     full.min = info.min;
@@ -275,6 +275,15 @@ loom_status sch_loop_info(const loom_schedule* sch, loom_value loop, loom_loop_i
 // ----- traces ------------------------------------------------------------------------
 
 namespace {
+
+/// The index of the trace's EnterPostproc instruction, or its size.
+size_t postproc_start(const sched::Trace& trace) {
+  const auto& insts = trace.instructions();
+  for (size_t i = 0; i < insts.size(); ++i) {
+    if (insts[i].kind->name == "EnterPostproc") return i;
+  }
+  return insts.size();
+}
 
 const loom_trace::Mirror& mirror_of(const loom_trace* trace) {
   auto* t = const_cast<loom_trace*>(trace);  // a cache of immutable content
@@ -320,7 +329,7 @@ loom_status trace_instruction(const loom_trace* trace, size_t index, loom_instru
     const loom_trace::Mirror& m = mirror_of(trace);
     const sched::Instruction& inst = trace->trace.instructions()[index];
     loom_instruction full{};
-    full.struct_size = sizeof(loom_instruction);
+    full.struct_size = LOOM_INSTRUCTION_STRUCT_SIZE;
     full.kind = make_str(inst.kind->name);
     full.python_name = make_str(inst.kind->python_name);
     full.inputs = m.inputs[index].data();
@@ -350,8 +359,7 @@ loom_status trace_with_decision(const loom_trace* trace, size_t index, const loo
     if (remove_postproc) {
       sched::Trace cut;
       const auto& insts = changed.instructions();
-      for (size_t i = 0; i < insts.size() && insts[i].kind->name != "EnterPostproc"; ++i)
-        cut.append(insts[i], changed.decision_of(i));
+      for (size_t i = 0, end = postproc_start(changed); i < end; ++i) cut.append(insts[i], changed.decision_of(i));
       changed = std::move(cut);
     }
     auto* result = new loom_trace();
@@ -377,8 +385,8 @@ loom_status trace_with_input(const loom_trace* trace, size_t index, size_t input
                   fmt::format("input {} of instruction {} ({}) is out of range: it has {}", input_index, index,
                               insts[index].kind->name, insts[index].inputs.size()));
     sched::Trace changed;
-    for (size_t i = 0; i < insts.size(); ++i) {
-      if (remove_postproc && insts[i].kind->name == "EnterPostproc") break;
+    size_t end = remove_postproc ? postproc_start(trace->trace) : insts.size();
+    for (size_t i = 0; i < end; ++i) {
       sched::Instruction inst = insts[i];
       if (i == index) inst.inputs[input_index] = from_c(*value);
       changed.append(std::move(inst), trace->trace.decision_of(i));
@@ -414,6 +422,35 @@ loom_str trace_python(const loom_trace* trace) {
   auto* t = const_cast<loom_trace*>(trace);
   if (t->python.empty()) t->python = t->trace.as_python();
   return make_str(t->python);
+}
+
+size_t trace_postproc_start(const loom_trace* trace) { return trace == nullptr ? 0 : postproc_start(trace->trace); }
+
+// ----- typed handles (ABI 1.1): the loom_value forms with the kind the type says ------
+
+namespace {
+loom_value tagged(uint32_t kind, uint32_t id) {
+  loom_value v{};
+  v.kind = kind;
+  v.rv = id;
+  return v;
+}
+}  // namespace
+
+loom_status sch_get_block_info(const loom_schedule* sch, loom_block_rv block, loom_block_info* out, loom_error* error) {
+  return sch_block_info(sch, tagged(LOOM_VALUE_BLOCK, block.id), out, error);
+}
+loom_status sch_get_loop_info(const loom_schedule* sch, loom_loop_rv loop, loom_loop_info* out, loom_error* error) {
+  return sch_loop_info(sch, tagged(LOOM_VALUE_LOOP, loop.id), out, error);
+}
+loom_status sch_get_block_node(const loom_schedule* sch, loom_block_rv block, loom_node* out, loom_error* error) {
+  return sch_block_node(sch, tagged(LOOM_VALUE_BLOCK, block.id), out, error);
+}
+loom_status sch_get_loop_node(const loom_schedule* sch, loom_loop_rv loop, loom_node* out, loom_error* error) {
+  return sch_loop_node(sch, tagged(LOOM_VALUE_LOOP, loop.id), out, error);
+}
+loom_status sch_get_expr_value(const loom_schedule* sch, loom_expr_rv rv, int64_t* out, loom_error* error) {
+  return sch_expr_value(sch, tagged(LOOM_VALUE_EXPR, rv.id), out, error);
 }
 
 }  // namespace loom::host::detail

@@ -52,4 +52,32 @@ RunComponents instantiate_components(PluginHost& host, const config::RunConfig& 
   return out;
 }
 
+Target resolve_target(const RunComponents& components, const config::TargetConfig& target) {
+  Target requested = requested_target(target);
+  return components.runner ? components.runner->resolve_target(requested) : requested;
+}
+
+void initialize_components(RunComponents& components, const TuningContext& context) {
+  for (const auto& r : components.rules) r->initialize(context);
+  for (const auto& p : components.postprocs) p->initialize(context);
+  for (const auto& [m, probability] : components.mutators) m->initialize(context);
+  if (components.cost_model) components.cost_model->initialize(context);
+  if (components.runner) components.runner->initialize(context);
+}
+
+RunComponents components_for_task(const RunComponents& components, const TuningContext& context) {
+  RunComponents out;
+  auto fresh = [&](const std::shared_ptr<ComponentInstance>& c) {
+    std::shared_ptr<ComponentInstance> copy = c->clone();
+    copy->initialize(context);
+    return copy;
+  };
+  for (const auto& r : components.rules) out.rules.push_back(fresh(r));
+  for (const auto& p : components.postprocs) out.postprocs.push_back(fresh(p));
+  for (const auto& [m, probability] : components.mutators) out.mutators.emplace_back(fresh(m), probability);
+  out.cost_model = components.cost_model;
+  out.runner = components.runner;
+  return out;
+}
+
 }  // namespace loom::host

@@ -10,7 +10,7 @@ const loom_host_api* host_api() {
   static const loom_host_api table = [] {
     using namespace detail;
     loom_host_api t{};
-    t.struct_size = sizeof(loom_host_api);
+    t.struct_size = LOOM_HOST_API_STRUCT_SIZE;
     t.abi_major = LOOM_ABI_MAJOR;
     t.abi_minor = LOOM_ABI_MINOR;
     t.register_component = register_component;
@@ -40,8 +40,8 @@ const loom_host_api* host_api() {
     t.sch_expr_value = sch_expr_value;
     t.sch_block_node = sch_block_node;
     t.sch_loop_node = sch_loop_node;
-    t.sch_func = sch_func;
-    t.sch_trace = sch_trace;
+    t.sch_func_copy = sch_func;
+    t.sch_trace_copy = sch_trace;
     t.sch_script = sch_script;
     t.sch_structural_hash = sch_structural_hash;
     t.sch_list_push = sch_list_push;
@@ -51,8 +51,8 @@ const loom_host_api* host_api() {
     t.trace_free = trace_free;
     t.trace_size = trace_size;
     t.trace_instruction = trace_instruction;
-    t.trace_with_decision = trace_with_decision;
-    t.trace_replay = trace_replay;
+    t.trace_with_decision_new = trace_with_decision;
+    t.trace_replay_new = trace_replay;
     t.trace_json = trace_json;
     t.trace_python = trace_python;
     t.func_copy = ir_func_copy;
@@ -64,13 +64,20 @@ const loom_host_api* host_api() {
     t.node_field = ir_node_field;
     t.node_field_item = ir_node_field_item;
     t.node_script = ir_node_script;
-    t.func_lower = func_lower;
+    t.func_lower_new = func_lower;
     t.func_fill_random = func_fill_random;
     t.func_interpret = func_interpret;
     t.func_flops = func_flops;
     t.func_structural_hash = func_structural_hash;
     t.config_get_string_list = config_get_string_list;
-    t.trace_with_input = trace_with_input;
+    t.trace_with_input_new = trace_with_input;
+    t.sch_get_block_info = sch_get_block_info;
+    t.sch_get_loop_info = sch_get_loop_info;
+    t.sch_get_block_node = sch_get_block_node;
+    t.sch_get_loop_node = sch_get_loop_node;
+    t.sch_get_expr_value = sch_get_expr_value;
+    t.trace_postproc_start = trace_postproc_start;
+    t.func_lower_opts_new = func_lower_opts;
     return t;
   }();
   return &table;

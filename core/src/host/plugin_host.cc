@@ -56,21 +56,49 @@ const char* component_kind_name(loom_component_kind kind) {
 
 namespace {
 
-/// The size of the host's struct for a component kind; 0 for kinds the host cannot use yet.
-size_t table_size(uint32_t kind) {
+/// The host's struct for a component kind: its struct size (LOOM_<KIND>_STRUCT_SIZE) and the
+/// bytes to allocate for it (sizeof); {0, 0} for kinds the host cannot use yet.
+struct TableSize {
+  size_t used = 0;
+  size_t allocated = 0;
+};
+TableSize table_size(uint32_t kind) {
   switch (kind) {
     case LOOM_COMPONENT_SCHEDULE_RULE:
-      return sizeof(loom_schedule_rule);
+      return {LOOM_SCHEDULE_RULE_STRUCT_SIZE, sizeof(loom_schedule_rule)};
     case LOOM_COMPONENT_MUTATOR:
-      return sizeof(loom_mutator);
+      return {LOOM_MUTATOR_STRUCT_SIZE, sizeof(loom_mutator)};
     case LOOM_COMPONENT_POSTPROC:
-      return sizeof(loom_postproc);
+      return {LOOM_POSTPROC_STRUCT_SIZE, sizeof(loom_postproc)};
     case LOOM_COMPONENT_COST_MODEL:
-      return sizeof(loom_cost_model);
+      return {LOOM_COST_MODEL_STRUCT_SIZE, sizeof(loom_cost_model)};
     case LOOM_COMPONENT_RUNNER:
-      return sizeof(loom_runner);
+      return {LOOM_RUNNER_STRUCT_SIZE, sizeof(loom_runner)};
     default:
-      return 0;
+      return {};
+  }
+}
+
+/// The life-cycle functions of a component's table (null when the plugin's struct is too
+/// old to hold them: the host's copy is zero beyond the plugin's struct_size).
+struct LifeCycle {
+  loom_status (*initialize)(void*, const loom_tuning_context*, loom_error*) = nullptr;
+  loom_status (*clone)(void*, void**, loom_error*) = nullptr;
+};
+LifeCycle life_cycle(const ComponentEntry& e) {
+  switch (e.kind) {
+    case LOOM_COMPONENT_SCHEDULE_RULE:
+      return {e.as<loom_schedule_rule>().initialize, e.as<loom_schedule_rule>().clone};
+    case LOOM_COMPONENT_MUTATOR:
+      return {e.as<loom_mutator>().initialize, e.as<loom_mutator>().clone};
+    case LOOM_COMPONENT_POSTPROC:
+      return {e.as<loom_postproc>().initialize, e.as<loom_postproc>().clone};
+    case LOOM_COMPONENT_COST_MODEL:
+      return {e.as<loom_cost_model>().initialize, e.as<loom_cost_model>().clone};
+    case LOOM_COMPONENT_RUNNER:
+      return {e.as<loom_runner>().initialize, e.as<loom_runner>().clone};
+    default:
+      return {};
   }
 }
 
@@ -95,7 +123,8 @@ loom_status register_component(loom_registrar* registrar, const loom_component* 
     return fail(error, LOOM_ERROR_ARGUMENT,
                 fmt::format("component '{}' has struct_size {}, smaller than the common header ({} bytes)", name,
                             c->struct_size, sizeof(loom_component)));
-  size_t host_size = table_size(c->kind);
+  TableSize host = table_size(c->kind);
+  size_t host_size = host.used;
   if (host_size == 0)
     return fail(error, LOOM_ERROR_UNSUPPORTED,
                 fmt::format("component '{}' is of kind {} ({}), which this loom cannot use", name, c->kind,
@@ -109,7 +138,7 @@ loom_status register_component(loom_registrar* registrar, const loom_component* 
   if (c->create == nullptr || c->destroy == nullptr)
     return fail(error, LOOM_ERROR_ARGUMENT, fmt::format("component '{}' has no create or destroy function", name));
   // The host's layout: the plugin's fields that both know, the rest zero.
-  std::shared_ptr<void> table(std::calloc(1, host_size), std::free);
+  std::shared_ptr<void> table(std::calloc(1, host.allocated), std::free);
   std::memcpy(table.get(), c, std::min<size_t>(c->struct_size, host_size));
   static_cast<loom_component*>(table.get())->struct_size = static_cast<uint32_t>(host_size);
   auto* base = static_cast<loom_component*>(table.get());
@@ -293,7 +322,7 @@ std::shared_ptr<ComponentInstance> PluginHost::instantiate(loom_component_kind k
     throw ComponentError(fmt::format("{} '{}' ({}): create failed: {}", component_kind_name(kind), entry.name,
                                      entry.file.string(), error.message),
                          status, error.kind);
-  auto result = std::make_shared<ComponentInstance>(entry, instance);
+  auto result = std::make_shared<ComponentInstance>(entry, instance, config);
   std::vector<std::string> unknown = config.unread_key_errors();
   if (!unknown.empty()) throw config::ConfigError(unknown);
   return result;
@@ -301,10 +330,112 @@ std::shared_ptr<ComponentInstance> PluginHost::instantiate(loom_component_kind k
 
 // ----- instances ---------------------------------------------------------------------
 
-ComponentInstance::ComponentInstance(const ComponentEntry& entry, void* instance)
-    : entry_(entry), instance_(instance) {}
+ComponentInstance::ComponentInstance(const ComponentEntry& entry, void* instance, config::ComponentConfig config)
+    : entry_(entry), instance_(instance), config_(std::move(config)) {}
 
 ComponentInstance::~ComponentInstance() { entry_.as<loom_component>().destroy(instance_); }
+
+namespace {
+
+/// The C view of a tuning context; the strings and the workload handle live in `this`.
+struct CContext {
+  explicit CContext(const TuningContext& context) : target(to_c(context.target)) {
+    workload.func = context.workload;
+    c.struct_size = LOOM_TUNING_CONTEXT_STRUCT_SIZE;
+    c.target = &target;
+    c.workload = context.workload.defined() ? &workload : nullptr;
+    c.task_name = detail::make_str(context.task_name);
+    c.seed = context.seed;
+    c.num_threads = context.num_threads;
+  }
+  loom_target target;
+  loom_func workload;
+  loom_tuning_context c{};
+};
+
+}  // namespace
+
+void ComponentInstance::initialize(const TuningContext& context) {
+  context_ = context;
+  LifeCycle lc = life_cycle(entry_);
+  if (lc.initialize == nullptr) return;
+  CContext c(*context_);
+  loom_error error;
+  check(lc.initialize(instance_, &c.c, &error), error, "initialize");
+}
+
+std::shared_ptr<ComponentInstance> ComponentInstance::clone() const {
+  LifeCycle lc = life_cycle(entry_);
+  if (lc.clone == nullptr) {
+    // ABI 1.0: a fresh instance from the same table, initialized the same way.
+    const auto& base = entry_.as<loom_component>();
+    loom_config cfg{&config_};
+    loom_error error;
+    void* instance = nullptr;
+    check(base.create(base.userdata, &cfg, &instance, &error), error, "create (for clone)");
+    auto copy = std::make_shared<ComponentInstance>(entry_, instance, config_);
+    if (context_) copy->initialize(*context_);
+    return copy;
+  }
+  loom_error error;
+  void* instance = nullptr;
+  check(lc.clone(instance_, &instance, &error), error, "clone");
+  if (instance == nullptr)
+    throw ComponentError(fmt::format("{} '{}': clone returned no instance", component_kind_name(entry_.kind),
+                                     entry_.name),
+                         LOOM_ERROR_INTERNAL, "");
+  auto copy = std::make_shared<ComponentInstance>(entry_, instance, config_);
+  copy->context_ = context_;
+  return copy;
+}
+
+Target ComponentInstance::resolve_target(const Target& requested) const {
+  LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_RUNNER, entry_.name + " is not a runner");
+  const auto& runner = entry_.as<loom_runner>();
+  if (runner.resolve_target == nullptr) return requested;
+  loom_target in = to_c(requested);
+  loom_target out{};
+  out.struct_size = LOOM_TARGET_STRUCT_SIZE;
+  loom_error error;
+  check(runner.resolve_target(instance_, &in, &out, &error), error, "resolve_target");
+  Target resolved = from_c(out);
+  if (resolved.kind.empty()) resolved.kind = requested.kind;
+  if (resolved.description.empty()) resolved.description = resolved.describe();
+  return resolved;
+}
+
+ComponentInstance::ExportResult ComponentInstance::export_func(const ir::PrimFunc& func,
+                                                               const ExportRequest& what) const {
+  LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_RUNNER, entry_.name + " is not a runner");
+  const auto& runner = entry_.as<loom_runner>();
+  if (runner.export_func == nullptr)
+    throw ComponentError(fmt::format("runner '{}' ({}) cannot export kernels (it was built for plugin ABI {}.{}; "
+                                     "export needs 1.1)",
+                                     entry_.name, entry_.file.string(), entry_.abi_major, entry_.abi_minor),
+                         LOOM_ERROR_UNSUPPORTED, "");
+  loom_func handle{func};
+  loom_target c_target{};
+  if (what.target != nullptr) c_target = to_c(*what.target);
+  ExportResult result;
+  loom_export_request request{};
+  request.struct_size = LOOM_EXPORT_REQUEST_STRUCT_SIZE;
+  request.func = &handle;
+  request.name = detail::make_str(what.name);
+  request.symbol = detail::make_str(what.symbol);
+  request.directory = detail::make_str(what.directory);
+  request.origin = detail::make_str(what.origin);
+  request.target = what.target != nullptr ? &c_target : nullptr;
+  request.on_file = [](void* userdata, loom_str path) {
+    static_cast<ExportResult*>(userdata)->files.push_back(detail::to_string(path));
+  };
+  request.on_note = [](void* userdata, loom_str note) {
+    static_cast<ExportResult*>(userdata)->notes.push_back(detail::to_string(note));
+  };
+  request.userdata = &result;
+  loom_error error;
+  check(runner.export_func(instance_, &request, &error), error, "export");
+  return result;
+}
 
 void ComponentInstance::check(loom_status status, const loom_error& error, const char* what) const {
   if (status == LOOM_OK) return;
@@ -379,10 +510,10 @@ std::vector<MeasureRecord> ComponentInstance::measure(const std::vector<MeasureC
     if (!c.func.defined()) throw UserError(fmt::format("measure: candidate {} has no function", k));
     funcs[k].func = c.func;
     references[k].func = c.reference;
-    inputs[k] = loom_measure_input{sizeof(loom_measure_input), &funcs[k], detail::make_str(c.target),
+    inputs[k] = loom_measure_input{LOOM_MEASURE_INPUT_STRUCT_SIZE, &funcs[k], detail::make_str(c.target),
                                    c.reference.defined() ? &references[k] : nullptr};
     results[k] = loom_measure_result{};
-    results[k].struct_size = sizeof(loom_measure_result);
+    results[k].struct_size = LOOM_MEASURE_RESULT_STRUCT_SIZE;
     results[k].error = &errors[k];
     results[k].times_s = times[k].data();
     results[k].times_cap = kMaxSamples;
@@ -435,7 +566,7 @@ void flatten(const ComponentInstance::CandidateFeatures& features, const std::st
     }
     out.offsets.push_back(out.data.size() / std::max<size_t>(n_features, 1));
   }
-  out.view = loom_features{sizeof(loom_features), features.size(), n_features, out.offsets.data(), out.data.data()};
+  out.view = loom_features{LOOM_FEATURES_STRUCT_SIZE, features.size(), n_features, out.offsets.data(), out.data.data()};
 }
 
 }  // namespace

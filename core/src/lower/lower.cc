@@ -34,7 +34,9 @@ ir::PrimFunc lower(const ir::PrimFunc& func, const LowerOptions& options) {
     f = simplify(f);  // the copies' indices, with the unrolled variables now constants
     after("simplify");
   }
-  f = vectorize_loops(f);
+  VectorizeOptions vectorize;
+  if (!options.vectorize) vectorize.max_lanes = 1;  // no loop qualifies: all become serial
+  f = vectorize_loops(f, vectorize);
   after("vectorize_loops");
   return f;
 }

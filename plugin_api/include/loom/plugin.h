@@ -9,21 +9,49 @@
  *
  * Rules of the contract:
  * - Versions. LOOM_ABI_MAJOR must match between host and plugin; the minor versions may
- *   differ. Every struct that crosses the boundary begins with its own size (struct_size),
- *   and fields are only ever added at the end: each side reads only the fields both know
- *   (a field beyond the peer's struct_size is treated as absent: a null function pointer,
- *   zero). A host function added in minor version N is available when
- *   host->struct_size > offsetof(loom_host_api, that_function).
+ *   differ. A minor version only appends: fields at the end of structs, functions at the
+ *   end of tables; every addition is marked with the minor version it came in ("ABI 1.1").
+ *   Nothing is ever removed, reordered or retyped within a major version (names may change:
+ *   that is a source change, not a binary one).
+ * - Struct sizes. Every struct that crosses the boundary begins with its size, struct_size,
+ *   set to LOOM_<NAME>_STRUCT_SIZE: the offset of the struct's last field plus that field's
+ *   size (LOOM_STRUCT_SIZE), never sizeof (an appended small field could hide in sizeof's
+ *   trailing padding and make the size claim a field the peer never wrote). A field is
+ *   present iff struct_size >= its offset + its size (LOOM_HAS_FIELD); each side reads only
+ *   the fields both know and treats the others as absent (a NULL function pointer, zero).
+ *   Structs expected to grow also end in an `extension` pointer (NULL today) for optional
+ *   features that are not worth a minor version.
  * - Nothing of C++ crosses: no exceptions, no C++ types, no allocation freed by the other
  *   side. Strings cross as loom_str (pointer + length, not necessarily NUL-terminated).
- * - Handles are opaque. Ownership is in the name: a function called *_new, *_copy or one
- *   documented "owned" gives the caller a handle it must release with the matching *_free;
- *   everything else is borrowed, valid for the time documented (at least until the call
- *   that received it returns).
+ * - Handles are opaque. Random variables of a schedule have distinct handle types
+ *   (loom_block_rv, loom_loop_rv, loom_expr_rv) where a function takes one kind; loom_value
+ *   carries any of them, tagged, where any value is allowed (schedule calls, traces).
+ * - Ownership is in the name: a function whose name ends in _new or _copy (sch_copy,
+ *   sch_trace_copy, trace_replay_new, ...), or whose doc says "owned", gives the caller a
+ *   handle it must release with the matching *_free; everything else is borrowed, valid for
+ *   the time documented (at least until the call that received it returns).
  * - Errors: a function that can fail returns loom_status and takes a loom_error* last;
  *   on failure it fills the error (message and, for a schedule primitive that refused,
  *   the schedule error's kind). Error objects belong to the host: the host passes one into
  *   every plugin callback, and a plugin may create more with error_new/error_free.
+ * - Life cycle. Every component kind has the same one: create (from its TOML table) ->
+ *   initialize (with the tuning context: the target and its properties, the workload) ->
+ *   apply / measure / predict ... -> clone (a fresh instance with the same configuration and
+ *   initialization, for another task or thread) -> destroy. Components read the target from
+ *   the context, never from the machine they happen to run on.
+ *
+ * ABI history:
+ *   1.0  the first release.
+ *   1.1  config_get_string_list, trace_with_input_new (both first shipped unlabelled in
+ *        1.0 hosts: check for them by size, as for everything below); struct sizes by
+ *        LOOM_STRUCT_SIZE; typed random-variable handles and the sch_get_* functions that
+ *        take them; the component life cycle (initialize, clone) and extension pointers on
+ *        every component kind; loom_target and loom_tuning_context; the runner's
+ *        resolve_target and export_func; func_lower_opts_new with loom_lower_options;
+ *        trace_postproc_start. Renamed (same slots): sch_func -> sch_func_copy, sch_trace
+ *        -> sch_trace_copy, trace_with_decision -> trace_with_decision_new, trace_replay ->
+ *        trace_replay_new, func_lower -> func_lower_new, trace_with_input ->
+ *        trace_with_input_new.
  *
  * Most plugins are written against the header-only C++ wrapper loom/plugin.hpp instead
  * of this header directly.
@@ -35,7 +63,7 @@
 #include <stdint.h>
 
 #define LOOM_ABI_MAJOR 1
-#define LOOM_ABI_MINOR 0
+#define LOOM_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define LOOM_PLUGIN_EXPORT __declspec(dllexport)
@@ -45,6 +73,12 @@
 
 /* The name of the one symbol a plugin exports. */
 #define LOOM_PLUGIN_ENTRY_SYMBOL "loom_plugin_entry"
+
+/* The size of a struct up to and including `last_field` (what struct_size holds). */
+#define LOOM_STRUCT_SIZE(type, last_field) (offsetof(type, last_field) + sizeof(((type*)0)->last_field))
+/* Whether the struct at `ptr` (of the peer's size ptr->struct_size) holds `field`. */
+#define LOOM_HAS_FIELD(ptr, type, field) \
+  ((size_t)(ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,6 +122,18 @@ typedef struct loom_config loom_config;               /* a component's TOML tabl
 typedef struct loom_rng loom_rng;                     /* a random number generator */
 typedef struct loom_schedule_list loom_schedule_list; /* where a rule puts its results */
 typedef struct loom_registrar loom_registrar;         /* where a plugin registers components */
+
+/* Random variables of a schedule, one handle type per kind (ABI 1.1): the `rv` of a
+ * loom_value of kind LOOM_VALUE_BLOCK / LOOP / EXPR. */
+typedef struct loom_block_rv {
+  uint32_t id;
+} loom_block_rv;
+typedef struct loom_loop_rv {
+  uint32_t id;
+} loom_loop_rv;
+typedef struct loom_expr_rv {
+  uint32_t id;
+} loom_expr_rv;
 
 /* ---------------------------------------------------------------------------------------
  * Values: the inputs, attributes, outputs and decisions of schedule instructions, as in
@@ -242,8 +288,8 @@ typedef struct loom_field {
 } loom_field;
 
 /* ---------------------------------------------------------------------------------------
- * Analysis results (caller-allocated; set struct_size = sizeof before the call, the host
- * fills the fields it knows within that size).
+ * Analysis results (caller-allocated; set struct_size = LOOM_<NAME>_STRUCT_SIZE before the
+ * call, the host fills the fields it knows within that size).
  * ------------------------------------------------------------------------------------- */
 
 typedef enum loom_iter_kind {
@@ -340,6 +386,93 @@ typedef struct loom_measure_result {
 } loom_measure_result;
 
 /* ---------------------------------------------------------------------------------------
+ * The target and the tuning context (ABI 1.1)
+ * ------------------------------------------------------------------------------------- */
+
+/* A target and the properties of the hardware behind it. The run's config asks for one
+ * (kind, cpu, features, cores; or arch); the runner resolves it on its machine
+ * (resolve_target) and every component is initialized with the result. A property that is
+ * unknown is 0 (or an empty string); a component falls back to its own default then. Strings
+ * are valid as long as the struct that holds them (the context, or the runner instance that
+ * resolved it). */
+typedef struct loom_target {
+  uint32_t struct_size;
+  loom_str kind;        /* "llvm" (a CPU) or "cuda" */
+  loom_str description; /* the string recorded with each candidate, e.g.
+                           "llvm -mcpu=znver4 -mattr=+avx2,+fma -num-cores=2" */
+  /* -- kind "llvm" -- */
+  loom_str cpu;                 /* an LLVM CPU name ("znver4"); a request may say "host" */
+  loom_str features;            /* LLVM features ("+avx2,+fma,..."); a request may leave it empty */
+  int32_t num_cores;            /* cores parallel loops may use; 0 in a request: all */
+  int32_t vector_bits;          /* the widest usable SIMD register: 128, 256, 512 */
+  int32_t num_vector_registers; /* architectural SIMD registers: 16 (AVX2), 32 (AVX-512) */
+  int32_t cache_line_bytes;
+  int64_t l1d_bytes; /* per core */
+  int64_t l2_bytes;  /* per core */
+  int64_t l3_bytes;  /* in all */
+  /* -- kind "cuda" -- */
+  loom_str arch; /* "sm_90"; a request may say "auto" (ask the device) */
+  int32_t device;
+  int32_t max_threads_per_block;
+  int32_t max_shared_memory_per_block; /* bytes */
+  int32_t warp_size;
+  int32_t max_registers_per_thread;
+  int32_t multiprocessor_count;
+  const void* extension; /* NULL */
+} loom_target;
+
+/* What a component is initialized with. */
+typedef struct loom_tuning_context {
+  uint32_t struct_size;
+  const loom_target* target; /* the resolved target; never NULL */
+  /* The task's function, or NULL for a component that serves every task of the run (the
+   * runner, the cost model). */
+  const loom_func* workload;
+  loom_str task_name; /* empty without a workload */
+  uint64_t seed;      /* the run's seed */
+  int32_t num_threads; /* threads the tuner may call apply / predict from at once */
+  const void* extension; /* NULL */
+} loom_tuning_context;
+
+/* How func_lower_opts_new lowers a function (caller-allocated). */
+typedef enum loom_lower_pipeline {
+  LOOM_LOWER_PIPELINE_CPU = 0, /* loops for a CPU code generator (lower.h's pipeline) */
+  LOOM_LOWER_PIPELINE_GPU = 1  /* kernels for a GPU code generator (not available yet:
+                                  LOOM_ERROR_UNSUPPORTED) */
+} loom_lower_pipeline;
+
+typedef struct loom_lower_options {
+  uint32_t struct_size;
+  uint32_t pipeline; /* loom_lower_pipeline */
+  uint8_t unroll;    /* 1: unroll `unroll` loops (0 keeps them as loops, e.g. for features) */
+  uint8_t vectorize; /* 1: vectorized loops become vector statements; 0: serial loops */
+  uint8_t verify;    /* 1: check well-formedness after every pass (slower) */
+  const void* extension; /* NULL */
+} loom_lower_options;
+
+/* What a runner's export_func writes (ABI 1.1): the scheduled function compiled for a target
+ * as files a program links without loom. */
+typedef struct loom_export_request {
+  uint32_t struct_size;
+  const loom_func* func; /* the scheduled function */
+  loom_str name;         /* the files' stem, e.g. "gmm_fast" (gmm_fast.o, gmm_fast.h) */
+  loom_str symbol;       /* the kernel's C symbol; empty: the stem */
+  loom_str directory;    /* where the files go (exists) */
+  loom_str origin;       /* where the kernel came from, for the files' comments ("loom export
+                            gmm.py tiled.py"); may be empty */
+  /* The target to build for; NULL: the target the runner was initialized with. A request
+   * (cpu "host", empty features) is resolved as resolve_target would. */
+  const loom_target* target;
+  /* Called once per file written, with its path. */
+  void (*on_file)(void* userdata, loom_str path);
+  /* Called with a line for the user about the files (e.g. what to link them with); may be
+   * NULL. */
+  void (*on_note)(void* userdata, loom_str note);
+  void* userdata;
+  const void* extension; /* NULL */
+} loom_export_request;
+
+/* ---------------------------------------------------------------------------------------
  * Components
  * ------------------------------------------------------------------------------------- */
 
@@ -355,7 +488,7 @@ typedef enum loom_component_kind {
 } loom_component_kind;
 
 /* The start of every component struct. struct_size is the size of the whole
- * kind-specific struct (e.g. sizeof(loom_schedule_rule)). */
+ * kind-specific struct (e.g. LOOM_SCHEDULE_RULE_STRUCT_SIZE). */
 typedef struct loom_component {
   uint32_t struct_size;
   uint32_t kind;        /* loom_component_kind */
@@ -382,6 +515,15 @@ typedef struct loom_schedule_rule {
    * unchanged copy, as TVM's rules return the schedule they were given. */
   loom_status (*apply)(void* instance, const loom_schedule* sch, loom_value block, loom_schedule_list* out,
                        loom_error* error);
+  /* -- life cycle (ABI 1.1; NULL: the component needs no initialization / cannot be
+   *    cloned) -- */
+  /* Prepares the instance for `context` (borrowed, valid during the call: copy what you
+   * keep). Called once after create, before any apply, from one thread. */
+  loom_status (*initialize)(void* instance, const loom_tuning_context* context, loom_error* error);
+  /* A new instance (owned by the caller, released with destroy) configured and initialized
+   * as this one, with no state shared with it. */
+  loom_status (*clone)(void* instance, void** out, loom_error* error);
+  const void* extension; /* NULL */
 } loom_schedule_rule;
 
 typedef struct loom_mutator {
@@ -389,12 +531,30 @@ typedef struct loom_mutator {
   /* Proposes a mutation of `trace` (borrowed): sets *out to a new trace (owned by the
    * caller), or to NULL when the trace offers nothing to mutate. */
   loom_status (*apply)(void* instance, const loom_trace* trace, loom_rng* rng, loom_trace** out, loom_error* error);
+  /* -- life cycle (ABI 1.1; NULL: the component needs no initialization / cannot be
+   *    cloned) -- */
+  /* Prepares the instance for `context` (borrowed, valid during the call: copy what you
+   * keep). Called once after create, before any apply, from one thread. */
+  loom_status (*initialize)(void* instance, const loom_tuning_context* context, loom_error* error);
+  /* A new instance (owned by the caller, released with destroy) configured and initialized
+   * as this one, with no state shared with it. */
+  loom_status (*clone)(void* instance, void** out, loom_error* error);
+  const void* extension; /* NULL */
 } loom_mutator;
 
 typedef struct loom_postproc {
   loom_component base;
   /* Finishes a candidate in place; sets *ok to 0 when the candidate must be dropped. */
   loom_status (*apply)(void* instance, loom_schedule* sch, int* ok, loom_error* error);
+  /* -- life cycle (ABI 1.1; NULL: the component needs no initialization / cannot be
+   *    cloned) -- */
+  /* Prepares the instance for `context` (borrowed, valid during the call: copy what you
+   * keep). Called once after create, before any apply, from one thread. */
+  loom_status (*initialize)(void* instance, const loom_tuning_context* context, loom_error* error);
+  /* A new instance (owned by the caller, released with destroy) configured and initialized
+   * as this one, with no state shared with it. */
+  loom_status (*clone)(void* instance, void** out, loom_error* error);
+  const void* extension; /* NULL */
 } loom_postproc;
 
 typedef struct loom_cost_model {
@@ -406,6 +566,15 @@ typedef struct loom_cost_model {
   loom_status (*predict)(void* instance, const loom_features* features, double* scores, loom_error* error);
   loom_status (*save)(void* instance, loom_str path, loom_error* error);
   loom_status (*load)(void* instance, loom_str path, loom_error* error);
+  /* -- life cycle (ABI 1.1; NULL: the component needs no initialization / cannot be
+   *    cloned) -- */
+  /* Prepares the instance for `context` (borrowed, valid during the call: copy what you
+   * keep). Called once after create, before any apply, from one thread. */
+  loom_status (*initialize)(void* instance, const loom_tuning_context* context, loom_error* error);
+  /* A new instance (owned by the caller, released with destroy) configured and initialized
+   * as this one, with no state shared with it. */
+  loom_status (*clone)(void* instance, void** out, loom_error* error);
+  const void* extension; /* NULL */
 } loom_cost_model;
 
 typedef struct loom_runner {
@@ -416,6 +585,27 @@ typedef struct loom_runner {
    * work), and never loses the other results. */
   loom_status (*measure)(void* instance, const loom_measure_input* inputs, size_t n, loom_measure_result* results,
                          loom_error* error);
+  /* -- life cycle (ABI 1.1; NULL: the component needs no initialization / cannot be
+   *    cloned) -- */
+  /* Prepares the instance for `context` (borrowed, valid during the call: copy what you
+   * keep). Called once after create, before any apply, from one thread. */
+  loom_status (*initialize)(void* instance, const loom_tuning_context* context, loom_error* error);
+  /* A new instance (owned by the caller, released with destroy) configured and initialized
+   * as this one, with no state shared with it. */
+  loom_status (*clone)(void* instance, void** out, loom_error* error);
+  const void* extension; /* NULL */
+  /* -- the runner's hardware (ABI 1.1) -- */
+  /* Resolves a requested target (the run's [target]: kind, cpu, features, num_cores; or
+   * arch, device) on this runner's machine into *resolved: every property the runner knows
+   * filled in ("host" -> the CPU's name, empty features -> the CPU's, 0 cores -> all). The
+   * strings stay valid until the next call on the instance or its destruction. A target the
+   * runner cannot build for, or a machine that does not match it, is LOOM_ERROR_UNSUPPORTED
+   * saying why. May be called before initialize. */
+  loom_status (*resolve_target)(void* instance, const loom_target* requested, loom_target* resolved,
+                                loom_error* error);
+  /* Compiles request->func for the request's target into files a program links without
+   * loom (for a CPU: an object file and a C header), reporting each through on_file. */
+  loom_status (*export_func)(void* instance, const loom_export_request* request, loom_error* error);
 } loom_runner;
 
 /* ---------------------------------------------------------------------------------------
@@ -495,10 +685,11 @@ typedef struct loom_host_api {
   /* Views of the block / loop an RV refers to, valid until the schedule changes. */
   loom_status (*sch_block_node)(const loom_schedule* sch, loom_value block, loom_node* out, loom_error* error);
   loom_status (*sch_loop_node)(const loom_schedule* sch, loom_value loop, loom_node* out, loom_error* error);
-  /* The current function holding a block (owned snapshot). */
-  loom_status (*sch_func)(const loom_schedule* sch, loom_str func_name, loom_func** out, loom_error* error);
+  /* The current function of that name ("" for the module's only or "main" function), an
+   * owned snapshot. */
+  loom_status (*sch_func_copy)(const loom_schedule* sch, loom_str func_name, loom_func** out, loom_error* error);
   /* The trace so far (owned snapshot, carrying the schedule's original module). */
-  loom_trace* (*sch_trace)(const loom_schedule* sch);
+  loom_trace* (*sch_trace_copy)(const loom_schedule* sch);
   /* The current module as TVMScript (valid until the schedule changes). */
   loom_str (*sch_script)(const loom_schedule* sch);
   /* Structural hash of the current module (equal modules modulo names hash equal). */
@@ -517,11 +708,11 @@ typedef struct loom_host_api {
   loom_status (*trace_instruction)(const loom_trace* trace, size_t index, loom_instruction* out, loom_error* error);
   /* A new trace (owned) with instruction `index`'s decision replaced; remove_postproc drops
    * the instructions from EnterPostproc on. */
-  loom_status (*trace_with_decision)(const loom_trace* trace, size_t index, const loom_value* decision,
+  loom_status (*trace_with_decision_new)(const loom_trace* trace, size_t index, const loom_value* decision,
                                      int remove_postproc, loom_trace** out, loom_error* error);
   /* Replays the trace onto a fresh schedule of its original module seeded with `seed`
    * (owned result). An invalid decision fails with LOOM_ERROR_SCHEDULE. */
-  loom_status (*trace_replay)(const loom_trace* trace, int64_t seed, loom_schedule** out, loom_error* error);
+  loom_status (*trace_replay_new)(const loom_trace* trace, int64_t seed, loom_schedule** out, loom_error* error);
   /* JSON in TVM's shape and the schedule script (valid as long as the trace). */
   loom_str (*trace_json)(const loom_trace* trace);
   loom_str (*trace_python)(const loom_trace* trace);
@@ -544,12 +735,9 @@ typedef struct loom_host_api {
   loom_status (*node_script)(loom_node node, char* buffer, size_t cap, size_t* size, loom_error* error);
 
   /* -- lowering -- */
-  /* The function lowered to a codegen-ready form (owned result): reduction inits as guarded
-   * stores, no blocks, allocations compacted and placed innermost, every buffer flattened to
-   * one dimension (parameters too, over the caller's contiguous storage), expressions
-   * simplified; loop kinds (parallel, vectorized, unrolled) are kept for the code generator.
-   * Allocations start zeroed. */
-  loom_status (*func_lower)(const loom_func* func, loom_func** out, loom_error* error);
+  /* The function lowered by the CPU pipeline with every pass on (func_lower_opts_new with
+   * LOOM_LOWER_PIPELINE_CPU, unroll, vectorize, verify), an owned result. */
+  loom_status (*func_lower_new)(const loom_func* func, loom_func** out, loom_error* error);
 
   /* -- reference data and execution (for runners' correctness checks) --
    * `args` holds one entry per parameter of `func`, in parameter order, as the CPU code
@@ -572,20 +760,49 @@ typedef struct loom_host_api {
    * structurally equal functions. */
   uint64_t (*func_structural_hash)(const loom_func* func);
 
-  /* -- config, continued (ABI 1.0 addition) -- */
+  /* -- config, continued (ABI 1.1) -- */
   /* A list of strings, as config_get_int_list: up to `cap` into out (each valid while the
    * config is), the count into *n (LOOM_ERROR_BUFFER_TOO_SMALL when cap < *n); a missing
    * key gives *n = 0 and LOOM_OK. */
   loom_status (*config_get_string_list)(const loom_config* config, loom_str key, loom_str* out, size_t cap, size_t* n,
                                         loom_error* error);
 
-  /* -- traces, continued (ABI 1.0 addition) -- */
+  /* -- traces, continued (ABI 1.1) -- */
   /* A new trace (owned) with input `input_index` of instruction `index` replaced by `value`
    * (e.g. the value of an Annotate, for mutators that change annotations); remove_postproc
    * as trace_with_decision. Whether the new input suits the instruction is checked by
    * replay, not here. */
-  loom_status (*trace_with_input)(const loom_trace* trace, size_t index, size_t input_index, const loom_value* value,
+  loom_status (*trace_with_input_new)(const loom_trace* trace, size_t index, size_t input_index, const loom_value* value,
                                   int remove_postproc, loom_trace** out, loom_error* error);
+
+  /* -- analysis and inspection by typed handles (ABI 1.1; the loom_value forms above stay
+   *    for older plugins) -- */
+  loom_status (*sch_get_block_info)(const loom_schedule* sch, loom_block_rv block, loom_block_info* out,
+                                    loom_error* error);
+  loom_status (*sch_get_loop_info)(const loom_schedule* sch, loom_loop_rv loop, loom_loop_info* out,
+                                   loom_error* error);
+  loom_status (*sch_get_block_node)(const loom_schedule* sch, loom_block_rv block, loom_node* out,
+                                    loom_error* error);
+  loom_status (*sch_get_loop_node)(const loom_schedule* sch, loom_loop_rv loop, loom_node* out, loom_error* error);
+  loom_status (*sch_get_expr_value)(const loom_schedule* sch, loom_expr_rv rv, int64_t* out, loom_error* error);
+
+  /* -- traces, continued (ABI 1.1) -- */
+  /* The index of the trace's EnterPostproc instruction (where postprocessing starts), or
+   * trace_size when it has none. */
+  size_t (*trace_postproc_start)(const loom_trace* trace);
+
+  /* -- lowering (ABI 1.1) -- */
+  /* The function lowered to a codegen-ready form by the pipeline `options` names (owned
+   * result). The CPU pipeline (core lower.h): reduction inits as guarded stores, no blocks,
+   * allocations compacted and placed innermost, every buffer flattened to one dimension
+   * (parameters too, over the caller's contiguous storage), `unroll` loops unrolled (unless
+   * options->unroll is 0), vectorized loops turned into vector statements over Ramp /
+   * Broadcast or, where that is not possible (and with options->vectorize 0), serial loops
+   * -- no vectorized loop is left; parallel loops stay for the code generator. Allocations
+   * start zeroed. LOOM_LOWER_PIPELINE_GPU is LOOM_ERROR_UNSUPPORTED until the GPU pipeline
+   * exists. */
+  loom_status (*func_lower_opts_new)(const loom_func* func, const loom_lower_options* options, loom_func** out,
+                                     loom_error* error);
 } loom_host_api;
 
 /* ---------------------------------------------------------------------------------------
@@ -608,8 +825,54 @@ typedef const loom_plugin_info* (*loom_plugin_entry_fn)(void);
  * return &info; } */
 #define LOOM_PLUGIN_ENTRY LOOM_PLUGIN_EXPORT const loom_plugin_info* loom_plugin_entry(void)
 
+/* ---------------------------------------------------------------------------------------
+ * Struct sizes: what struct_size holds (see "Struct sizes" at the top). Appending a field
+ * means moving its struct's macro to the new last field; the static_asserts below catch a
+ * forgotten move whenever the new field does not fit in the old padding.
+ * ------------------------------------------------------------------------------------- */
+#define LOOM_BLOCK_INFO_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_block_info, is_elementwise)
+#define LOOM_LOOP_INFO_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_loop_info, is_only_child)
+#define LOOM_INSTRUCTION_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_instruction, is_pure)
+#define LOOM_FEATURES_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_features, data)
+#define LOOM_MEASURE_INPUT_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_measure_input, reference)
+#define LOOM_MEASURE_RESULT_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_measure_result, number)
+#define LOOM_TARGET_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_target, extension)
+#define LOOM_TUNING_CONTEXT_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_tuning_context, extension)
+#define LOOM_LOWER_OPTIONS_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_lower_options, extension)
+#define LOOM_EXPORT_REQUEST_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_export_request, extension)
+#define LOOM_COMPONENT_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_component, destroy)
+#define LOOM_SCHEDULE_RULE_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_schedule_rule, extension)
+#define LOOM_MUTATOR_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_mutator, extension)
+#define LOOM_POSTPROC_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_postproc, extension)
+#define LOOM_COST_MODEL_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_cost_model, extension)
+#define LOOM_RUNNER_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_runner, export_func)
+#define LOOM_HOST_API_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_host_api, func_lower_opts_new)
+#define LOOM_PLUGIN_INFO_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_plugin_info, register_components)
+
 #ifdef __cplusplus
 } /* extern "C" */
+
+#define LOOM_CHECK_STRUCT_SIZE_(type, size) \
+  static_assert(sizeof(type) - (size) < alignof(type), #size " does not end at " #type "'s last field")
+LOOM_CHECK_STRUCT_SIZE_(loom_block_info, LOOM_BLOCK_INFO_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_loop_info, LOOM_LOOP_INFO_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_instruction, LOOM_INSTRUCTION_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_features, LOOM_FEATURES_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_measure_input, LOOM_MEASURE_INPUT_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_measure_result, LOOM_MEASURE_RESULT_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_target, LOOM_TARGET_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_tuning_context, LOOM_TUNING_CONTEXT_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_lower_options, LOOM_LOWER_OPTIONS_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_export_request, LOOM_EXPORT_REQUEST_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_component, LOOM_COMPONENT_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_schedule_rule, LOOM_SCHEDULE_RULE_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_mutator, LOOM_MUTATOR_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_postproc, LOOM_POSTPROC_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_cost_model, LOOM_COST_MODEL_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_runner, LOOM_RUNNER_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_host_api, LOOM_HOST_API_STRUCT_SIZE);
+LOOM_CHECK_STRUCT_SIZE_(loom_plugin_info, LOOM_PLUGIN_INFO_STRUCT_SIZE);
+#undef LOOM_CHECK_STRUCT_SIZE_
 #endif
 
 #endif /* LOOM_PLUGIN_H_ */

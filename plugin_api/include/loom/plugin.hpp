@@ -26,6 +26,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <type_traits>
 #include <cstdint>
 #include <deque>
 #include <initializer_list>
@@ -291,9 +293,17 @@ class Trace {
   Trace copy() const { return Trace(host().trace_copy(trace_)); }
 
   size_t size() const { return host().trace_size(trace_); }
+  /// The index of the EnterPostproc instruction (where postprocessing starts), or size().
+  size_t postproc_start() const {
+    if (LOOM_HOST_HAS(trace_postproc_start)) return host().trace_postproc_start(trace_);
+    for (size_t i = 0, n = size(); i < n; ++i) {
+      if (instruction(i).kind == "EnterPostproc") return i;
+    }
+    return size();
+  }
   Instruction instruction(size_t index) const {
     loom_instruction inst{};
-    inst.struct_size = sizeof(inst);
+    inst.struct_size = LOOM_INSTRUCTION_STRUCT_SIZE;
     call_host(host().trace_instruction, trace_, index, &inst);
     Instruction out;
     out.kind = std::string(view(inst.kind));
@@ -311,18 +321,18 @@ class Trace {
     std::deque<std::vector<loom_value>> storage;
     loom_value d = decision.to_c(storage);
     loom_trace* out = nullptr;
-    call_host(host().trace_with_decision, trace_, index, &d, remove_postproc ? 1 : 0, &out);
+    call_host(host().trace_with_decision_new, trace_, index, &d, remove_postproc ? 1 : 0, &out);
     return Trace(out);
   }
   /// A new trace with input `input_index` of instruction `index` replaced (the value of an
   /// Annotate: input 1). Throws Error (LOOM_ERROR_UNSUPPORTED) when the host is too old.
   Trace with_input(size_t index, size_t input_index, const Arg& value, bool remove_postproc = true) const {
-    if (!LOOM_HOST_HAS(trace_with_input))
+    if (!LOOM_HOST_HAS(trace_with_input_new))
       throw Error("this loom host cannot change a trace's inputs", LOOM_ERROR_UNSUPPORTED);
     std::deque<std::vector<loom_value>> storage;
     loom_value v = value.to_c(storage);
     loom_trace* out = nullptr;
-    call_host(host().trace_with_input, trace_, index, input_index, &v, remove_postproc ? 1 : 0, &out);
+    call_host(host().trace_with_input_new, trace_, index, input_index, &v, remove_postproc ? 1 : 0, &out);
     return Trace(out);
   }
   /// Replays onto a fresh schedule of the original module.
@@ -452,7 +462,11 @@ class Schedule {
     loom_value v{};
     v.kind = LOOM_VALUE_EXPR;
     v.rv = rv.id;
-    call_host(host().sch_expr_value, sch_, v, &out);
+    if (LOOM_HOST_HAS(sch_get_expr_value)) {
+      call_host(host().sch_get_expr_value, sch_, loom_expr_rv{rv.id}, &out);
+    } else {
+      call_host(host().sch_expr_value, sch_, v, &out);
+    }
     return out;
   }
 
@@ -552,7 +566,7 @@ class Schedule {
   void pad_einsum(BlockRV b, const std::vector<int64_t>& padding) { call("pad_einsum", {b, padding}); }
 
   // -- state --
-  Trace trace() const { return Trace(host().sch_trace(sch_)); }
+  Trace trace() const { return Trace(host().sch_trace_copy(sch_)); }
   /// The module as TVMScript.
   std::string script() const { return std::string(view(host().sch_script(sch_))); }
   uint64_t structural_hash() const { return host().sch_structural_hash(sch_); }
@@ -563,26 +577,38 @@ class Schedule {
   /// The current function (a snapshot).
   ir::Func func(std::string_view func_name = "") const {
     loom_func* out = nullptr;
-    call_host(host().sch_func, sch_, to_str(func_name), &out);
+    call_host(host().sch_func_copy, sch_, to_str(func_name), &out);
     return ir::Func(out);
   }
   /// Views of the block / loop (valid until the schedule changes).
   ir::Node block_node(BlockRV b) const {
     loom_node out{};
-    call_host(host().sch_block_node, sch_, rv_value(LOOM_VALUE_BLOCK, b.id), &out);
+    if (LOOM_HOST_HAS(sch_get_block_node)) {
+      call_host(host().sch_get_block_node, sch_, loom_block_rv{b.id}, &out);
+    } else {
+      call_host(host().sch_block_node, sch_, rv_value(LOOM_VALUE_BLOCK, b.id), &out);
+    }
     return ir::Node(out);
   }
   ir::Node loop_node(LoopRV l) const {
     loom_node out{};
-    call_host(host().sch_loop_node, sch_, rv_value(LOOM_VALUE_LOOP, l.id), &out);
+    if (LOOM_HOST_HAS(sch_get_loop_node)) {
+      call_host(host().sch_get_loop_node, sch_, loom_loop_rv{l.id}, &out);
+    } else {
+      call_host(host().sch_loop_node, sch_, rv_value(LOOM_VALUE_LOOP, l.id), &out);
+    }
     return ir::Node(out);
   }
 
   // -- analysis --
   BlockInfo block_info(BlockRV b) const {
     loom_block_info i{};
-    i.struct_size = sizeof(i);
-    call_host(host().sch_block_info, sch_, rv_value(LOOM_VALUE_BLOCK, b.id), &i);
+    i.struct_size = LOOM_BLOCK_INFO_STRUCT_SIZE;
+    if (LOOM_HOST_HAS(sch_get_block_info)) {
+      call_host(host().sch_get_block_info, sch_, loom_block_rv{b.id}, &i);
+    } else {
+      call_host(host().sch_block_info, sch_, rv_value(LOOM_VALUE_BLOCK, b.id), &i);
+    }
     return BlockInfo{i.n_iter_vars,
                      i.n_reads,
                      i.n_writes,
@@ -600,8 +626,12 @@ class Schedule {
   }
   LoopInfo loop_info(LoopRV l) const {
     loom_loop_info i{};
-    i.struct_size = sizeof(i);
-    call_host(host().sch_loop_info, sch_, rv_value(LOOM_VALUE_LOOP, l.id), &i);
+    i.struct_size = LOOM_LOOP_INFO_STRUCT_SIZE;
+    if (LOOM_HOST_HAS(sch_get_loop_info)) {
+      call_host(host().sch_get_loop_info, sch_, loom_loop_rv{l.id}, &i);
+    } else {
+      call_host(host().sch_loop_info, sch_, rv_value(LOOM_VALUE_LOOP, l.id), &i);
+    }
     return LoopInfo{static_cast<loom_iter_kind>(i.iter_kind),
                     i.extent,
                     i.min,
@@ -643,15 +673,37 @@ class Schedule {
 
 inline Schedule Trace::replay(int64_t seed) const {
   loom_schedule* out = nullptr;
-  call_host(host().trace_replay, trace_, seed, &out);
+  call_host(host().trace_replay_new, trace_, seed, &out);
   return Schedule(out);
 }
 
-/// The function lowered to its codegen-ready form (see loom_host_api::func_lower).
-inline ir::Func lower(const ir::Func& func) {
-  if (!LOOM_HOST_HAS(func_lower)) throw Error("this loom host cannot lower functions", LOOM_ERROR_UNSUPPORTED);
+/// How lower() lowers (loom_lower_options).
+struct LowerOptions {
+  loom_lower_pipeline pipeline = LOOM_LOWER_PIPELINE_CPU;
+  bool unroll = true;
+  bool vectorize = true;
+  bool verify = true;
+};
+
+/// The function lowered to its codegen-ready form (see loom_host_api::func_lower_opts_new).
+/// A host of ABI 1.0 lowers with the default options only (other options are
+/// LOOM_ERROR_UNSUPPORTED there).
+inline ir::Func lower(const ir::Func& func, const LowerOptions& options = {}) {
   loom_func* out = nullptr;
-  call_host(host().func_lower, func.get(), &out);
+  if (LOOM_HOST_HAS(func_lower_opts_new)) {
+    loom_lower_options o{};
+    o.struct_size = LOOM_LOWER_OPTIONS_STRUCT_SIZE;
+    o.pipeline = options.pipeline;
+    o.unroll = options.unroll ? 1 : 0;
+    o.vectorize = options.vectorize ? 1 : 0;
+    o.verify = options.verify ? 1 : 0;
+    call_host(host().func_lower_opts_new, func.get(), &o, &out);
+    return ir::Func(out);
+  }
+  bool defaults = options.pipeline == LOOM_LOWER_PIPELINE_CPU && options.unroll && options.vectorize;
+  if (!defaults || !LOOM_HOST_HAS(func_lower_new))
+    throw Error("this loom host cannot lower functions with these options", LOOM_ERROR_UNSUPPORTED);
+  call_host(host().func_lower_new, func.get(), &out);
   return ir::Func(out);
 }
 
@@ -684,24 +736,125 @@ inline void log(loom_log_level level, std::string_view component, std::string_vi
   host().log(level, to_str(component), to_str(message));
 }
 
-class ScheduleRule {
+/// A target and its hardware's properties (loom_target); 0 or empty: unknown.
+struct Target {
+  std::string kind;         // "llvm" or "cuda"
+  std::string description;  // "llvm -mcpu=znver4 -mattr=+avx2,+fma -num-cores=2"
+  std::string cpu;          // "znver4"; "host" in a request
+  std::string features;     // "+avx2,+fma,..."
+  int num_cores = 0;
+  int vector_bits = 0;           // 128, 256, 512
+  int num_vector_registers = 0;  // 16, 32
+  int cache_line_bytes = 0;
+  int64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;
+  std::string arch;  // "sm_90"
+  int device = 0;
+  int max_threads_per_block = 0;
+  int max_shared_memory_per_block = 0;
+  int warp_size = 0;
+  int max_registers_per_thread = 0;
+  int multiprocessor_count = 0;
+
+  /// A copy of a loom_target (the fields its struct_size holds).
+  static Target from_c(const loom_target& c) {
+    Target t;
+    auto has = [&](size_t end) { return c.struct_size >= end; };
+#define LOOM_TARGET_FIELD_(field) has(offsetof(loom_target, field) + sizeof(c.field))
+    if (LOOM_TARGET_FIELD_(kind)) t.kind = std::string(view(c.kind));
+    if (LOOM_TARGET_FIELD_(description)) t.description = std::string(view(c.description));
+    if (LOOM_TARGET_FIELD_(cpu)) t.cpu = std::string(view(c.cpu));
+    if (LOOM_TARGET_FIELD_(features)) t.features = std::string(view(c.features));
+    if (LOOM_TARGET_FIELD_(num_cores)) t.num_cores = c.num_cores;
+    if (LOOM_TARGET_FIELD_(vector_bits)) t.vector_bits = c.vector_bits;
+    if (LOOM_TARGET_FIELD_(num_vector_registers)) t.num_vector_registers = c.num_vector_registers;
+    if (LOOM_TARGET_FIELD_(cache_line_bytes)) t.cache_line_bytes = c.cache_line_bytes;
+    if (LOOM_TARGET_FIELD_(l1d_bytes)) t.l1d_bytes = c.l1d_bytes;
+    if (LOOM_TARGET_FIELD_(l2_bytes)) t.l2_bytes = c.l2_bytes;
+    if (LOOM_TARGET_FIELD_(l3_bytes)) t.l3_bytes = c.l3_bytes;
+    if (LOOM_TARGET_FIELD_(arch)) t.arch = std::string(view(c.arch));
+    if (LOOM_TARGET_FIELD_(device)) t.device = c.device;
+    if (LOOM_TARGET_FIELD_(max_threads_per_block)) t.max_threads_per_block = c.max_threads_per_block;
+    if (LOOM_TARGET_FIELD_(max_shared_memory_per_block)) t.max_shared_memory_per_block = c.max_shared_memory_per_block;
+    if (LOOM_TARGET_FIELD_(warp_size)) t.warp_size = c.warp_size;
+    if (LOOM_TARGET_FIELD_(max_registers_per_thread)) t.max_registers_per_thread = c.max_registers_per_thread;
+    if (LOOM_TARGET_FIELD_(multiprocessor_count)) t.multiprocessor_count = c.multiprocessor_count;
+#undef LOOM_TARGET_FIELD_
+    return t;
+  }
+  /// A C view; its strings point into this Target, which must outlive it.
+  loom_target to_c() const {
+    loom_target c{};
+    c.struct_size = LOOM_TARGET_STRUCT_SIZE;
+    c.kind = to_str(kind);
+    c.description = to_str(description);
+    c.cpu = to_str(cpu);
+    c.features = to_str(features);
+    c.num_cores = num_cores;
+    c.vector_bits = vector_bits;
+    c.num_vector_registers = num_vector_registers;
+    c.cache_line_bytes = cache_line_bytes;
+    c.l1d_bytes = l1d_bytes;
+    c.l2_bytes = l2_bytes;
+    c.l3_bytes = l3_bytes;
+    c.arch = to_str(arch);
+    c.device = device;
+    c.max_threads_per_block = max_threads_per_block;
+    c.max_shared_memory_per_block = max_shared_memory_per_block;
+    c.warp_size = warp_size;
+    c.max_registers_per_thread = max_registers_per_thread;
+    c.multiprocessor_count = multiprocessor_count;
+    return c;
+  }
+};
+
+/// What a component is initialized with (loom_tuning_context), copied.
+struct TuningContext {
+  Target target;
+  /// The task's function; empty for a component serving every task (runner, cost model).
+  ir::Func workload;
+  std::string task_name;
+  uint64_t seed = 0;
+  int num_threads = 0;
+
+  static TuningContext from_c(const loom_tuning_context& c) {
+    TuningContext t;
+    if (c.target != nullptr) t.target = Target::from_c(*c.target);
+    t.workload = ir::Func::copy_of(c.workload);
+    t.task_name = std::string(view(c.task_name));
+    t.seed = c.seed;
+    if (LOOM_HAS_FIELD(&c, loom_tuning_context, num_threads)) t.num_threads = c.num_threads;
+    return t;
+  }
+};
+
+/// What every component kind shares: the life cycle after create (the constructor, from
+/// the config table). initialize is called once with the tuning context before any apply;
+/// a component that is copy-constructible is cloned by its copy constructor (so keep what
+/// initialize computes in members), one that is not is re-created from its table and
+/// initialized again by the host.
+class Component {
  public:
-  virtual ~ScheduleRule() = default;
+  virtual ~Component() = default;
+  /// Reads what the component needs of the target and the workload. Throw Error to refuse
+  /// the context (e.g. a rule for another kind of target).
+  virtual void initialize(const TuningContext& context) { (void)context; }
+};
+
+class ScheduleRule : public Component {
+ public:
   /// The schedules this rule makes of `sch` at `block`: copies of sch (sch.copy()),
   /// transformed. Return {sch.copy()} when the rule does not apply.
   virtual std::vector<Schedule> apply(const Schedule& sch, BlockRV block) = 0;
 };
 
-class Mutator {
+class Mutator : public Component {
  public:
-  virtual ~Mutator() = default;
   /// A mutated trace, or nullopt when the trace offers nothing to mutate.
   virtual std::optional<Trace> apply(const Trace& trace, Rng& rng) = 0;
 };
 
-class Postproc {
+class Postproc : public Component {
  public:
-  virtual ~Postproc() = default;
   /// Finishes the candidate in place; false drops it.
   virtual bool apply(Schedule& sch) = 0;
 };
@@ -716,9 +869,8 @@ struct Features {
   const float* row(size_t r) const { return raw->data + r * raw->n_features; }
 };
 
-class CostModel {
+class CostModel : public Component {
  public:
-  virtual ~CostModel() = default;
   virtual void update(const Features& features, const std::vector<double>& throughputs) = 0;
   virtual std::vector<double> predict(const Features& features) = 0;
   virtual void save(const std::string& path) { throw Error("this cost model cannot be saved", LOOM_ERROR_UNSUPPORTED); }
@@ -761,12 +913,46 @@ struct MeasureResult {
   bool ok() const { return status == LOOM_OK; }
 };
 
-class Runner {
+/// What Runner::export_func is asked to write (loom_export_request).
+struct ExportRequest {
+  ir::Func func;
+  /// The files' stem.
+  std::string name;
+  /// The kernel's C symbol; empty: the stem.
+  std::string symbol;
+  std::string directory;
+  /// Where the kernel came from, for the files' comments.
+  std::string origin;
+  /// The target to build for; nullopt: the one the runner was initialized with.
+  std::optional<Target> target;
+};
+
+/// What Runner::export_func wrote.
+struct ExportResult {
+  std::vector<std::string> files;
+  /// Lines for the user about the files (what to link them with, ...).
+  std::vector<std::string> notes;
+};
+
+class Runner : public Component {
  public:
-  virtual ~Runner() = default;
   /// One result per input, in input order. A candidate's failure is its result; throw only
   /// when the runner itself cannot work.
   virtual std::vector<MeasureResult> measure(const std::vector<MeasureInput>& inputs) = 0;
+  /// `requested` resolved on this runner's machine (see loom_runner::resolve_target); the
+  /// default gives it back as is.
+  virtual Target resolve_target(const Target& requested) { return requested; }
+  /// Writes files a program links without loom. The default cannot.
+  virtual ExportResult export_func(const ExportRequest& request) {
+    (void)request;
+    throw Error("this runner cannot export kernels", LOOM_ERROR_UNSUPPORTED);
+  }
+  /// Where the ABI glue keeps the last resolve_target result (its strings must outlive the
+  /// call); not for runners' own use.
+  Target& resolved_target_storage() { return resolved_; }
+
+ private:
+  Target resolved_;
 };
 
 namespace detail {
@@ -797,6 +983,30 @@ loom_status create(void*, const loom_config* config, void** instance, loom_error
 template <typename Base>
 void destroy(void* instance) {
   delete static_cast<Base*>(instance);
+}
+
+template <typename Base>
+loom_status initialize(void* instance, const loom_tuning_context* context, loom_error* error) {
+  return guard(error, [&] {
+    if (context == nullptr) throw Error("initialize: no tuning context", LOOM_ERROR_ARGUMENT);
+    static_cast<Base*>(instance)->initialize(TuningContext::from_c(*context));
+  });
+}
+
+/// Clones by T's copy constructor; null (the host re-creates) when T has none.
+template <typename Base, typename T>
+constexpr loom_status (*clone_fn())(void*, void**, loom_error*) {
+  if constexpr (std::is_copy_constructible_v<T>) {
+    return [](void* instance, void** out, loom_error* error) {
+      *out = nullptr;
+      return guard(error, [&] {
+        const T& self = static_cast<const T&>(*static_cast<Base*>(instance));
+        *out = static_cast<Base*>(new T(self));
+      });
+    };
+  } else {
+    return nullptr;
+  }
 }
 
 inline loom_status rule_apply(void* instance, const loom_schedule* sch, loom_value block, loom_schedule_list* out,
@@ -847,6 +1057,39 @@ inline loom_status cost_load(void* instance, loom_str path, loom_error* error) {
   return guard(error, [&] { static_cast<CostModel*>(instance)->load(std::string(view(path))); });
 }
 
+inline loom_status runner_resolve_target(void* instance, const loom_target* requested, loom_target* resolved,
+                                         loom_error* error) {
+  return guard(error, [&] {
+    // The strings of *resolved must outlive the call: the instance keeps the last result.
+    Runner* runner = static_cast<Runner*>(instance);
+    Target& last = runner->resolved_target_storage();
+    last = runner->resolve_target(Target::from_c(*requested));
+    uint32_t size = resolved->struct_size;
+    loom_target full = last.to_c();
+    std::memcpy(reinterpret_cast<char*>(resolved) + sizeof(uint32_t), reinterpret_cast<const char*>(&full) + sizeof(uint32_t),
+                std::min<size_t>(size, LOOM_TARGET_STRUCT_SIZE) - sizeof(uint32_t));
+  });
+}
+
+inline loom_status runner_export(void* instance, const loom_export_request* request, loom_error* error) {
+  return guard(error, [&] {
+    ExportRequest r;
+    r.func = ir::Func::copy_of(request->func);
+    r.name = std::string(view(request->name));
+    r.symbol = std::string(view(request->symbol));
+    r.directory = std::string(view(request->directory));
+    r.origin = std::string(view(request->origin));
+    if (request->target != nullptr) r.target = Target::from_c(*request->target);
+    ExportResult result = static_cast<Runner*>(instance)->export_func(r);
+    if (request->on_file != nullptr) {
+      for (const std::string& f : result.files) request->on_file(request->userdata, to_str(f));
+    }
+    if (LOOM_HAS_FIELD(request, loom_export_request, on_note) && request->on_note != nullptr) {
+      for (const std::string& n : result.notes) request->on_note(request->userdata, to_str(n));
+    }
+  });
+}
+
 inline loom_status runner_measure(void* instance, const loom_measure_input* inputs, size_t n,
                                   loom_measure_result* results, loom_error* error) {
   return guard(error, [&] {
@@ -856,8 +1099,8 @@ inline loom_status runner_measure(void* instance, const loom_measure_input* inpu
       const loom_measure_input& c = inputs[k];
       MeasureInput m;
       m.func = ir::Func::copy_of(c.func);
-      if (c.struct_size > offsetof(loom_measure_input, target)) m.target = std::string(view(c.target));
-      if (c.struct_size > offsetof(loom_measure_input, reference)) m.reference = ir::Func::copy_of(c.reference);
+      if (LOOM_HAS_FIELD(&c, loom_measure_input, target)) m.target = std::string(view(c.target));
+      if (LOOM_HAS_FIELD(&c, loom_measure_input, reference)) m.reference = ir::Func::copy_of(c.reference);
       in.push_back(std::move(m));
     }
     std::vector<MeasureResult> out = static_cast<Runner*>(instance)->measure(in);
@@ -871,9 +1114,9 @@ inline loom_status runner_measure(void* instance, const loom_measure_input* inpu
       size_t written = std::min(m.times_s.size(), r.times_s == nullptr ? size_t{0} : r.times_cap);
       std::copy(m.times_s.begin(), m.times_s.begin() + static_cast<ptrdiff_t>(written), r.times_s);
       r.n_times = m.times_s.size();
-      if (r.struct_size > offsetof(loom_measure_result, build_s)) r.build_s = m.build_s;
-      if (r.struct_size > offsetof(loom_measure_result, run_s)) r.run_s = m.run_s;
-      if (r.struct_size > offsetof(loom_measure_result, number)) r.number = m.number;
+      if (LOOM_HAS_FIELD(&r, loom_measure_result, build_s)) r.build_s = m.build_s;
+      if (LOOM_HAS_FIELD(&r, loom_measure_result, run_s)) r.run_s = m.run_s;
+      if (LOOM_HAS_FIELD(&r, loom_measure_result, number)) r.number = m.number;
     }
   });
 }
@@ -889,28 +1132,37 @@ class Registry {
   template <typename T>
   void add_rule(std::string_view name, std::string_view version, std::string_view description) {
     loom_schedule_rule c{};
-    fill<ScheduleRule, T>(c.base, LOOM_COMPONENT_SCHEDULE_RULE, sizeof(c), name, version, description);
+    fill<ScheduleRule, T>(c.base, LOOM_COMPONENT_SCHEDULE_RULE, LOOM_SCHEDULE_RULE_STRUCT_SIZE, name, version,
+                          description);
     c.apply = detail::rule_apply;
+    c.initialize = detail::initialize<ScheduleRule>;
+    c.clone = detail::clone_fn<ScheduleRule, T>();
     add(c.base);
   }
   template <typename T>
   void add_mutator(std::string_view name, std::string_view version, std::string_view description) {
     loom_mutator c{};
-    fill<Mutator, T>(c.base, LOOM_COMPONENT_MUTATOR, sizeof(c), name, version, description);
+    fill<Mutator, T>(c.base, LOOM_COMPONENT_MUTATOR, LOOM_MUTATOR_STRUCT_SIZE, name, version, description);
     c.apply = detail::mutator_apply;
+    c.initialize = detail::initialize<Mutator>;
+    c.clone = detail::clone_fn<Mutator, T>();
     add(c.base);
   }
   template <typename T>
   void add_postproc(std::string_view name, std::string_view version, std::string_view description) {
     loom_postproc c{};
-    fill<Postproc, T>(c.base, LOOM_COMPONENT_POSTPROC, sizeof(c), name, version, description);
+    fill<Postproc, T>(c.base, LOOM_COMPONENT_POSTPROC, LOOM_POSTPROC_STRUCT_SIZE, name, version, description);
     c.apply = detail::postproc_apply;
+    c.initialize = detail::initialize<Postproc>;
+    c.clone = detail::clone_fn<Postproc, T>();
     add(c.base);
   }
   template <typename T>
   void add_cost_model(std::string_view name, std::string_view version, std::string_view description) {
     loom_cost_model c{};
-    fill<CostModel, T>(c.base, LOOM_COMPONENT_COST_MODEL, sizeof(c), name, version, description);
+    fill<CostModel, T>(c.base, LOOM_COMPONENT_COST_MODEL, LOOM_COST_MODEL_STRUCT_SIZE, name, version, description);
+    c.initialize = detail::initialize<CostModel>;
+    c.clone = detail::clone_fn<CostModel, T>();
     c.update = detail::cost_update;
     c.predict = detail::cost_predict;
     c.save = detail::cost_save;
@@ -920,8 +1172,12 @@ class Registry {
   template <typename T>
   void add_runner(std::string_view name, std::string_view version, std::string_view description) {
     loom_runner c{};
-    fill<Runner, T>(c.base, LOOM_COMPONENT_RUNNER, sizeof(c), name, version, description);
+    fill<Runner, T>(c.base, LOOM_COMPONENT_RUNNER, LOOM_RUNNER_STRUCT_SIZE, name, version, description);
     c.measure = detail::runner_measure;
+    c.initialize = detail::initialize<Runner>;
+    c.clone = detail::clone_fn<Runner, T>();
+    c.resolve_target = detail::runner_resolve_target;
+    c.export_func = detail::runner_export;
     add(c.base);
   }
 
@@ -955,7 +1211,7 @@ class Registry {
     });                                                                                                              \
   }                                                                                                                  \
   extern "C" LOOM_PLUGIN_ENTRY {                                                                                     \
-    static const loom_plugin_info info = {sizeof(loom_plugin_info),                                                  \
+    static const loom_plugin_info info = {LOOM_PLUGIN_INFO_STRUCT_SIZE,                                                  \
                                           LOOM_ABI_MAJOR,                                                            \
                                           LOOM_ABI_MINOR,                                                            \
                                           {plugin_name, sizeof(plugin_name) - 1},                                    \

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -374,6 +375,12 @@ class IntImm : public Expr {
   int64_t value() const { return int_("value"); }
 };
 
+/// The value of an integer constant; nullopt for any other expression.
+inline std::optional<int64_t> const_int(const Expr& e) {
+  if (auto imm = e.as<IntImm>()) return imm->value();
+  return std::nullopt;
+}
+
 class FloatImm : public Expr {
   LOOM_IR_VIEW(FloatImm, Expr, kind == LOOM_NODE_FLOAT_IMM)
   double value() const { return float_("value"); }
@@ -599,7 +606,32 @@ class PrimFunc : public Node {
   }
   Stmt body() const { return Stmt(node("body")); }
   List<Annotation> attrs() const { return list_of<Annotation>("attrs"); }
+  /// The root block (the body's block); throws Error for a function without one (a lowered
+  /// function).
+  Block root_block() const {
+    Stmt b = body();
+    if (auto realize = b.as<BlockRealize>()) return realize->block();
+    if (auto block = b.as<Block>()) return *block;
+    throw Error("function " + std::string(name()) + " has no root block", LOOM_ERROR_ARGUMENT);
+  }
 };
+
+/// Visits `node` and everything under it in pre-order (every node field and list item, so
+/// expressions too); `visit` returns whether to descend into the node's children.
+inline void walk(const Node& node, const std::function<bool(const Node&)>& visit) {
+  if (node.is_null() || !visit(node)) return;
+  for (size_t i = 0, n = node.num_fields(); i < n; ++i) {
+    Field field = node.field(node.field_name(i));
+    if (field.is_node()) {
+      walk(field.node(), visit);
+    } else if (field.is_list()) {
+      for (size_t k = 0, m = field.size(); k < m; ++k) {
+        Field item = field.item(k);
+        if (item.is_node()) walk(item.node(), visit);
+      }
+    }
+  }
+}
 
 #undef LOOM_IR_VIEW
 

@@ -1,8 +1,9 @@
 /* Test plugins written in plain C99 against loom/plugin.h, one per variant (a compile
  * definition picks it), for the host's loading and ABI-compatibility tests:
- *   LOOM_TEST_OLD_MINOR     structs of an older minor version: a cost model without the
- *                           save/load fields, plugin info of ABI minor 0; a rule that works
- *                           through sch_call, and a rule whose primitive call fails
+ *   LOOM_TEST_OLD_MINOR     structs of older minor versions: rules of the ABI 1.0 layout (no
+ *                           life cycle), a cost model without the save/load fields, plugin
+ *                           info of ABI minor 0; a rule that works through sch_call, and a
+ *                           rule whose primitive call fails
  *   LOOM_TEST_NEW_MINOR     a newer minor version: structs with an extra trailing field
  *   LOOM_TEST_OTHER_MAJOR   another major version (must be refused)
  *   LOOM_TEST_ENTRY_ERROR   register_components reports an error
@@ -100,7 +101,8 @@ static loom_status register_components(const loom_host_api* h, loom_registrar* r
   loom_status status;
   host = h;
   memset(&rule, 0, sizeof(rule));
-  rule.base.struct_size = sizeof(rule);
+  /* The ABI 1.0 layout: no life cycle (initialize, clone) after apply. */
+  rule.base.struct_size = (uint32_t)LOOM_STRUCT_SIZE(loom_schedule_rule, apply);
   rule.base.kind = LOOM_COMPONENT_SCHEDULE_RULE;
   rule.base.name = str("c.annotate");
   rule.base.version = str("0.1");

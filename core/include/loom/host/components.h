@@ -38,4 +38,20 @@ struct ComponentSelection {
 RunComponents instantiate_components(PluginHost& host, const config::RunConfig& config,
                                      const ComponentSelection& selection = {});
 
+/// The run's target: the config's [target] resolved by the run's runner on its machine
+/// (ComponentInstance::resolve_target); the request as is when there is no runner. Throws
+/// ComponentError when the runner refuses it.
+Target resolve_target(const RunComponents& components, const config::TargetConfig& target);
+
+/// Initializes every instance of `components` with `context` (the life cycle's initialize):
+/// the run-level components (runner, cost model) and, when the run does not clone them per
+/// task, the rules, postprocessors and mutators. Throws ComponentError naming the component
+/// that refuses.
+void initialize_components(RunComponents& components, const TuningContext& context);
+
+/// The components of one task (TVM's TuneContext): clones of the rules, postprocessors and
+/// mutators initialized with `context` (its workload set), sharing the runner and the cost
+/// model, which serve every task.
+RunComponents components_for_task(const RunComponents& components, const TuningContext& context);
+
 }  // namespace loom::host

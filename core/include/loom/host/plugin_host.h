@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loom/config/component.h"
+#include "loom/host/target.h"
 #include "loom/ir/error.h"
 #include "loom/plugin.h"
 #include "loom/sched/schedule.h"
@@ -149,16 +150,51 @@ class PluginHost {
 };
 
 /// An instance of a component (create()d, destroy()ed on destruction). It keeps its plugin
-/// loaded.
+/// loaded. Its life cycle (loom/plugin.h): created from its config table, initialize()d with
+/// a tuning context, applied, clone()d, destroyed.
 class ComponentInstance {
  public:
-  ComponentInstance(const ComponentEntry& entry, void* instance);
+  /// `config` is the table the instance was created from (kept for clone()).
+  ComponentInstance(const ComponentEntry& entry, void* instance, config::ComponentConfig config);
   ~ComponentInstance();
   ComponentInstance(const ComponentInstance&) = delete;
   ComponentInstance& operator=(const ComponentInstance&) = delete;
 
   const ComponentEntry& entry() const { return entry_; }
   const std::string& name() const { return entry_.name; }
+
+  /// Initializes the instance with `context` (a component of ABI 1.0, which has no
+  /// initialize, only records it). Throws ComponentError when the component refuses it
+  /// (e.g. a rule for another kind of target).
+  void initialize(const TuningContext& context);
+  /// The context the instance was last initialized with; null before initialize().
+  const TuningContext* context() const { return context_ ? &*context_ : nullptr; }
+  /// A new instance configured and initialized as this one, sharing no state with it: the
+  /// component's clone, or for one without (ABI 1.0) a fresh create from the same table
+  /// initialized with the same context. Throws ComponentError when that fails.
+  std::shared_ptr<ComponentInstance> clone() const;
+
+  /// Runner: `requested` resolved on the runner's machine (loom_runner::resolve_target). A
+  /// runner of ABI 1.0, which cannot, gives the request as is. Throws ComponentError when
+  /// the runner refuses the target (it cannot build for it, or its machine does not match).
+  Target resolve_target(const Target& requested) const;
+  /// What export_func writes: files `name`.* in `directory` with the kernel's C symbol
+  /// `symbol` (empty: `name`), built for `target` (null: the runner's initialized target);
+  /// `origin` says in the files' comments where the kernel came from.
+  struct ExportRequest {
+    std::string name;
+    std::string symbol;
+    std::string directory;
+    std::string origin;
+    const Target* target = nullptr;
+  };
+  struct ExportResult {
+    std::vector<std::string> files;  ///< the paths written
+    std::vector<std::string> notes;  ///< lines for the user (what to link, ...)
+  };
+  /// Runner: compiles `func` into files a program links without loom (loom_runner::
+  /// export_func). Throws ComponentError when the runner fails or cannot export (ABI 1.0).
+  ExportResult export_func(const ir::PrimFunc& func, const ExportRequest& request) const;
 
   /// Schedule rule: the schedules the rule makes of `sch` at `block` (sch is unchanged).
   std::vector<sched::Schedule> apply_rule(const sched::Schedule& sch, const sched::BlockRV& block) const;
@@ -194,6 +230,8 @@ class ComponentInstance {
 
   ComponentEntry entry_;
   void* instance_;
+  config::ComponentConfig config_;
+  std::optional<TuningContext> context_;
 };
 
 }  // namespace loom::host

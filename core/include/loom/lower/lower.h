@@ -16,6 +16,9 @@ struct LowerOptions {
   /// Runs unroll_loops (and the simplify after it). false keeps `unroll` loops as loops, as
   /// feature extraction wants them (one row per store, the unroll visible as a loop kind).
   bool unroll = true;
+  /// Turns vectorized loops into vector statements where it can (vectorize_loops). false
+  /// makes every vectorized loop a serial loop instead; either way none is left.
+  bool vectorize = true;
 };
 
 /// Runs the passes in order: lower_init, lower_blocks, compact_buffers, flatten_buffers,

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "loom/cpu/cpu_target.h"
 #include "loom/cpu/runtime.h"
 
 namespace loom::cpu {
@@ -1343,22 +1344,6 @@ void init_llvm() {
   });
 }
 
-// The host CPU's name for LLVM. LLVM 16 calls CPUs newer than it knows "generic" (AMD's
-// family 1Ah, Zen 5, for one), which drops the scheduling model; such a CPU gets the newest
-// model LLVM 16 has for its vendor and ISA level (the features still come from the host).
-std::string host_cpu_name() {
-  std::string name = llvm::sys::getHostCPUName().str();
-  if (name != "generic") return name;
-  llvm::StringMap<bool> features;
-  if (!llvm::sys::getHostCPUFeatures(features)) return name;
-  auto has = [&](const char* f) { return features.lookup(f); };
-  const bool amd = __builtin_cpu_is("amd");
-  if (has("avx512f") && has("avx512bf16")) return amd ? "znver4" : "sapphirerapids";
-  if (has("avx512f")) return amd ? "znver4" : "icelake-server";
-  if (has("avx2") && has("fma")) return amd ? "znver3" : "haswell";
-  return name;
-}
-
 // The host's JIT target machine builder, with the options' CPU / features.
 llvm::orc::JITTargetMachineBuilder target_builder(const CodegenOptions& options, std::string* cpu_out) {
   auto detected = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -1490,7 +1475,7 @@ bool calls_parallel_runtime(const llvm::Module& mod) {
 ObjectCode compile_object(const pir::PrimFunc& func, const CodegenOptions& options) {
   init_llvm();
   ObjectCode code;
-  code.name = symbol_name(func.name());
+  code.name = symbol_name(options.symbol.empty() ? func.name() : std::string_view(options.symbol));
   code.packed_name = options.typed_entry ? code.name + "_packed" : code.name;
   auto jtmb = target_builder(options, &code.cpu);
   code.features = jtmb.getFeatures().getString();

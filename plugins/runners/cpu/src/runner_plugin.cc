@@ -31,7 +31,9 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "export.h"
 #include "loom/cpu/codegen.h"
+#include "loom/cpu/cpu_target.h"
 #include "loom/cpu/timing.h"
 #include "loom/plugin.hpp"
 #include "worker_client.h"
@@ -375,7 +377,76 @@ struct Build {
 class CpuRunner : public lp::Runner {
  public:
   explicit CpuRunner(const lp::Config& config)
-      : options_(read_options(config)), client_(options_.worker, options_.threads) {}
+      : options_(read_options(config)),
+        configured_cpu_(options_.codegen.cpu),
+        configured_features_(options_.codegen.features),
+        client_(options_.worker, options_.threads) {}
+
+  /// The run's target: what the runner builds for unless its own cpu / features keys say
+  /// otherwise (or a candidate's target string does). Refused when the machine cannot run
+  /// code for it.
+  void initialize(const lp::TuningContext& context) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!context.target.kind.empty() && context.target.kind != "llvm")
+      throw lp::Error(fmt::format("{} builds for CPUs (kind \"llvm\"), not for \"{}\"", kName, context.target.kind),
+                      LOOM_ERROR_UNSUPPORTED);
+    if (configured_cpu_.empty() && !context.target.cpu.empty() && context.target.cpu != "host")
+      options_.codegen.cpu = context.target.cpu;
+    if (configured_features_.empty() && !context.target.features.empty())
+      options_.codegen.features = context.target.features;
+    CpuTarget target = resolve_cpu_target(options_.codegen.cpu, options_.codegen.features, context.target.num_cores);
+    std::string why = check_runs_here(target);
+    if (!why.empty())
+      throw lp::Error(fmt::format("{} cannot measure for the target '{}': {}", kName, context.target.description, why),
+                      LOOM_ERROR_UNSUPPORTED);
+  }
+
+  lp::Target resolve_target(const lp::Target& requested) override {
+    if (!requested.kind.empty() && requested.kind != "llvm")
+      throw lp::Error(fmt::format("{} builds for CPUs (kind \"llvm\"), not for \"{}\"", kName, requested.kind),
+                      LOOM_ERROR_UNSUPPORTED);
+    CpuTarget t;
+    try {
+      t = resolve_cpu_target(requested.cpu, requested.features, requested.num_cores);
+    } catch (const std::runtime_error& e) {
+      throw lp::Error(fmt::format("{}: {}", kName, e.what()), LOOM_ERROR_CONFIG);
+    }
+    std::string why = check_runs_here(t);
+    if (!why.empty()) throw lp::Error(fmt::format("{} cannot measure here: {}", kName, why), LOOM_ERROR_UNSUPPORTED);
+    lp::Target out;
+    out.kind = "llvm";
+    out.cpu = t.cpu;
+    out.features = t.features;
+    out.num_cores = t.num_cores;
+    out.vector_bits = t.vector_bits;
+    out.num_vector_registers = t.num_vector_registers;
+    out.cache_line_bytes = t.cache_line_bytes;
+    out.l1d_bytes = t.l1d_bytes;
+    out.l2_bytes = t.l2_bytes;
+    out.l3_bytes = t.l3_bytes;
+    // What a record says it was fitted to: the CPU by name, the requested feature toggles,
+    // the cores.
+    out.description = fmt::format("llvm -mcpu={}{} -num-cores={}", t.cpu,
+                                  requested.features.empty() ? "" : " -mattr=" + requested.features, t.num_cores);
+    return out;
+  }
+
+  lp::ExportResult export_func(const lp::ExportRequest& request) override {
+    CodegenOptions codegen = options_.codegen;
+    if (request.target) {
+      if (!request.target->kind.empty() && request.target->kind != "llvm")
+        throw lp::Error(fmt::format("{} exports for CPUs (kind \"llvm\"), not for \"{}\"", kName,
+                                    request.target->kind),
+                        LOOM_ERROR_UNSUPPORTED);
+      codegen.cpu = request.target->cpu == "host" ? "" : request.target->cpu;
+      codegen.features = request.target->features;
+    }
+    try {
+      return export_object(request.func, request.name, request.symbol, request.directory, request.origin, codegen);
+    } catch (const CodegenError& e) {
+      throw lp::Error(fmt::format("cannot compile {}: {}", request.func.node().name(), e.what()), LOOM_ERROR);
+    }
+  }
 
   std::vector<lp::MeasureResult> measure(const std::vector<lp::MeasureInput>& inputs) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -553,6 +624,8 @@ class CpuRunner : public lp::Runner {
   }
 
   RunnerOptions options_;
+  /// The runner table's own cpu / features keys (empty: the target's).
+  std::string configured_cpu_, configured_features_;
   worker::WorkerClient client_;
   std::map<CacheKey, std::shared_ptr<ReferenceOutputs>> cache_;
   std::mutex mutex_;

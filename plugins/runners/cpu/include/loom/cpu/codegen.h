@@ -81,6 +81,8 @@ struct CodegenOptions {
   /// pointer per buffer parameter, scalars by value: `void NAME(float* A, float* B, int32_t n)`),
   /// external, and the packed entry is NAME_packed. `loom export` uses it.
   bool typed_entry = false;
+  /// The entry's symbol instead of the function's name (NAME above); empty: the name.
+  std::string symbol;
   /// Also produce the assembly text (ObjectCode::assembly).
   bool emit_assembly = false;
 };
