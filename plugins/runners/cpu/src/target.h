@@ -1,0 +1,28 @@
+// The CPU the code generator compiles for: LLVM's native target initialised once, the host
+// CPU's name (with a fallback for CPUs newer than LLVM 16 knows), and the target machine
+// builder for CodegenOptions' CPU, features and optimisation level.
+#pragma once
+
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+
+#include <string>
+
+#include "loom/cpu/codegen.h"
+
+namespace loom::cpu {
+
+/// Initialises LLVM's native target, asm printer and parser (once per process; thread-safe).
+void init_llvm();
+
+/// The host CPU's name for LLVM. LLVM 16 calls CPUs newer than it knows "generic" (AMD's
+/// family 1Ah, Zen 5, for one), which drops the scheduling model; such a CPU gets the newest
+/// model LLVM 16 has for its vendor and ISA level (the features still come from the host).
+std::string host_cpu_name();
+
+/// The host's JIT target machine builder with options.cpu / options.features (the host's
+/// when empty), the code generation level of options.opt_level, position-independent code.
+/// Sets *cpu_out (when not null) to the CPU chosen. Throws CodegenError when the host target
+/// cannot be detected.
+llvm::orc::JITTargetMachineBuilder target_builder(const CodegenOptions& options, std::string* cpu_out);
+
+}  // namespace loom::cpu
