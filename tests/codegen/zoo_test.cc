@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -98,38 +97,6 @@ TEST(CodegenZoo, VectorizedMatmulIsVectorCode) {
   EXPECT_EQ(error, "") << script::print(lowered);
   EXPECT_NE(ir_text.find("load <8 x float>"), std::string::npos) << script::print(lowered) << ir_text;
   EXPECT_NE(ir_text.find("store <8 x float>"), std::string::npos) << ir_text;
-}
-
-// Timing, by hand: --gtest_also_run_disabled_tests --gtest_filter=*Speed*.
-TEST(CodegenZoo, DISABLED_MatmulSpeed) {
-  plugin::set_host(host::host_api());
-  const int64_t n = 512;
-  ir::PrimFunc before = workloads::make_workload("gmm", {{"M", n}, {"N", n}, {"K", n}});
-  for (int variant = 0; variant < 2; ++variant) {
-    sched::Schedule sch(before, 1, sched::DebugMode::Off);
-    if (variant == 1) {
-      auto block = sch.get_block("C");
-      auto loops = sch.get_loops(block);
-      sch.reorder({loops[0], loops[2], loops[1]});
-      auto parts = sch.split(loops[1], std::vector<std::optional<int64_t>>{std::nullopt, 16});
-      sch.vectorize(parts[1]);
-      sch.parallel(loops[0]);
-      sch.decompose_reduction(block, loops[2]);
-    }
-    ir::PrimFunc lowered = lower::lower(sch.mod().at(sch.default_func()));
-    pir::Func h(host::detail::ir_func_new(lowered));
-    Kernel kernel = compile(h.node());
-    std::vector<NDArray> arrays = interp::random_params(lowered, 1);
-    std::vector<void*> args;
-    for (NDArray& a : arrays) args.push_back(a.data());
-    kernel(args.data());
-    const int runs = 5;
-    auto start = std::chrono::steady_clock::now();
-    for (int r = 0; r < runs; ++r) kernel(args.data());
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / runs;
-    std::cout << (variant == 0 ? "unscheduled" : "vectorized + parallel") << " gmm " << n << "^3: " << seconds * 1e3
-              << " ms, " << 2.0 * n * n * n / seconds * 1e-9 << " GFLOP/s\n";
-  }
 }
 
 }  // namespace

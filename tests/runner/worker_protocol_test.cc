@@ -5,10 +5,24 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 namespace loom::cpu::worker {
 namespace {
+
+/// The message of the ProtocolError that f() throws ("" and a test failure when it throws
+/// none).
+template <typename F>
+std::string protocol_error(F&& f) {
+  try {
+    f();
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a ProtocolError";
+  return "";
+}
 
 /// The payload of a frame, after checking its header.
 std::string payload_of(const std::string& frame, MessageType expected) {
@@ -76,20 +90,29 @@ TEST(WorkerProtocol, MalformedFramesAreErrors) {
   std::string payload = frame.substr(kHeaderSize);
   // Every truncation of the payload is caught.
   for (size_t cut = 0; cut < payload.size(); ++cut) {
-    EXPECT_THROW(Reply::decode(payload.substr(0, cut)), ProtocolError) << "cut at " << cut;
+    EXPECT_EQ(protocol_error([&] { Reply::decode(payload.substr(0, cut)); }), "worker protocol: a message ends early")
+        << "cut at " << cut;
   }
-  EXPECT_THROW(Reply::decode(payload + "x"), ProtocolError);
+  EXPECT_EQ(protocol_error([&] { Reply::decode(payload + "x"); }), "worker protocol: trailing bytes in a reply");
+  EXPECT_EQ(protocol_error([&] { RunRequest::decode(RunRequest().encode().substr(kHeaderSize) + "x"); }),
+            "worker protocol: trailing bytes in a run request");
   // A byte array claiming more bytes than there are.
   Writer w;
   w.put<uint32_t>(0);
   w.put<uint64_t>(uint64_t{1} << 50);
-  EXPECT_THROW(Reply::decode(w.frame(kReply).substr(kHeaderSize)), ProtocolError);
+  EXPECT_EQ(protocol_error([&] { Reply::decode(w.frame(kReply).substr(kHeaderSize)); }),
+            "worker protocol: a message ends early");
   // A bad magic number.
   std::string bad = frame;
   bad[0] = 'X';
   uint32_t type = 0;
   uint64_t size = 0;
-  EXPECT_THROW(parse_header(bad.data(), &type, &size), ProtocolError);
+  EXPECT_EQ(protocol_error([&] { parse_header(bad.data(), &type, &size); }), "worker protocol: bad frame magic");
+  // A frame claiming more than 1 TiB.
+  std::string huge = Writer().frame(kReply);
+  const uint64_t too_large = (uint64_t{1} << 40) + 1;
+  std::memcpy(huge.data() + kHeaderSize - sizeof(uint64_t), &too_large, sizeof(uint64_t));
+  EXPECT_EQ(protocol_error([&] { parse_header(huge.data(), &type, &size); }), "worker protocol: frame too large");
 }
 
 }  // namespace

@@ -4,6 +4,11 @@
 //
 //   loom-bench gmm --set M=1024 --set N=1024 --set K=1024 --schedule configs/schedules/gmm_1024.py --threads 2
 //   loom-bench c2d --schedule configs/schedules/c2d.py --threads 1
+//   loom-bench gmm --set M=512 --set N=512 --set K=512 --schedule tools/bench/gmm_vectorize_parallel.py --unscheduled
+//
+// With --unscheduled the workload compiled without a schedule runs beside the others (its
+// output checked too), and a last column gives every contender's speed-up over it: what a
+// schedule buys on this machine, as the code generator compiles both.
 //
 // Every round takes one sample of each contender (TimingOptions: min_repeat_ms per sample,
 // the number of calls per sample fixed after a calibration), with a pause between them so
@@ -23,6 +28,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -62,6 +68,7 @@ struct Options {
   bool flush_cache = false;
   bool show_asm = false;
   bool show_lowered = false;
+  bool unscheduled = false;
   std::string asm_out;
 };
 
@@ -197,7 +204,7 @@ int run(const Options& o) {
   }
   const double flops = ir::estimate_flops(func);
 
-  // loom's kernel.
+  // loom's kernel, and the unscheduled one for --unscheduled.
   ir::PrimFunc scheduled = func;
   if (!o.schedule.empty()) {
     sched::Schedule sch(func, 0, sched::DebugMode::Off);
@@ -215,6 +222,11 @@ int run(const Options& o) {
     std::ofstream(o.asm_out) << code.assembly;
   }
   cpu::Kernel kernel = cpu::load_object(code);
+  std::optional<cpu::Kernel> unscheduled_kernel;
+  if (o.unscheduled) {
+    plugin::ir::Func plain(host::func_handle(lower::lower(func)));
+    unscheduled_kernel.emplace(cpu::compile(plain.node()));
+  }
 
   tbb::global_control tbb_threads(tbb::global_control::max_allowed_parallelism,
                                   o.threads > 0 ? static_cast<size_t>(o.threads) : std::thread::hardware_concurrency());
@@ -247,11 +259,22 @@ int run(const Options& o) {
   std::vector<Contender> all;
   all.push_back(contender("loom", [&kernel, args] { kernel(args->data()); }));
   for (auto& c : baselines.contenders) all.push_back(std::move(c));
+  // The unscheduled kernel writes its own output (same inputs).
+  Buffers plain_bufs = loom_bufs;
+  auto plain_args = std::make_shared<std::vector<void*>>(plain_bufs.args());
+  if (unscheduled_kernel) {
+    all.push_back(
+        contender("unscheduled", [&unscheduled_kernel, plain_args] { (*unscheduled_kernel)(plain_args->data()); }));
+  }
 
-  // Correctness: loom against oneDNN.
+  // Correctness: loom (and the unscheduled kernel) against oneDNN.
   all[0].run();
   all[1].run();
   double err = max_rel_error(loom_bufs.arrays.back(), expected);
+  if (unscheduled_kernel) {
+    all.back().run();
+    err = std::max(err, max_rel_error(plain_bufs.arrays.back(), expected));
+  }
   fmt::print("{} {}: {:.3g} GFLOP per call, {} thread(s), schedule {}\n", o.workload, fmt::join(o.sets, " "),
              flops * 1e-9, o.threads > 0 ? o.threads : int(std::thread::hardware_concurrency()),
              o.schedule.empty() ? "(none)" : o.schedule);
@@ -276,13 +299,15 @@ int run(const Options& o) {
     }
   }
   const double base = cpu::median(all[1].samples);
-  fmt::print("{:<10} {:>12} {:>12} {:>12} {:>10} {:>14}\n", "", "median ms", "min ms", "max ms", "GFLOP/s",
-             "vs oneDNN");
+  const double plain = unscheduled_kernel ? cpu::median(all.back().samples) : 0;
+  fmt::print("{:<12} {:>12} {:>12} {:>12} {:>10} {:>14}{}\n", "", "median ms", "min ms", "max ms", "GFLOP/s",
+             "vs oneDNN", unscheduled_kernel ? fmt::format(" {:>16}", "vs unscheduled") : "");
   for (auto& c : all) {
     double med = cpu::median(c.samples);
-    fmt::print("{:<10} {:>12.3f} {:>12.3f} {:>12.3f} {:>10.1f} {:>13.1f}%\n", c.name, med * 1e3,
+    fmt::print("{:<12} {:>12.3f} {:>12.3f} {:>12.3f} {:>10.1f} {:>13.1f}%{}\n", c.name, med * 1e3,
                *std::min_element(c.samples.begin(), c.samples.end()) * 1e3,
-               *std::max_element(c.samples.begin(), c.samples.end()) * 1e3, flops / med * 1e-9, 100 * base / med);
+               *std::max_element(c.samples.begin(), c.samples.end()) * 1e3, flops / med * 1e-9, 100 * base / med,
+               unscheduled_kernel ? fmt::format(" {:>15.1f}x", plain / med) : "");
   }
   fmt::print("({} rounds, alternating; each sample ≥ {} ms)\n", o.rounds, o.min_repeat_ms);
   return err > 1e-3 ? 2 : 0;
@@ -305,6 +330,7 @@ int main(int argc, char** argv) {
   app.add_flag("--asm", o.show_asm, "Print loom's assembly");
   app.add_flag("--lowered", o.show_lowered, "Print loom's lowered kernel (TVMScript)");
   app.add_option("--asm-out", o.asm_out, "Write loom's assembly to this file");
+  app.add_flag("--unscheduled", o.unscheduled, "Also time the workload compiled without a schedule, side by side");
   CLI11_PARSE(app, argc, argv);
   try {
     return loom::bench::run(o);

@@ -20,10 +20,13 @@
 // loom::plugin::Error.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -666,5 +669,76 @@ class Func {
  private:
   loom_func* func_ = nullptr;
 };
+
+// ---------------------------------------------------------------------------------------
+// Analyses over views that more than one plugin needs, written once here.
+
+/// The exact value of a float16 (IEEE binary16: 1 sign, 5 exponent, 10 mantissa bits)
+/// storage pattern, as a runner reads a float16 buffer (infinities stay infinite, a NaN
+/// pattern gives a quiet NaN).
+inline float float16_bits_to_float(uint16_t bits) {
+  const uint32_t sign = (bits >> 15) & 1, exp = (bits >> 10) & 0x1f, mant = bits & 0x3ff;
+  float value;
+  if (exp == 0) {
+    value = std::ldexp(static_cast<float>(mant), -24);
+  } else if (exp == 31) {
+    value = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+  } else {
+    value = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+  }
+  return sign ? -value : value;
+}
+
+/// The variables and buffers that `n` (a statement or an expression) refers to without
+/// defining them itself, each once, in the order of their first use: what a body outlined
+/// into a function of its own must be passed (a parallel loop's closure). The fields of a
+/// buffer it uses are entered (a symbolic shape, strides or offset uses their variables).
+/// Defined inside `n`, and so left out: loop variables (For), let variables (LetStmt),
+/// allocated buffers (Allocate, and a Block's alloc_buffers and match_buffers) and block
+/// iteration variables. A variable used before it is defined counts as defined (well-formed
+/// IR has none).
+inline std::vector<Node> free_vars_and_buffers(const Node& n) {
+  std::vector<Node> used;
+  std::vector<const void*> defined;
+  auto define = [&](const Node& x) {
+    if (!x.is_null()) defined.push_back(x.ptr());
+  };
+  auto visit = [&](auto& self, const Node& x) -> void {
+    if (x.is_null()) return;
+    const loom_node_kind kind = x.kind();
+    if (kind == LOOM_NODE_VAR || kind == LOOM_NODE_BUFFER) {
+      for (const Node& u : used) {
+        if (u.same(x)) return;
+      }
+      used.push_back(x);
+      if (kind == LOOM_NODE_VAR) return;
+    }
+    if (kind == LOOM_NODE_FOR) define(x.node("loop_var"));
+    if (kind == LOOM_NODE_LET_STMT) define(x.node("var"));
+    if (kind == LOOM_NODE_ALLOCATE) define(x.node("buffer"));
+    if (kind == LOOM_NODE_ITER_VAR) define(x.node("var"));
+    if (kind == LOOM_NODE_BLOCK) {
+      for (Node b : x.list("alloc_buffers")) define(b);
+    }
+    if (kind == LOOM_NODE_MATCH_BUFFER_REGION) define(x.node("buffer"));
+    for (size_t i = 0, count = x.num_fields(); i < count; ++i) {
+      Field f = x.field(x.field_name(i));
+      if (f.is_node()) {
+        self(self, f.node());
+      } else if (f.is_list()) {
+        for (size_t k = 0; k < f.size(); ++k) {
+          Field item = f.item(k);
+          if (item.is_node()) self(self, item.node());
+        }
+      }
+    }
+  };
+  visit(visit, n);
+  std::vector<Node> out;
+  for (const Node& u : used) {
+    if (std::find(defined.begin(), defined.end(), u.ptr()) == defined.end()) out.push_back(u);
+  }
+  return out;
+}
 
 }  // namespace loom::plugin::ir

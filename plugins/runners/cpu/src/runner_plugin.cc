@@ -242,19 +242,6 @@ std::vector<std::string> make_inputs(const pir::Func& func, const std::vector<Ar
 
 // ----- comparing outputs ---------------------------------------------------------------
 
-float half_to_float(uint16_t h) {
-  uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  float value;
-  if (exp == 0) {
-    value = std::ldexp(static_cast<float>(mant), -24);
-  } else if (exp == 31) {
-    value = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
-  } else {
-    value = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
-  }
-  return sign ? -value : value;
-}
-
 /// Element i of a buffer's storage as a double (scalar element types).
 double element(const std::string& data, const pir::DataType& t, size_t i) {
   const char* p = data.data() + i * element_bytes(t);
@@ -265,7 +252,7 @@ double element(const std::string& data, const pir::DataType& t, size_t i) {
   };
   switch (t.code) {
     case LOOM_DTYPE_FLOAT:
-      if (t.bits == 16) return half_to_float(load(uint16_t{}));
+      if (t.bits == 16) return pir::float16_bits_to_float(load(uint16_t{}));
       if (t.bits == 32) return load(float{});
       return load(double{});
     case LOOM_DTYPE_BFLOAT: {

@@ -36,16 +36,16 @@
 // run through loom_parallel_for (loom/cpu/runtime.h, oneTBB; nested parallel loops nest);
 // thread_binding loops are rejected.
 //
-// A vectorized loop of constant extent N (2..256) is emitted once as N-lane vector code
-// (`<N x float>` ...) when its body is stores of scalar expressions without if_then_else
-// (SeqStmt, BufferStore, Evaluate, and IfThenElse / LetStmt whose condition / value does
-// not use the loop variable), each store at a unit-stride index in the loop variable, with
-// no loop-carried dependence through a buffer it stores (every access to a stored buffer
-// at the same index): unit-stride loads become vector loads, loads independent of the loop
-// variable scalar loads, other loads per-lane gathers. Any other vectorized loop is a
-// scalar loop (left to LLVM's loop vectorizer): never a wrong result. Explicit Ramp /
-// Broadcast expressions are vectors of their lanes; a load or store whose last index is a
-// unit-stride Ramp is one vector access, other vector indices are per-lane.
+// Vectors: the code generator has no vectorizer of its own; lowering's vectorize_loops
+// (loom/lower/vectorize_loops.h) is the one. Ramp / Broadcast expressions are vectors of
+// their lanes; a load or store whose last index is a unit-stride Ramp (the others scalar) is
+// one vector access, other vector indices are per-lane gathers / scatters. A `vectorized`
+// loop left in the function (lowering leaves none) is emitted as a serial loop: never a
+// wrong result, and the O3 pipeline's loop vectorizer may still vectorize it.
+//
+// The sources, one idea each: codegen.cc (these entry points: verify, optimise, object
+// file, JIT), target.cc (the target CPU), emitter.h with emit_stmt.cc, emit_parallel.cc,
+// emit_memory.cc and emit_expr.cc (the IR -> LLVM IR emitter).
 #pragma once
 
 #include <memory>
