@@ -163,7 +163,6 @@ TEST_F(ScheduleAbi, ConfigGettersAreTypedAndPositioned) {
   EXPECT_THAT(e.what(), HasSubstr("must be an integer, got a string"));
 }
 
-
 TEST_F(ScheduleAbi, LowersAScheduledFunctionThroughTheAbi) {
   lp::Schedule s = schedule("gmm", {{"M", 8}, {"N", 8}, {"K", 4}});
   lp::BlockRV c = s.get_block("C");

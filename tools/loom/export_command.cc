@@ -95,8 +95,7 @@ void run_export(const ExportOptions& o) {
   }
   const std::vector<std::string>& files = result.files;
   std::string listed;
-  for (size_t i = 0; i < files.size(); ++i)
-    listed += (i == 0 ? "" : i + 1 == files.size() ? " and " : ", ") + files[i];
+  for (size_t i = 0; i < files.size(); ++i) listed += (i == 0 ? "" : i + 1 == files.size() ? " and " : ", ") + files[i];
   fmt::print("wrote {}\n", listed);
   for (const std::string& note : result.notes) fmt::print("{}\n", note);
 }

@@ -243,7 +243,8 @@ int run_tune(const TuneOptions& o) {
   if (cfg.search.space != "post-order-apply") {
     template_space = std::make_shared<tune::ScheduleFnSpace>(read_text(cfg.search.schedule), cfg.search.schedule);
   }
-  auto space_of = [&](const std::string& name, const ir::PrimFunc& func) -> std::shared_ptr<const tune::SpaceGenerator> {
+  auto space_of = [&](const std::string& name,
+                      const ir::PrimFunc& func) -> std::shared_ptr<const tune::SpaceGenerator> {
     if (!needs_rules) return template_space;
     host::TuningContext context = run_context;
     context.workload = func;

@@ -94,9 +94,11 @@ loom_status register_component(loom_registrar* registrar, const loom_component* 
 /// The struct size this host uses for T (LOOM_<NAME>_STRUCT_SIZE of loom/plugin.h).
 template <typename T>
 constexpr uint32_t struct_size_of();
-#define LOOM_HOST_STRUCT_SIZE_(type, size) \
-  template <>                              \
-  constexpr uint32_t struct_size_of<type>() { return static_cast<uint32_t>(size); }
+#define LOOM_HOST_STRUCT_SIZE_(type, size)    \
+  template <>                                 \
+  constexpr uint32_t struct_size_of<type>() { \
+    return static_cast<uint32_t>(size);       \
+  }
 LOOM_HOST_STRUCT_SIZE_(loom_block_info, LOOM_BLOCK_INFO_STRUCT_SIZE)
 LOOM_HOST_STRUCT_SIZE_(loom_loop_info, LOOM_LOOP_INFO_STRUCT_SIZE)
 LOOM_HOST_STRUCT_SIZE_(loom_instruction, LOOM_INSTRUCTION_STRUCT_SIZE)

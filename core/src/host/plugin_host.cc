@@ -381,9 +381,9 @@ std::shared_ptr<ComponentInstance> ComponentInstance::clone() const {
   void* instance = nullptr;
   check(lc.clone(instance_, &instance, &error), error, "clone");
   if (instance == nullptr)
-    throw ComponentError(fmt::format("{} '{}': clone returned no instance", component_kind_name(entry_.kind),
-                                     entry_.name),
-                         LOOM_ERROR_INTERNAL, "");
+    throw ComponentError(
+        fmt::format("{} '{}': clone returned no instance", component_kind_name(entry_.kind), entry_.name),
+        LOOM_ERROR_INTERNAL, "");
   auto copy = std::make_shared<ComponentInstance>(entry_, instance, config_);
   copy->context_ = context_;
   return copy;

@@ -428,9 +428,9 @@ typedef struct loom_tuning_context {
   /* The task's function, or NULL for a component that serves every task of the run (the
    * runner, the cost model). */
   const loom_func* workload;
-  loom_str task_name; /* empty without a workload */
-  uint64_t seed;      /* the run's seed */
-  int32_t num_threads; /* threads the tuner may call apply / predict from at once */
+  loom_str task_name;    /* empty without a workload */
+  uint64_t seed;         /* the run's seed */
+  int32_t num_threads;   /* threads the tuner may call apply / predict from at once */
   const void* extension; /* NULL */
 } loom_tuning_context;
 
@@ -443,10 +443,10 @@ typedef enum loom_lower_pipeline {
 
 typedef struct loom_lower_options {
   uint32_t struct_size;
-  uint32_t pipeline; /* loom_lower_pipeline */
-  uint8_t unroll;    /* 1: unroll `unroll` loops (0 keeps them as loops, e.g. for features) */
-  uint8_t vectorize; /* 1: vectorized loops become vector statements; 0: serial loops */
-  uint8_t verify;    /* 1: check well-formedness after every pass (slower) */
+  uint32_t pipeline;     /* loom_lower_pipeline */
+  uint8_t unroll;        /* 1: unroll `unroll` loops (0 keeps them as loops, e.g. for features) */
+  uint8_t vectorize;     /* 1: vectorized loops become vector statements; 0: serial loops */
+  uint8_t verify;        /* 1: check well-formedness after every pass (slower) */
   const void* extension; /* NULL */
 } loom_lower_options;
 
@@ -601,8 +601,7 @@ typedef struct loom_runner {
    * strings stay valid until the next call on the instance or its destruction. A target the
    * runner cannot build for, or a machine that does not match it, is LOOM_ERROR_UNSUPPORTED
    * saying why. May be called before initialize. */
-  loom_status (*resolve_target)(void* instance, const loom_target* requested, loom_target* resolved,
-                                loom_error* error);
+  loom_status (*resolve_target)(void* instance, const loom_target* requested, loom_target* resolved, loom_error* error);
   /* Compiles request->func for the request's target into files a program links without
    * loom (for a CPU: an object file and a C header), reporting each through on_file. */
   loom_status (*export_func)(void* instance, const loom_export_request* request, loom_error* error);
@@ -709,7 +708,7 @@ typedef struct loom_host_api {
   /* A new trace (owned) with instruction `index`'s decision replaced; remove_postproc drops
    * the instructions from EnterPostproc on. */
   loom_status (*trace_with_decision_new)(const loom_trace* trace, size_t index, const loom_value* decision,
-                                     int remove_postproc, loom_trace** out, loom_error* error);
+                                         int remove_postproc, loom_trace** out, loom_error* error);
   /* Replays the trace onto a fresh schedule of its original module seeded with `seed`
    * (owned result). An invalid decision fails with LOOM_ERROR_SCHEDULE. */
   loom_status (*trace_replay_new)(const loom_trace* trace, int64_t seed, loom_schedule** out, loom_error* error);
@@ -772,17 +771,16 @@ typedef struct loom_host_api {
    * (e.g. the value of an Annotate, for mutators that change annotations); remove_postproc
    * as trace_with_decision. Whether the new input suits the instruction is checked by
    * replay, not here. */
-  loom_status (*trace_with_input_new)(const loom_trace* trace, size_t index, size_t input_index, const loom_value* value,
-                                  int remove_postproc, loom_trace** out, loom_error* error);
+  loom_status (*trace_with_input_new)(const loom_trace* trace, size_t index, size_t input_index,
+                                      const loom_value* value, int remove_postproc, loom_trace** out,
+                                      loom_error* error);
 
   /* -- analysis and inspection by typed handles (ABI 1.1; the loom_value forms above stay
    *    for older plugins) -- */
   loom_status (*sch_get_block_info)(const loom_schedule* sch, loom_block_rv block, loom_block_info* out,
                                     loom_error* error);
-  loom_status (*sch_get_loop_info)(const loom_schedule* sch, loom_loop_rv loop, loom_loop_info* out,
-                                   loom_error* error);
-  loom_status (*sch_get_block_node)(const loom_schedule* sch, loom_block_rv block, loom_node* out,
-                                    loom_error* error);
+  loom_status (*sch_get_loop_info)(const loom_schedule* sch, loom_loop_rv loop, loom_loop_info* out, loom_error* error);
+  loom_status (*sch_get_block_node)(const loom_schedule* sch, loom_block_rv block, loom_node* out, loom_error* error);
   loom_status (*sch_get_loop_node)(const loom_schedule* sch, loom_loop_rv loop, loom_node* out, loom_error* error);
   loom_status (*sch_get_expr_value)(const loom_schedule* sch, loom_expr_rv rv, int64_t* out, loom_error* error);
 

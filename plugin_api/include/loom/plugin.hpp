@@ -26,15 +26,15 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
-#include <type_traits>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -1066,7 +1066,8 @@ inline loom_status runner_resolve_target(void* instance, const loom_target* requ
     last = runner->resolve_target(Target::from_c(*requested));
     uint32_t size = resolved->struct_size;
     loom_target full = last.to_c();
-    std::memcpy(reinterpret_cast<char*>(resolved) + sizeof(uint32_t), reinterpret_cast<const char*>(&full) + sizeof(uint32_t),
+    std::memcpy(reinterpret_cast<char*>(resolved) + sizeof(uint32_t),
+                reinterpret_cast<const char*>(&full) + sizeof(uint32_t),
                 std::min<size_t>(size, LOOM_TARGET_STRUCT_SIZE) - sizeof(uint32_t));
   });
 }
@@ -1211,7 +1212,7 @@ class Registry {
     });                                                                                                              \
   }                                                                                                                  \
   extern "C" LOOM_PLUGIN_ENTRY {                                                                                     \
-    static const loom_plugin_info info = {LOOM_PLUGIN_INFO_STRUCT_SIZE,                                                  \
+    static const loom_plugin_info info = {LOOM_PLUGIN_INFO_STRUCT_SIZE,                                              \
                                           LOOM_ABI_MAJOR,                                                            \
                                           LOOM_ABI_MINOR,                                                            \
                                           {plugin_name, sizeof(plugin_name) - 1},                                    \

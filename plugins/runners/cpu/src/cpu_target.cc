@@ -169,8 +169,7 @@ std::string check_runs_here(const CpuTarget& target) {
     if (it != detected.end() && !it->second) missing += (missing.empty() ? "" : ", ") + name;
   }
   if (missing.empty()) return "";
-  return "this machine's CPU (" + host_cpu_name() + ") lacks " + missing + ", which code for " + target.cpu +
-         " uses";
+  return "this machine's CPU (" + host_cpu_name() + ") lacks " + missing + ", which code for " + target.cpu + " uses";
 }
 
 }  // namespace loom::cpu

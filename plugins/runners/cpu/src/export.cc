@@ -219,8 +219,7 @@ void write_file(const std::string& path, const std::string& bytes) {
 }  // namespace
 
 plugin::ExportResult export_object(const pir::Func& func, const std::string& name, const std::string& symbol,
-                                       const std::string& directory, const std::string& origin,
-                                       CodegenOptions options) {
+                                   const std::string& directory, const std::string& origin, CodegenOptions options) {
   const std::string entry = symbol.empty() ? name : symbol;
   if (!is_c_identifier(entry))
     throw lp::Error(fmt::format("'{}' is not a C identifier, so it cannot name the kernel's symbol", entry),

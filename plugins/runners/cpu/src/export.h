@@ -17,8 +17,7 @@ namespace loom::cpu {
 /// for the header saying where the kernel came from. Throws plugin::Error (status
 /// LOOM_ERROR_ARGUMENT) for a function with symbolic parameter shapes, a name that is not a
 /// C identifier, or a file that cannot be written, and CodegenError when it does not compile.
-plugin::ExportResult export_object(const plugin::ir::Func& func, const std::string& name,
-                                       const std::string& symbol, const std::string& directory,
-                                       const std::string& origin, CodegenOptions options);
+plugin::ExportResult export_object(const plugin::ir::Func& func, const std::string& name, const std::string& symbol,
+                                   const std::string& directory, const std::string& origin, CodegenOptions options);
 
 }  // namespace loom::cpu

@@ -30,8 +30,8 @@
 #include <utility>
 #include <vector>
 
-#include "fmt/format.h"
 #include "export.h"
+#include "fmt/format.h"
 #include "loom/cpu/codegen.h"
 #include "loom/cpu/cpu_target.h"
 #include "loom/cpu/timing.h"
@@ -422,8 +422,7 @@ class CpuRunner : public lp::Runner {
     CodegenOptions codegen = options_.codegen;
     if (request.target) {
       if (!request.target->kind.empty() && request.target->kind != "llvm")
-        throw lp::Error(fmt::format("{} exports for CPUs (kind \"llvm\"), not for \"{}\"", kName,
-                                    request.target->kind),
+        throw lp::Error(fmt::format("{} exports for CPUs (kind \"llvm\"), not for \"{}\"", kName, request.target->kind),
                         LOOM_ERROR_UNSUPPORTED);
       codegen.cpu = request.target->cpu == "host" ? "" : request.target->cpu;
       codegen.features = request.target->features;
