@@ -353,8 +353,9 @@ def f(A: T.Buffer((4096,), "float32"), B: T.Buffer((4096,), "float32"), C: T.Buf
   EXPECT_TRUE(contains(k.ir(), "@f.par.1.body")) << k.ir();  // the nested parallel loop
   // The outer body's closure: the buffers and the let's variable (the constant 3), in the
   // order of first use.
-  EXPECT_TRUE(contains(k.ir(), "define internal void @f.par.0.body(i64 %0, i64 %1, ptr noalias %B, ptr noalias %A, "
-                               "i32 %2, ptr noalias %C)"))
+  EXPECT_TRUE(contains(k.ir(),
+                       "define internal void @f.par.0.body(i64 %0, i64 %1, ptr noalias %B, ptr noalias %A, "
+                       "i32 %2, ptr noalias %C)"))
       << k.ir();
   // Scalar parameters and an empty range.
   ir::PrimFunc f = script::parse_func(R"(

@@ -258,8 +258,7 @@ std::vector<tune::Rule> default_rules() {
   std::vector<tune::Rule> rules;
   for (const char* name :
        {"loom.inline_constant_scalars", "loom.auto_inline", "loom.add_rfactor", "loom.multi_level_tiling",
-        "loom.parallelize_vectorize_unroll", "loom.random_compute_location"})
-  {
+        "loom.parallelize_vectorize_unroll", "loom.random_compute_location"}) {
     auto rule = plugins().instantiate(LOOM_COMPONENT_SCHEDULE_RULE, config::ComponentConfig("[[rule]]", name, {}, {}));
     rule->initialize(loom::testing::test_context());
     rules.push_back(host::as_rule(rule));

@@ -7,10 +7,10 @@
 #include <fstream>
 #include <set>
 
+#include "../common/tuning_context.h"
 #include "../sched/sched_test_util.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
-#include "../common/tuning_context.h"
 #include "loom/config/component.h"
 #include "loom/host/components.h"
 #include "loom/host/plugin_host.h"

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/tuning_context.h"
 #include "loom/config/component.h"
 #include "loom/host/plugin_host.h"
 #include "loom/interp/interpreter.h"
@@ -23,7 +24,6 @@
 #include "loom/script/printer.h"
 #include "loom/tune/space.h"
 #include "loom/workloads/zoo.h"
-#include "../common/tuning_context.h"
 
 namespace loom::rules_test {
 

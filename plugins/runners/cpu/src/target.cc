@@ -1,5 +1,4 @@
 // The CPU the code generator compiles for (target.h).
-#include "loom/cpu/cpu_target.h"
 #include "target.h"
 
 #include <llvm/ADT/StringMap.h>
@@ -11,6 +10,7 @@
 #include <utility>
 
 #include "errors.h"
+#include "loom/cpu/cpu_target.h"
 
 namespace loom::cpu {
 
