@@ -276,15 +276,6 @@ loom_status sch_loop_info(const loom_schedule* sch, loom_value loop, loom_loop_i
 
 namespace {
 
-/// The index of the trace's EnterPostproc instruction, or its size.
-size_t postproc_start(const sched::Trace& trace) {
-  const auto& insts = trace.instructions();
-  for (size_t i = 0; i < insts.size(); ++i) {
-    if (insts[i].kind->name == "EnterPostproc") return i;
-  }
-  return insts.size();
-}
-
 const loom_trace::Mirror& mirror_of(const loom_trace* trace) {
   auto* t = const_cast<loom_trace*>(trace);  // a cache of immutable content
   if (!t->mirror) {
@@ -359,7 +350,7 @@ loom_status trace_with_decision(const loom_trace* trace, size_t index, const loo
     if (remove_postproc) {
       sched::Trace cut;
       const auto& insts = changed.instructions();
-      for (size_t i = 0, end = postproc_start(changed); i < end; ++i) cut.append(insts[i], changed.decision_of(i));
+      for (size_t i = 0, end = changed.postproc_start(); i < end; ++i) cut.append(insts[i], changed.decision_of(i));
       changed = std::move(cut);
     }
     auto* result = new loom_trace();
@@ -385,7 +376,7 @@ loom_status trace_with_input(const loom_trace* trace, size_t index, size_t input
                   fmt::format("input {} of instruction {} ({}) is out of range: it has {}", input_index, index,
                               insts[index].kind->name, insts[index].inputs.size()));
     sched::Trace changed;
-    size_t end = remove_postproc ? postproc_start(trace->trace) : insts.size();
+    size_t end = remove_postproc ? trace->trace.postproc_start() : insts.size();
     for (size_t i = 0; i < end; ++i) {
       sched::Instruction inst = insts[i];
       if (i == index) inst.inputs[input_index] = from_c(*value);
@@ -424,7 +415,7 @@ loom_str trace_python(const loom_trace* trace) {
   return make_str(t->python);
 }
 
-size_t trace_postproc_start(const loom_trace* trace) { return trace == nullptr ? 0 : postproc_start(trace->trace); }
+size_t trace_postproc_start(const loom_trace* trace) { return trace == nullptr ? 0 : trace->trace.postproc_start(); }
 
 // ----- typed handles (ABI 1.1): the loom_value forms with the kind the type says ------
 

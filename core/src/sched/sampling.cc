@@ -210,7 +210,7 @@ void register_sampling_kinds(InstructionRegistry& r) {
                static_cast<int>(as_int(attrs.at(1), "partition_pos")),
                static_cast<int>(as_int(attrs.at(2), "innerpart_factor")), decision_list(decision, "decision")));
          }});
-  r.add({"EnterPostproc",
+  r.add({kEnterPostprocKind,
          "enter_postproc",
          {},
          false,

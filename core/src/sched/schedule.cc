@@ -124,6 +124,6 @@ void Schedule::mark_removed_loop(const ir::Var& loop_var, const std::string& pri
   removed_loops_[loop_var.get()] = {loop_var, primitive};
 }
 
-void Schedule::enter_postproc() { record("EnterPostproc", {}, {}, {}); }
+void Schedule::enter_postproc() { record(kEnterPostprocKind, {}, {}, {}); }
 
 }  // namespace loom::sched

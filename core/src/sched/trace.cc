@@ -104,6 +104,19 @@ void Trace::append(Instruction inst, std::optional<Value> decision) {
   insts_.push_back(std::move(inst));
 }
 
+size_t Trace::postproc_start() const {
+  for (size_t i = 0; i < insts_.size(); ++i) {
+    if (insts_[i].kind->name == kEnterPostprocKind) return i;
+  }
+  return insts_.size();
+}
+
+Trace Trace::before_postproc() const {
+  Trace cut;
+  for (size_t i = 0, end = postproc_start(); i < end; ++i) cut.append(insts_[i], decision_of(i));
+  return cut;
+}
+
 Trace Trace::with_decision(size_t inst_index, Value decision) const {
   if (inst_index >= insts_.size())
     throw UserError(fmt::format("trace has {} instructions, no instruction {}", insts_.size(), inst_index));

@@ -333,15 +333,6 @@ class Evolutionary : public StrategyBase {
 
 }  // namespace
 
-sched::Trace strip_postproc(const sched::Trace& trace) {
-  sched::Trace cut;
-  const auto& insts = trace.instructions();
-  for (size_t i = 0; i < insts.size() && insts[i].kind->name != "EnterPostproc"; ++i) {
-    cut.append(insts[i], trace.decision_of(i));
-  }
-  return cut;
-}
-
 std::optional<Candidate> finish_candidate(sched::Schedule sch, const std::vector<Postproc>& postprocs) {
   try {
     sch.enter_postproc();

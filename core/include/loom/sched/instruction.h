@@ -30,6 +30,10 @@ struct InstParam {
   std::optional<Value> default_value;
 };
 
+/// The kind name of the instruction that marks where postprocessing begins in a trace
+/// (Schedule::enter_postproc; Trace::postproc_start finds it).
+inline constexpr const char* kEnterPostprocKind = "EnterPostproc";
+
 /// How an instruction kind applies to a schedule: given the inputs (random variables of that
 /// schedule, or literals), the attributes and the decision (None when the instruction does
 /// not sample, or to sample afresh), call the primitive and return its outputs.

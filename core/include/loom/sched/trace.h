@@ -31,6 +31,13 @@ class Trace {
   /// instruction (UserError otherwise).
   Trace with_decision(size_t inst_index, Value decision) const;
 
+  /// The index of the EnterPostproc instruction (where postprocessing began), or size()
+  /// when the trace has none. Instructions before it are the design-space part that
+  /// mutators and replays change; the rest is what postprocessors added.
+  size_t postproc_start() const;
+  /// The instructions before postproc_start(), with their decisions.
+  Trace before_postproc() const;
+
   /// Applies the trace to `sch` (normally a fresh schedule of the original module): every
   /// instruction is applied through its kind with this trace's decisions, or with the
   /// decision `decide(inst_index, old_decision)` returns when given. The schedule records a

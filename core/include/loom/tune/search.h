@@ -122,9 +122,6 @@ class SearchStrategy {
 /// evolutionary) and must not be empty.
 std::unique_ptr<SearchStrategy> make_search_strategy(const config::SearchConfig& config, TaskContext context);
 
-/// The trace before its EnterPostproc instruction (what mutators and replays start from).
-sched::Trace strip_postproc(const sched::Trace& trace);
-
 /// Turns a schedule drawn from the space into a candidate: enter_postproc, every
 /// postprocessor in order. nullopt when one refuses (or throws a schedule error).
 std::optional<Candidate> finish_candidate(sched::Schedule sch, const std::vector<Postproc>& postprocs);
