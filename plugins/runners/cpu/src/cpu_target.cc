@@ -112,6 +112,7 @@ std::string host_cpu_name() {
 CpuTarget resolve_cpu_target(const std::string& cpu, const std::string& features, int num_cores) {
   const bool host = cpu.empty() || cpu == "host";
   CpuTarget t;
+  t.kind = "llvm";
   t.cpu = host ? host_cpu_name() : cpu;
   // The base features: the host's as detected, or the named CPU's in LLVM's tables; the
   // request's toggles on top.

@@ -400,21 +400,11 @@ class CpuRunner : public lp::Runner {
     }
     std::string why = check_runs_here(t);
     if (!why.empty()) throw lp::Error(fmt::format("{} cannot measure here: {}", kName, why), LOOM_ERROR_UNSUPPORTED);
-    lp::Target out;
-    out.kind = "llvm";
-    out.cpu = t.cpu;
-    out.features = t.features;
-    out.num_cores = t.num_cores;
-    out.vector_bits = t.vector_bits;
-    out.num_vector_registers = t.num_vector_registers;
-    out.cache_line_bytes = t.cache_line_bytes;
-    out.l1d_bytes = t.l1d_bytes;
-    out.l2_bytes = t.l2_bytes;
-    out.l3_bytes = t.l3_bytes;
+    lp::Target out = std::move(t);
     // What a record says it was fitted to: the CPU by name, the requested feature toggles,
     // the cores.
-    out.description = fmt::format("llvm -mcpu={}{} -num-cores={}", t.cpu,
-                                  requested.features.empty() ? "" : " -mattr=" + requested.features, t.num_cores);
+    out.description = fmt::format("llvm -mcpu={}{} -num-cores={}", out.cpu,
+                                  requested.features.empty() ? "" : " -mattr=" + requested.features, out.num_cores);
     return out;
   }
 

@@ -8,24 +8,16 @@
 #include <cstdint>
 #include <string>
 
+#include "loom/plugin.hpp"
+
 namespace loom::cpu {
 
-struct CpuTarget {
-  /// The LLVM CPU name ("znver4").
-  std::string cpu;
-  /// Every feature enabled, as LLVM spells them ("+avx,+avx2,+fma,..."), sorted.
-  std::string features;
-  int num_cores = 0;
-  /// The widest usable SIMD register (512 with avx512f, 256 with avx, else 128).
-  int vector_bits = 0;
-  /// Architectural SIMD registers (32 with avx512f, else 16 on x86-64).
-  int num_vector_registers = 0;
-  int cache_line_bytes = 0;
-  /// 0 when unknown (a CPU other than the host's).
-  int64_t l1d_bytes = 0;
-  int64_t l2_bytes = 0;
-  int64_t l3_bytes = 0;
-};
+/// A resolved CPU target is an lp::Target of kind "llvm" with its cpu (the LLVM name,
+/// "znver4"), features (every feature enabled, as LLVM spells them, sorted), num_cores,
+/// vector_bits (the widest usable SIMD register: 512 with avx512f, 256 with avx, else 128),
+/// num_vector_registers (32 with avx512f, else 16 on x86-64), cache_line_bytes and caches
+/// (0 when unknown: a CPU other than the host's) filled; the description is the runner's.
+using CpuTarget = loom::plugin::Target;
 
 /// The host CPU's name for LLVM. LLVM 16 calls CPUs newer than it knows "generic" (AMD's
 /// family 1Ah, Zen 5, for one), which drops the scheduling model; such a CPU gets the newest
