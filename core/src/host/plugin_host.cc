@@ -2,6 +2,7 @@
 #include "loom/host/plugin_host.h"
 
 #include <algorithm>
+#include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -15,8 +16,8 @@
 #ifndef LOOM_BUILD_PLUGIN_DIR
 #define LOOM_BUILD_PLUGIN_DIR ""
 #endif
-#ifndef LOOM_INSTALL_PLUGIN_DIR
-#define LOOM_INSTALL_PLUGIN_DIR ""
+#ifndef LOOM_INSTALL_PLUGIN_RELDIR
+#define LOOM_INSTALL_PLUGIN_RELDIR ""
 #endif
 
 /// What a plugin's register_components call registers into.
@@ -251,8 +252,21 @@ std::vector<fs::path> PluginHost::search_path() {
       rest.remove_prefix(colon + 1);
     }
   }
-  for (const char* dir : {LOOM_BUILD_PLUGIN_DIR, LOOM_INSTALL_PLUGIN_DIR}) {
-    if (*dir != '\0') out.emplace_back(dir);
+  // An installed program finds the plugins installed beside it (bin/loom ->
+  // lib/loom/plugins), wherever the prefix was moved; a program of the build tree, which
+  // has no such folder, finds the build's. Never both: an installed loom must not pick up
+  // the plugins of the build it came from.
+  fs::path installed;
+  if (*LOOM_INSTALL_PLUGIN_RELDIR != '\0') {
+    boost::system::error_code bec;
+    boost::dll::fs::path exe = boost::dll::program_location(bec);
+    if (!bec) installed = (fs::path(exe.parent_path().string()) / LOOM_INSTALL_PLUGIN_RELDIR).lexically_normal();
+  }
+  std::error_code ec;
+  if (!installed.empty() && fs::is_directory(installed, ec)) {
+    out.push_back(installed);
+  } else if (*LOOM_BUILD_PLUGIN_DIR != '\0') {
+    out.emplace_back(LOOM_BUILD_PLUGIN_DIR);
   }
   return out;
 }

@@ -123,7 +123,8 @@ class PluginHost {
   /// file is registered.
   const PluginInfo& load(const std::filesystem::path& file);
   /// The folders searched by load_search_path: $LOOM_PLUGIN_PATH (colon-separated), then the
-  /// build's and the install's plugin folders.
+  /// install's plugin folder relative to the running executable (<bin>/../lib/loom/plugins)
+  /// when it exists, otherwise the build's plugin folder (build/plugins/lib).
   static std::vector<std::filesystem::path> search_path();
   /// Loads every shared library in the search path (recursively) that exports the loom
   /// entry symbol and is not loaded yet. Returns the problems found (one message per file
