@@ -107,7 +107,7 @@ class StrategyBase : public SearchStrategy {
   const std::vector<sched::Trace>& space() {
     if (space_.empty()) {
       for (const sched::Schedule& s : ctx_.generator->generate(ctx_.func, ctx_.seed)) {
-        space_.push_back(strip_postproc(s.trace()));
+        space_.push_back(s.trace().before_postproc());
       }
       if (space_.empty()) throw UserError(fmt::format("{}: the design space is empty", ctx_.generator->describe()));
     }
@@ -305,7 +305,7 @@ class Evolutionary : public StrategyBase {
       const Mutator* m = pick_mutator(rng);
       if (m == nullptr) return std::nullopt;
       try {
-        std::optional<sched::Trace> mutated = m->apply(strip_postproc(p.sch.trace()), p.sch.original_mod(), rng);
+        std::optional<sched::Trace> mutated = m->apply(p.sch.trace().before_postproc(), p.sch.original_mod(), rng);
         if (!mutated) continue;
         sched::Schedule sch(ctx_.func, rng.fork_seed());
         mutated->apply_to(sch);
