@@ -12,9 +12,8 @@ namespace loom::mutators {
 MutateUnroll::MutateUnroll(const lp::Config&) {}
 
 std::optional<lp::Trace> MutateUnroll::apply(const lp::Trace& trace, lp::Rng& rng) {
-  const size_t n = trace.postproc_start();
-  std::vector<lp::Instruction> insts;
-  for (size_t i = 0; i < n; ++i) insts.push_back(trace.instruction(i));
+  const std::vector<lp::Instruction> insts = trace.design_instructions();
+  const size_t n = insts.size();
   std::vector<size_t> candidates;
   for (size_t i = 0; i < n; ++i) {
     const lp::Instruction& inst = insts[i];

@@ -22,9 +22,9 @@ namespace loom::mutators {
 namespace lp = loom::plugin;
 namespace ir = loom::plugin::ir;
 
-inline constexpr std::string_view kParallel = "meta_schedule.parallel";
-inline constexpr std::string_view kUnrollExplicit = "meta_schedule.unroll_explicit";
-inline constexpr std::string_view kUnrollImplicit = "meta_schedule.unroll_implicit";
+using lp::attr::kParallel;
+using lp::attr::kUnrollExplicit;
+using lp::attr::kUnrollImplicit;
 
 /// Removes and returns a uniformly drawn element of `items` (which must not be empty).
 template <typename T>

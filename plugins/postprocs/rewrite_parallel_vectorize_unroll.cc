@@ -41,10 +41,10 @@ namespace loom::postprocs {
 namespace {
 
 constexpr std::string_view kName = "loom.rewrite_parallel_vectorize_unroll";
-constexpr std::string_view kParallel = "meta_schedule.parallel";
-constexpr std::string_view kVectorize = "meta_schedule.vectorize";
-constexpr std::string_view kUnrollExplicit = "meta_schedule.unroll_explicit";
-constexpr std::string_view kUnrollImplicit = "meta_schedule.unroll_implicit";
+using lp::attr::kParallel;
+using lp::attr::kUnrollExplicit;
+using lp::attr::kUnrollImplicit;
+using lp::attr::kVectorize;
 constexpr std::string_view kAutoUnrollMaxStep = "pragma_auto_unroll_max_step";
 constexpr std::string_view kUnrollExplicitPragma = "pragma_unroll_explicit";
 

@@ -30,14 +30,14 @@ namespace loom::rules {
 namespace lp = loom::plugin;
 namespace ir = loom::plugin::ir;
 
-inline constexpr std::string_view kTilingStructure = "meta_schedule.tiling_structure";
-inline constexpr std::string_view kRandomComputeProducer = "meta_schedule.random_compute_producer";
-inline constexpr std::string_view kInlineRule = "meta_schedule.inline_rule";
-inline constexpr std::string_view kWriteCacheLevel = "meta_schedule.write_cache_level";
-inline constexpr std::string_view kParallel = "meta_schedule.parallel";
-inline constexpr std::string_view kVectorize = "meta_schedule.vectorize";
-inline constexpr std::string_view kUnrollExplicit = "meta_schedule.unroll_explicit";
-inline constexpr std::string_view kUnrollImplicit = "meta_schedule.unroll_implicit";
+using lp::attr::kInlineRule;
+using lp::attr::kParallel;
+using lp::attr::kRandomComputeProducer;
+using lp::attr::kTilingStructure;
+using lp::attr::kUnrollExplicit;
+using lp::attr::kUnrollImplicit;
+using lp::attr::kVectorize;
+using lp::attr::kWriteCacheLevel;
 
 /// The block's IR view (valid until the schedule changes).
 ir::Block block_of(const lp::Schedule& sch, lp::BlockRV block);

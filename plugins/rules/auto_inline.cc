@@ -55,7 +55,7 @@ AutoInline::Kind AutoInline::check(const lp::Schedule& sch, lp::BlockRV block_rv
     lp::Schedule probe = sch.copy();
     std::vector<lp::BlockRV> producers = probe.get_producers(block_rv);
     if (producers.size() == 1 && probe.block_info(producers[0]).is_spatial &&
-        !has_annotation(block_of(probe, producers[0]).annotations(), "meta_schedule.auto_tensorize")) {
+        !has_annotation(block_of(probe, producers[0]).annotations(), lp::attr::kAutoTensorize)) {
       return Kind::IntoProducer;
     }
   }

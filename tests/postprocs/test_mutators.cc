@@ -44,7 +44,7 @@ std::optional<sched::Trace> mutate(const std::string& mutator, const sched::Sche
   auto& m = instances[mutator];
   if (!m) m = make_mutator(mutator);
   sched::RandomEngine rng(seed);
-  return m->apply_mutator(tune::strip_postproc(sch.trace()), sch.original_mod(), rng);
+  return m->apply_mutator(sch.trace().before_postproc(), sch.original_mod(), rng);
 }
 
 /// Replays `trace` onto `func`, postprocesses it with the default chain and checks it
@@ -60,7 +60,7 @@ void expect_valid(const ir::PrimFunc& func, const sched::Trace& trace, uint64_t 
 TEST(MutateTileSize, MovesADivisorBetweenTilesOfOneDecision) {
   ir::PrimFunc f = gmm();
   sched::Schedule point = space_point(f);
-  sched::Trace trace = tune::strip_postproc(point.trace());
+  sched::Trace trace = point.trace().before_postproc();
   std::set<std::string> seen;
   for (int64_t seed : draw_seeds(40)) {
     std::optional<sched::Trace> mutated = mutate("loom.mutate_tile_size", point, seed);
@@ -93,7 +93,7 @@ TEST(MutateTileSize, MovesADivisorBetweenTilesOfOneDecision) {
 TEST(MutateUnroll, RedrawsTheUnrollStepAmongTheOtherCandidates) {
   ir::PrimFunc f = gmm();
   sched::Schedule point = space_point(f);
-  sched::Trace trace = tune::strip_postproc(point.trace());
+  sched::Trace trace = point.trace().before_postproc();
   std::map<int64_t, int> counts;
   int64_t old_decision = -1;
   for (int64_t seed : draw_seeds(60, 1)) {

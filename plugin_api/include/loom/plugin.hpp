@@ -44,6 +44,32 @@
 
 namespace loom::plugin {
 
+// ----- annotation keys ---------------------------------------------------------------
+
+/// The block and loop annotations through which schedule rules, postprocessors and
+/// mutators hand work to each other (TVM's meta_schedule attribute names, so traces read
+/// the same in both systems). A rule that plans parallelism writes kParallel on the root
+/// block, the rewrite postprocessor carries it out, a mutator changes its value.
+namespace attr {
+/// On a block (string): the tiling structure multi-level tiling used, e.g. "SSRSRS".
+inline constexpr std::string_view kTilingStructure = "meta_schedule.tiling_structure";
+/// On a block (int 1): an rfactor write-back whose producer moves with it.
+inline constexpr std::string_view kRandomComputeProducer = "meta_schedule.random_compute_producer";
+/// On a block (string "disable"): auto-inline leaves it alone.
+inline constexpr std::string_view kInlineRule = "meta_schedule.inline_rule";
+/// On a block (list of ints, set by the user): levels that must get a write cache.
+inline constexpr std::string_view kWriteCacheLevel = "meta_schedule.write_cache_level";
+/// On a block: it is to be tensorized; auto-inline does not inline into it.
+inline constexpr std::string_view kAutoTensorize = "meta_schedule.auto_tensorize";
+/// On the root block (int): the most loop iterations to fuse and run in parallel.
+inline constexpr std::string_view kParallel = "meta_schedule.parallel";
+/// On the root block (int): the widest innermost extent to vectorize.
+inline constexpr std::string_view kVectorize = "meta_schedule.vectorize";
+/// On the root block (int): the auto_unroll_max_step of an explicit / implicit unroll.
+inline constexpr std::string_view kUnrollExplicit = "meta_schedule.unroll_explicit";
+inline constexpr std::string_view kUnrollImplicit = "meta_schedule.unroll_implicit";
+}  // namespace attr
+
 // ----- random variables and values ---------------------------------------------------
 
 struct BlockRV {
@@ -314,6 +340,12 @@ class Trace {
     if (inst.decision != nullptr) out.decision = Value::from_c(*inst.decision);
     out.is_sampling = inst.is_sampling != 0;
     out.is_pure = inst.is_pure != 0;
+    return out;
+  }
+  /// The instructions before postproc_start(): the design-space part mutators change.
+  std::vector<Instruction> design_instructions() const {
+    std::vector<Instruction> out;
+    for (size_t i = 0, n = postproc_start(); i < n; ++i) out.push_back(instruction(i));
     return out;
   }
   /// A new trace with instruction `index`'s decision replaced.

@@ -101,22 +101,7 @@ void Emitter::emit_parallel_loop(const pir::For& loop) {
     llvm::Type* vt = reg_type(v.dtype());
     llvm::Value* lo = b_.CreateSExtOrTrunc(body_fn->getArg(0), vt);
     llvm::Value* hi = b_.CreateSExtOrTrunc(body_fn->getArg(1), vt);
-    llvm::BasicBlock* pre = b_.GetInsertBlock();
-    auto* header = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".header", fn_);
-    auto* body = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".body", fn_);
-    auto* exit = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".exit", fn_);
-    b_.CreateBr(header);
-    b_.SetInsertPoint(header);
-    llvm::PHINode* phi = b_.CreatePHI(vt, 2, std::string(v.name()));
-    phi->addIncoming(lo, pre);
-    b_.CreateCondBr(b_.CreateICmpSLT(phi, hi), body, exit);
-    b_.SetInsertPoint(body);
-    vars_[v.ptr()] = phi;
-    emit_stmt(loop.body());
-    llvm::Value* next = b_.CreateAdd(phi, llvm::ConstantInt::get(vt, 1), "", false, true);
-    phi->addIncoming(next, b_.GetInsertBlock());
-    b_.CreateBr(header);
-    b_.SetInsertPoint(exit);
+    emit_counted_loop(v, lo, hi, loop.body());
     b_.CreateRetVoid();
   }
   b_.SetInsertPoint(entry_);

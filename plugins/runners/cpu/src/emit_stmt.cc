@@ -138,28 +138,11 @@ void Emitter::emit_for(const pir::For& loop) {
   // vectorized loop here comes from a function not lowered that way: its iterations run in
   // order, which computes what it computes.
   pir::Var v = loop.loop_var();
-  pir::DataType t = v.dtype();
-  llvm::Value* min = emit_expr(loop.min());
-  llvm::Value* extent = emit_expr(loop.extent());
-  llvm::Type* vt = reg_type(t);
-  min = b_.CreateSExtOrTrunc(min, vt);
-  llvm::Value* end = b_.CreateAdd(min, b_.CreateSExtOrTrunc(extent, vt), std::string(v.name()) + ".end");
-  llvm::BasicBlock* pre = b_.GetInsertBlock();
-  auto* header = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".header", fn_);
-  auto* body = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".body", fn_);
-  auto* exit = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".exit", fn_);
-  b_.CreateBr(header);
-  b_.SetInsertPoint(header);
-  llvm::PHINode* phi = b_.CreatePHI(vt, 2, std::string(v.name()));
-  phi->addIncoming(min, pre);
-  b_.CreateCondBr(b_.CreateICmpSLT(phi, end), body, exit);
-  b_.SetInsertPoint(body);
-  vars_[v.ptr()] = phi;
-  emit_stmt(loop.body());
-  llvm::Value* next = b_.CreateAdd(phi, llvm::ConstantInt::get(vt, 1), "", /*HasNUW=*/false, /*HasNSW=*/true);
-  llvm::BasicBlock* latch = b_.GetInsertBlock();
-  llvm::BranchInst* back = b_.CreateBr(header);
-  phi->addIncoming(next, latch);
+  llvm::Type* vt = reg_type(v.dtype());
+  llvm::Value* min = b_.CreateSExtOrTrunc(emit_expr(loop.min()), vt);
+  llvm::Value* end =
+      b_.CreateAdd(min, b_.CreateSExtOrTrunc(emit_expr(loop.extent()), vt), std::string(v.name()) + ".end");
+  llvm::BranchInst* back = emit_counted_loop(v, min, end, loop.body());
   // Loop metadata.
   std::vector<llvm::Metadata*> md{nullptr};
   if (kind == "unroll") {
@@ -170,7 +153,29 @@ void Emitter::emit_for(const pir::For& loop) {
     loop_id->replaceOperandWith(0, loop_id);
     back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
   }
+}
+
+llvm::BranchInst* Emitter::emit_counted_loop(const pir::Var& v, llvm::Value* lo, llvm::Value* hi,
+                                             const pir::Stmt& body_stmt) {
+  llvm::Type* vt = lo->getType();
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* header = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".header", fn_);
+  auto* body = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".body", fn_);
+  auto* exit = llvm::BasicBlock::Create(ctx_, std::string(v.name()) + ".exit", fn_);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(header);
+  llvm::PHINode* phi = b_.CreatePHI(vt, 2, std::string(v.name()));
+  phi->addIncoming(lo, pre);
+  b_.CreateCondBr(b_.CreateICmpSLT(phi, hi), body, exit);
+  b_.SetInsertPoint(body);
+  vars_[v.ptr()] = phi;
+  emit_stmt(body_stmt);
+  llvm::Value* next = b_.CreateAdd(phi, llvm::ConstantInt::get(vt, 1), "", /*HasNUW=*/false, /*HasNSW=*/true);
+  llvm::BasicBlock* latch = b_.GetInsertBlock();
+  llvm::BranchInst* back = b_.CreateBr(header);
+  phi->addIncoming(next, latch);
   b_.SetInsertPoint(exit);
+  return back;
 }
 
 void Emitter::emit_if(const pir::IfThenElse& s) {

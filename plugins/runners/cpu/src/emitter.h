@@ -73,6 +73,10 @@ class Emitter {
   void bind(const pir::Var& v, llvm::Value* value);
   void emit_for(const pir::For& loop);
   void emit_parallel_loop(const pir::For& loop);
+  /// Emits `for (v = lo; v < hi; ++v) body` at the insert point (lo and hi of v's register
+  /// type) and leaves the insert point after the loop; returns the back-edge branch, where
+  /// loop metadata goes.
+  llvm::BranchInst* emit_counted_loop(const pir::Var& v, llvm::Value* lo, llvm::Value* hi, const pir::Stmt& body);
   void emit_if(const pir::IfThenElse& s);
   void emit_allocate(const pir::Allocate& s);
 
