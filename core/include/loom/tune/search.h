@@ -14,7 +14,7 @@
 // inputs give the same batches on any number of threads.
 //
 // The components are plain C++ callables so the core does not depend on the plugin host;
-// `loom tune` wraps plugin components (host::ComponentInstance) into them.
+// the tuning session (loom/session) wraps plugin components (host::ComponentInstance) into them.
 #pragma once
 
 #include <atomic>
