@@ -2,8 +2,9 @@
 # End-to-end tests of `loom tune` and the tuning database on a real run: tiny workloads with
 # the built-in plugins (rules, postprocessors, mutators, XGBoost, the CPU runner), the final
 # table, the best schedule (it applies and keeps the kernel's result), the HTML report,
-# resuming without remeasuring, every search strategy and space kind, a run killed with
-# SIGKILL in the middle (the database stays readable and the run resumes), and errors.
+# resuming without remeasuring (--trials is the run's total, --more-trials asks for more), every
+# search strategy and space kind, a run killed with SIGKILL in the middle (the database stays
+# readable and the run resumes with what is left of its budget), and errors.
 # Usage: test_tune.sh LOOM_BINARY CONFIGS_DIR
 set -uo pipefail
 
@@ -55,12 +56,22 @@ cmp -s a.sum b.sum && ok || bad "the best schedule changes the result"
 expect 0 "the best schedule runs compiled" -- "$loom" run --target cpu gmm.py best.py
 expect_output "GFLOP/s" "timed"
 
-# Resuming: a second run adds 8 new candidates, none measured before.
-expect 0 "resume" -- "$loom" tune tiny.toml --trials 8 --report "" --remeasure 0
-expect_output "^gmm\(K=32,M=32,N=32\) +8 +0 +([0-9.]+) +[0-9.]+ +\1$" "--remeasure 0 reports the search's best as is"
+# Resuming: the budget is the run's total, the records in the database included. The same
+# run again measures nothing; --trials 24 measures the 8 left; --more-trials 8 measures 8 more;
+# none of them a candidate measured before.
+expect 0 "the finished run again" -- "$loom" tune tiny.toml --report "" --remeasure 0
+[[ $(records tiny.db) -eq 16 ]] && ok || bad "the finished run measured again: tiny.db has $(records tiny.db) records, expected 16"
+expect 0 "resume to a total of 24" -- "$loom" tune tiny.toml --trials 24 --report "" --remeasure 0
+expect_output "^gmm\(K=32,M=32,N=32\) +24 +0 +([0-9.]+) +[0-9.]+ +\1$" "--remeasure 0 reports the search's best as is"
+expect_output "^\(trials: 16 records were in the database before this run, which measured 8" "the table says what was resumed"
 [[ $(records tiny.db) -eq 24 ]] && ok || bad "after resuming tiny.db has $(records tiny.db) records, expected 24"
-[[ $(distinct_candidates tiny.db) -eq 24 ]] && ok || bad "a candidate was measured twice: $(distinct_candidates tiny.db) distinct of 24"
+expect 0 "8 more trials" -- "$loom" tune tiny.toml --more-trials 8 --report "" --remeasure 0
+expect_output "^loom tune: 1 workload\(s\), 8 more trials \(8 per round\)" "the header says more trials"
+[[ $(records tiny.db) -eq 32 ]] && ok || bad "after --more-trials 8 tiny.db has $(records tiny.db) records, expected 32"
+[[ $(distinct_candidates tiny.db) -eq 32 ]] && ok || bad "a candidate was measured twice: $(distinct_candidates tiny.db) distinct of 32"
 [[ ! -e loom-report.html ]] && ok || bad "--report '' still wrote a report"
+expect 108 "--trials and --more-trials together (a CLI11 usage error)" -- "$loom" tune tiny.toml --trials 8 --more-trials 8
+expect_output "[-]-trials excludes --more-trials" "the two budgets exclude each other"
 
 # Every strategy on each kind of space, into a JSON lines database.
 cp "$configs/schedules/gmm_template.py" template.py
@@ -103,8 +114,8 @@ expect 0 "tune the manual schedule" -- "$loom" tune manual.toml --report ""
 expect_output "^gmm\(K=32,M=64,N=64\) +1 +0 " "one candidate measured"
 
 # A run killed with SIGKILL while it measures: the database stays readable, keeps whole
-# batches only, and the run resumes from it.
-sed -e 's/trials = 16/trials = 400/' -e 's/path = "tiny.db"/path = "killed.db"/' tiny.toml >long.toml
+# batches only, and the run started again measures only what is left of its 48 trials.
+sed -e 's/trials = 16/trials = 48/' -e 's/path = "tiny.db"/path = "killed.db"/' tiny.toml >long.toml
 "$loom" tune long.toml --report "" -q >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
@@ -117,9 +128,9 @@ wait "$pid" 2>/dev/null
 n=$(records killed.db)
 [[ -n $n && $n -ge 16 && $((n % 8)) -eq 0 ]] && ok || bad "after SIGKILL killed.db has '$n' records, expected whole batches of 8"
 expect 0 "the killed run's database reads" -- "$loom" db export killed.db -o killed.jsonl
-expect 0 "resume the killed run" -- "$loom" tune long.toml --trials 8 --report ""
-[[ $(records killed.db) -eq $((n + 8)) ]] && ok || bad "resuming the killed run: $(records killed.db) records, expected $((n + 8))"
-[[ $(distinct_candidates killed.db) -eq $((n + 8)) ]] && ok || bad "resuming the killed run remeasured a candidate"
+expect 0 "resume the killed run" -- "$loom" tune long.toml --report ""
+[[ $(records killed.db) -eq 48 ]] && ok || bad "resuming the killed run at $n: $(records killed.db) records, expected 48"
+[[ $(distinct_candidates killed.db) -eq 48 ]] && ok || bad "resuming the killed run remeasured a candidate"
 
 # Errors.
 expect 2 "tune a missing config" -- "$loom" tune none.toml

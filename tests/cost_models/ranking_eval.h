@@ -93,9 +93,9 @@ inline std::vector<Sample> make_dataset(const host::ComponentInstance& runner, c
       size_t e = std::min(candidates.size(), b + batch);
       std::vector<host::MeasureCandidate> part(candidates.begin() + static_cast<ptrdiff_t>(b),
                                                candidates.begin() + static_cast<ptrdiff_t>(e));
-      std::vector<host::MeasureRecord> records = runner.measure(part);
+      std::vector<db::MeasureResult> records = runner.measure(part);
       for (size_t k = 0; k < records.size(); ++k) {
-        double med = records[k].ok() ? records[k].median_s() : 0.0;
+        double med = records[k].ok() ? records[k].median_secs() : 0.0;
         out[first + b + k].throughput = med > 0 ? (flops > 0 ? flops : 1.0) / med : 0.0;
       }
     }

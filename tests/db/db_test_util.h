@@ -34,8 +34,8 @@ inline TuningRecord candidate(const Workload& w, int64_t inner, std::vector<doub
   r.workload_id = w.id;
   r.trace = sch.trace();
   r.target = "llvm -mcpu=generic";
-  r.run_secs = std::move(run_secs);
-  r.error = std::move(error);
+  r.result.run_secs = std::move(run_secs);
+  r.result.error = std::move(error);
   r.candidate_hash = ir::structural_hash(sch.mod().at(sch.default_func()));
   return r;
 }

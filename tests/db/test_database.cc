@@ -1,7 +1,7 @@
 // Tests of the Database interface, run on every store (SQLite, in memory, in memory mirrored
 // to JSON lines): workloads committed idempotently, records round-tripping every field, top-k
 // order by median with failures excluded, dedup by candidate hash, atomic batches, listings;
-// and open_database from a run config.
+// and open_database by kind.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -82,7 +82,9 @@ TEST_P(DatabaseTest, RecordsRoundTripEveryField) {
   Workload w = db->commit_workload(small_gmm());
   TuningRecord ok = candidate(w, 8, {3e-4, 1e-4, 2e-4});
   ok.timestamp_ms = 1764000000123;
-  ok.info = {{"build_secs", 0.25}, {"repeats", 3}};
+  ok.result.build_secs = 0.25;
+  ok.result.measure_secs = 0.125;
+  ok.result.number = 3;
   ok.args_info = nlohmann::json::array({{{"name", "A"}, {"shape", {64, 16}}}});
   TuningRecord failed = candidate(w, 4, {}, "build failed: out of registers");
   db->commit_records({ok, failed});
@@ -92,18 +94,18 @@ TEST_P(DatabaseTest, RecordsRoundTripEveryField) {
   EXPECT_EQ(r.workload_id, w.id);
   EXPECT_EQ(r.trace.to_json(), ok.trace.to_json());
   EXPECT_EQ(r.target, "llvm -mcpu=generic");
-  EXPECT_EQ(r.run_secs, (std::vector<double>{3e-4, 1e-4, 2e-4}));
-  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.result.run_secs, (std::vector<double>{3e-4, 1e-4, 2e-4}));
+  EXPECT_EQ(r.result.error, "");
   EXPECT_EQ(r.candidate_hash, ok.candidate_hash);
   EXPECT_EQ(r.timestamp_ms, 1764000000123);
-  EXPECT_EQ(r.info, ok.info);
+  EXPECT_EQ(r.result, ok.result);
   EXPECT_EQ(r.args_info, ok.args_info);
   EXPECT_TRUE(r.ok());
   EXPECT_DOUBLE_EQ(r.median_secs(), 2e-4);
   EXPECT_FALSE(all[1].ok());
-  EXPECT_EQ(all[1].error, "build failed: out of registers");
-  EXPECT_TRUE(all[1].run_secs.empty());
-  EXPECT_TRUE(all[1].info.is_null());
+  EXPECT_EQ(all[1].result.error, "build failed: out of registers");
+  EXPECT_TRUE(all[1].result.run_secs.empty());
+  EXPECT_EQ(all[1].result.build_secs, 0);
   EXPECT_TRUE(all[1].args_info.is_null());
   // A zero timestamp is stamped at commit.
   EXPECT_GT(all[1].timestamp_ms, 1700000000000);
@@ -111,6 +113,88 @@ TEST_P(DatabaseTest, RecordsRoundTripEveryField) {
   sched::Schedule sch(w.func);
   r.trace.apply_to(sch);
   EXPECT_EQ(ir::structural_hash(sch.mod().at(sch.default_func())), ok.candidate_hash);
+}
+
+// What the tuner reads back from a store — the best record's trace (printed as the final
+// schedule, replayed to re-measure it, seeding the search), its decisions, workload, target,
+// measurement and args info — is what went in, value for value: bool and float attributes and
+// decisions keep their types. SQLite and JSON lines are read from a fresh instance of the file.
+TEST_P(DatabaseTest, WhatTheTunerReadsBackIsWhatWentIn) {
+  auto db = open();
+  Workload w = db->commit_workload(small_gmm());
+  sched::Schedule sch(w.func, /*seed=*/7);
+  sched::BlockRV c = sch.get_block("C");
+  std::vector<sched::LoopRV> loops = sch.get_loops(c);
+  std::vector<sched::ExprRV> f = sch.sample_perfect_tile(loops[0], 2, 16, std::vector<int64_t>{8, 8});
+  std::vector<sched::LoopRV> split = sch.split(loops[0], std::vector<std::optional<sched::ExprRV>>{f[0], f[1]});
+  sch.annotate(c, "test.flag", sched::Value(true));
+  sch.annotate(split[0], "test.ratio", sched::Value(0.75));
+  sched::ExprRV unroll = sch.sample_categorical({0, 16, 64}, {0.25, 0.5, 0.25}, int64_t{1});
+  sch.annotate(c, "test.unroll", sched::Value(unroll));
+  sch.parallel(split[0]);
+  sch.enter_postproc();
+  sch.unroll(split[1]);
+  TuningRecord best;
+  best.workload_id = w.id;
+  best.trace = sch.trace();
+  best.target = "llvm -mcpu=znver3 -mattr=+avx2,+fma";
+  best.candidate_hash = ir::structural_hash(sch.mod().at(sch.default_func()));
+  best.result.run_secs = {2.5e-4, 1.25e-4, 3.0e-4};
+  best.result.build_secs = 0.375;
+  best.result.measure_secs = 0.0625;
+  best.result.number = 16;
+  best.args_info = {{"A", {{"shape", {64, 16}}, {"dtype", "float32"}, {"aligned", true}}}, {"scale", 0.5}};
+  TuningRecord failed = candidate(w, 4, {}, "wrong result: C[3, 1] is 2.5, expected 3");
+  failed.result.error_kind = "wrong_result";
+  failed.result.build_secs = 0.25;
+  db->commit_records({best, failed});
+  // What is read back, by a fresh instance where the store has a file.
+  std::unique_ptr<Database> reopened = GetParam() == Store::Memory ? nullptr : open();
+  const Database& read = reopened ? *reopened : *db;
+  std::optional<Workload> found = read.find_workload(small_gmm());
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, w.id);
+  EXPECT_EQ(found->script, w.script);
+  EXPECT_TRUE(ir::structural_equal(found->func, w.func));
+  std::vector<TuningRecord> top = read.get_top_k(*found, 5);
+  ASSERT_EQ(top.size(), 1u);
+  const TuningRecord& r = top[0];
+  // The trace, instruction by instruction, value for value (a bool stays a bool, 0.75 a double).
+  ASSERT_EQ(r.trace.size(), best.trace.size());
+  for (size_t i = 0; i < r.trace.size(); ++i) {
+    const sched::Instruction& got = r.trace.instructions()[i];
+    const sched::Instruction& want = best.trace.instructions()[i];
+    EXPECT_EQ(got.kind, want.kind) << "instruction " << i;
+    EXPECT_EQ(got.attrs, want.attrs) << "instruction " << i << " (" << want.kind->name << ")";
+    EXPECT_EQ(got.inputs.size(), want.inputs.size()) << "instruction " << i;
+  }
+  EXPECT_EQ(r.trace.decisions(), best.trace.decisions());
+  EXPECT_EQ(r.trace.as_python(), best.trace.as_python());
+  EXPECT_THAT(r.trace.as_python(), HasSubstr("ann_val=True"));
+  EXPECT_THAT(r.trace.as_python(), HasSubstr("ann_val=0.75"));
+  EXPECT_THAT(r.trace.as_python(), HasSubstr("preserve_unit_iters=True"));
+  EXPECT_EQ(r.trace.postproc_start(), best.trace.postproc_start());
+  EXPECT_LT(r.trace.postproc_start(), r.trace.size());
+  EXPECT_EQ(r.workload_id, w.id);
+  EXPECT_EQ(r.target, best.target);
+  EXPECT_EQ(r.candidate_hash, best.candidate_hash);
+  EXPECT_EQ(r.result, best.result);
+  EXPECT_DOUBLE_EQ(r.median_secs(), 2.5e-4);
+  EXPECT_EQ(r.args_info, best.args_info);
+  EXPECT_TRUE(r.args_info["A"]["aligned"].is_boolean());
+  // The trace replays onto the workload (the re-measure and the search's seeding) and gives
+  // the candidate back.
+  sched::Schedule replay(found->func);
+  r.trace.apply_to(replay);
+  EXPECT_EQ(ir::structural_hash(replay.mod().at(replay.default_func())), best.candidate_hash);
+  EXPECT_EQ(replay.trace().as_python(), best.trace.as_python());
+  // The failure, with its reason and kind, in commit order after the best.
+  std::vector<TuningRecord> all = read.get_all(*found);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].result, failed.result);
+  EXPECT_FALSE(all[1].ok());
+  EXPECT_EQ(all[1].trace.as_python(), failed.trace.as_python());
+  EXPECT_TRUE(read.has_candidate(*found, best.candidate_hash));
 }
 
 TEST_P(DatabaseTest, TopKIsOrderedByMedianAndSkipsFailures) {
@@ -126,11 +210,11 @@ TEST_P(DatabaseTest, TopKIsOrderedByMedianAndSkipsFailures) {
   ASSERT_EQ(top.size(), 3u);
   // Medians: 5, 2, 3.5, 3.5 (tie: commit order), failed ones excluded even with times.
   EXPECT_DOUBLE_EQ(top[0].median_secs(), 2.0);
-  EXPECT_EQ(top[0].run_secs.size(), 3u);
+  EXPECT_EQ(top[0].result.run_secs.size(), 3u);
   EXPECT_DOUBLE_EQ(top[1].median_secs(), 3.5);
-  EXPECT_EQ(top[1].run_secs.size(), 2u);
+  EXPECT_EQ(top[1].result.run_secs.size(), 2u);
   EXPECT_DOUBLE_EQ(top[2].median_secs(), 3.5);
-  EXPECT_EQ(top[2].run_secs.size(), 1u);
+  EXPECT_EQ(top[2].result.run_secs.size(), 1u);
   EXPECT_EQ(db->get_top_k(w, 100).size(), 4u);
   EXPECT_TRUE(db->get_top_k(w, 0).empty());
   ASSERT_EQ(db->get_top_k(other, 5).size(), 1u);
@@ -222,36 +306,39 @@ TEST_P(DatabaseTest, ReopeningResumesWithEveryRecord) {
 INSTANTIATE_TEST_SUITE_P(Stores, DatabaseTest, ::testing::Values(Store::Sqlite, Store::Memory, Store::JsonLines),
                          store_name);
 
-TEST(TuningRecord, MedianOfOddAndEvenCounts) {
-  TuningRecord r;
+TEST(MeasureResult, MedianOfOddAndEvenCounts) {
+  MeasureResult r;
   r.run_secs = {3.0, 1.0, 2.0};
   EXPECT_DOUBLE_EQ(r.median_secs(), 2.0);
   r.run_secs = {4.0, 1.0, 3.0, 2.0};
   EXPECT_DOUBLE_EQ(r.median_secs(), 2.5);
   r.error = "failed";
   EXPECT_FALSE(r.ok());
-  EXPECT_THROW(r.median_secs(), InternalError);
+  try {
+    r.median_secs();
+    FAIL() << "expected InternalError";
+  } catch (const InternalError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("median_secs of a failed record"));
+  }
 }
 
-TEST(OpenDatabase, OpensTheKindTheConfigNames) {
+TEST(OpenDatabase, OpensTheKindNamed) {
   TempDir dir;
-  config::DatabaseConfig sqlite{.kind = "sqlite", .path = dir.file("run.db")};
-  auto a = open_database(sqlite);
+  auto a = open_database("sqlite", dir.file("run.db"));
   EXPECT_NE(dynamic_cast<SqliteDatabase*>(a.get()), nullptr);
   EXPECT_TRUE(std::filesystem::exists(dir.file("run.db")));
-  config::DatabaseConfig json{.kind = "json", .path = dir.file("run.jsonl")};
-  auto b = open_database(json);
+  auto b = open_database("json", dir.file("run.jsonl"));
   ASSERT_NE(dynamic_cast<MemoryDatabase*>(b.get()), nullptr);
   EXPECT_EQ(dynamic_cast<MemoryDatabase*>(b.get())->path(), dir.file("run.jsonl"));
   EXPECT_TRUE(std::filesystem::exists(dir.file("run.jsonl")));
-  auto c = open_database({.kind = "memory", .path = ""});
+  auto c = open_database("memory", "");
   ASSERT_NE(dynamic_cast<MemoryDatabase*>(c.get()), nullptr);
   EXPECT_EQ(dynamic_cast<MemoryDatabase*>(c.get())->path(), "");
   try {
-    open_database({.kind = "postgres", .path = ""});
+    open_database("postgres", "");
     FAIL() << "expected UserError";
   } catch (const UserError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("[database] unknown kind 'postgres'"));
+    EXPECT_THAT(e.what(), HasSubstr("unknown database kind 'postgres'"));
   }
 }
 

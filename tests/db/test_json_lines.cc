@@ -26,7 +26,8 @@ void fill(Database& db) {
   Workload a = db.commit_workload(small_gmm());
   Workload b = db.commit_workload(small_gmm(128));
   TuningRecord r = candidate(a, 8, {2e-4, 1e-4});
-  r.info = {{"build_secs", 0.5}};
+  r.result.build_secs = 0.5;
+  r.result.number = 4;
   r.args_info = {{"A", {64, 16}}};
   r.timestamp_ms = 1764000000000;
   TuningRecord other = candidate(b, 4, {3e-4}, "", 128);
@@ -75,8 +76,15 @@ TEST(JsonLines, ExportWritesTheDocumentedLines) {
   EXPECT_EQ(lines[2]["run_secs"], nlohmann::json({2e-4, 1e-4}));
   EXPECT_EQ(lines[2]["error"], "");
   EXPECT_EQ(lines[2]["timestamp_ms"], 1764000000000);
-  EXPECT_EQ(lines[2]["info"], nlohmann::json({{"build_secs", 0.5}}));
-  EXPECT_EQ(lines[2]["trace"], db.get_all(db.workloads()[0])[0].trace.to_json());
+  EXPECT_EQ(lines[2]["info"],
+            nlohmann::json({{"build_secs", 0.5}, {"measure_secs", 0.0}, {"error_kind", ""}, {"number", 4}}));
+  // The trace in TVM's shape, its bool attributes as JSON booleans (split's
+  // preserve_unit_iters, disable_predication), reading back to the same trace.
+  const sched::Trace trace = db.get_all(db.workloads()[0])[0].trace;
+  nlohmann::json expected = trace.to_json();
+  expected[0][3][2] = nlohmann::json::array({true, false});
+  EXPECT_EQ(lines[2]["trace"], expected);
+  EXPECT_EQ(sched::Trace::from_json(lines[2]["trace"]).instructions()[3].attrs, trace.instructions()[3].attrs);
   EXPECT_EQ(lines[2]["candidate_hash"].get<std::string>().size(), 16u);
   EXPECT_EQ(lines[3]["error"], "timeout after 10 s");
   EXPECT_FALSE(lines[3].contains("info"));

@@ -41,7 +41,7 @@ constexpr int kRounds = 8;
         TuningRecord r = pool[static_cast<size_t>(i) % pool.size()];
         r.workload_id = w.id;
         r.args_info = {{"batch", batch}, {"size", size}, {"index", i}};
-        r.info = {{"padding", padding}};
+        r.args_info["padding"] = padding;
         records.push_back(std::move(r));
       }
       db.commit_records(records);
@@ -78,8 +78,8 @@ std::map<int64_t, std::vector<int64_t>> batches_of(const Database& db, const Tun
     for (const TuningRecord& r : db.get_all(w)) {
       EXPECT_EQ(r.trace.to_json(), model.trace.to_json());
       EXPECT_EQ(r.target, model.target);
-      EXPECT_EQ(r.run_secs, model.run_secs);
-      EXPECT_EQ(r.info["padding"].get<std::string>().size(), 4096u);
+      EXPECT_EQ(r.result, model.result);
+      EXPECT_EQ(r.args_info.at("padding").get<std::string>().size(), 4096u);
       int64_t batch = r.args_info.at("batch").get<int64_t>();
       int64_t size = r.args_info.at("size").get<int64_t>();
       EXPECT_EQ(size, 1 + batch % 13);

@@ -110,35 +110,35 @@ MeasureCandidate candidate(ir::PrimFunc func, ir::PrimFunc reference = {}, std::
   return c;
 }
 
-void expect_ok(const MeasureRecord& r, size_t samples) {
+void expect_ok(const db::MeasureResult& r, size_t samples) {
   EXPECT_TRUE(r.ok()) << r.error;
-  EXPECT_EQ(r.times_s.size(), samples);
-  for (double t : r.times_s) EXPECT_GT(t, 0);
+  EXPECT_EQ(r.run_secs.size(), samples);
+  for (double t : r.run_secs) EXPECT_GT(t, 0);
   EXPECT_GE(r.number, 1);
-  EXPECT_GT(r.build_s, 0);
-  EXPECT_GT(r.run_s, 0);
+  EXPECT_GT(r.build_secs, 0);
+  EXPECT_GT(r.measure_secs, 0);
 }
 
-void expect_failed(const MeasureRecord& r, const std::string& kind, const std::vector<std::string>& fragments) {
+void expect_failed(const db::MeasureResult& r, const std::string& kind, const std::vector<std::string>& fragments) {
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.error_kind, kind) << r.error;
-  EXPECT_TRUE(r.times_s.empty());
+  EXPECT_TRUE(r.run_secs.empty());
   for (const std::string& f : fragments)
     EXPECT_NE(r.error.find(f), std::string::npos) << "'" << f << "' not in: " << r.error;
 }
 
 TEST(CpuRunner, MeasuresAZooWorkload) {
   auto runner = make_runner({key("repeat", 3)});
-  std::vector<MeasureRecord> r = runner->measure({candidate(gmm(16, 16, 8))});
+  std::vector<db::MeasureResult> r = runner->measure({candidate(gmm(16, 16, 8))});
   ASSERT_EQ(r.size(), 1u);
   expect_ok(r[0], 3);
-  EXPECT_GT(r[0].median_s(), 0);
+  EXPECT_GT(r[0].median_secs(), 0);
 }
 
 TEST(CpuRunner, MeasuresAScheduledWorkloadAndRaisesNumberToMinRepeat) {
   auto runner = make_runner({key("repeat", 4), key("min_repeat_ms", 2.0), key("check", "interpreter")});
   ir::PrimFunc f = gmm(32, 32, 16);
-  std::vector<MeasureRecord> r = runner->measure({candidate(scheduled(f, kGmmSchedule), f)});
+  std::vector<db::MeasureResult> r = runner->measure({candidate(scheduled(f, kGmmSchedule), f)});
   expect_ok(r[0], 4);
   // One sample lasts at least min_repeat_ms, so a microsecond kernel runs many times a sample
   // (how many depends on the machine's load: only that it was raised is certain).
@@ -156,7 +156,8 @@ TEST(CpuRunner, FaultsBetweenGoodCandidatesFailAloneAndNameTheSignal) {
     // The fault hook fires only in kernels named "bad".
     auto runner = make_runner({key("debug_fault", c.fault), key("debug_fault_func", "bad")});
     ir::PrimFunc bad = renamed(gmm(8, 8, 4), "bad");
-    std::vector<MeasureRecord> r = runner->measure({candidate(gmm(8, 8, 4)), candidate(bad), candidate(gmm(8, 16, 4))});
+    std::vector<db::MeasureResult> r =
+        runner->measure({candidate(gmm(8, 8, 4)), candidate(bad), candidate(gmm(8, 16, 4))});
     ASSERT_EQ(r.size(), 3u);
     expect_ok(r[0], 2);
     expect_failed(r[1], "crash", {std::string("crashed: ") + c.signal + " while running bad"});
@@ -168,7 +169,7 @@ TEST(CpuRunner, FaultsBetweenGoodCandidatesFailAloneAndNameTheSignal) {
 TEST(CpuRunner, AHangTimesOutAndTheNextCandidateRuns) {
   auto runner = make_runner({key("debug_fault", "hang"), key("debug_fault_func", "bad"), key("timeout_s", 2.0)});
   ir::PrimFunc bad = renamed(gmm(8, 8, 4), "bad");
-  std::vector<MeasureRecord> r = runner->measure({candidate(bad), candidate(gmm(8, 8, 4))});
+  std::vector<db::MeasureResult> r = runner->measure({candidate(bad), candidate(gmm(8, 8, 4))});
   expect_failed(r[0], "timeout", {"timed out after 2 s while running bad"});
   expect_ok(r[1], 2);
 }
@@ -176,7 +177,8 @@ TEST(CpuRunner, AHangTimesOutAndTheNextCandidateRuns) {
 TEST(CpuRunner, AnOutOfBoundsStoreCrashesTheWorkerNotTheCaller) {
   auto runner = make_runner();
   ir::PrimFunc oob = script::parse_func(kOutOfBounds);
-  std::vector<MeasureRecord> r = runner->measure({candidate(gmm(8, 8, 4)), candidate(oob), candidate(gmm(8, 8, 4))});
+  std::vector<db::MeasureResult> r =
+      runner->measure({candidate(gmm(8, 8, 4)), candidate(oob), candidate(gmm(8, 8, 4))});
   expect_ok(r[0], 2);
   expect_failed(r[1], "crash", {"crashed: SIGSEGV (segmentation fault) while running oob"});
   expect_ok(r[2], 2);
@@ -192,9 +194,9 @@ TEST(CpuRunner, BuildFailuresAreResults) {
 i, j, k = sch.get_loops("C")
 sch.bind(i, "threadIdx.x")
 )");
-  std::vector<MeasureRecord> r = runner->measure({candidate(bound), candidate(gmm(8, 8, 4), {}, "cuda -arch=sm_90"),
-                                                  candidate(gmm(8, 8, 4), {}, "llvm -frob"),
-                                                  candidate(gmm(8, 8, 4), {}, "llvm -mcpu=x86-64 -mattr=+sse2")});
+  std::vector<db::MeasureResult> r = runner->measure({candidate(bound), candidate(gmm(8, 8, 4), {}, "cuda -arch=sm_90"),
+                                                      candidate(gmm(8, 8, 4), {}, "llvm -frob"),
+                                                      candidate(gmm(8, 8, 4), {}, "llvm -mcpu=x86-64 -mattr=+sse2")});
   expect_failed(r[0], "build", {"build failed: ", "thread"});
   expect_failed(r[1], "build", {"build failed: target \"cuda -arch=sm_90\" is not a CPU (llvm) target"});
   expect_failed(r[2], "build", {"unknown option '-frob'"});
@@ -214,7 +216,7 @@ TEST(CpuRunner, InterpreterCheckPassesRandomSchedulesOfEveryZooWorkload) {
       batch.push_back(candidate(sch.mod().at(sch.default_func()), f));
     }
   }
-  std::vector<MeasureRecord> r = runner->measure(batch);
+  std::vector<db::MeasureResult> r = runner->measure(batch);
   ASSERT_EQ(r.size(), batch.size());
   for (size_t k = 0; k < r.size(); ++k) EXPECT_TRUE(r[k].ok()) << batch[k].func->name << ": " << r[k].error;
 }
@@ -234,7 +236,7 @@ def gmm_plus_one(A: T.Buffer((16, 8), "float32"), B: T.Buffer((8, 16), "float32"
 TEST(CpuRunner, InterpreterCheckFailsAgainstAReferenceComputingSomethingElse) {
   auto runner = make_runner({key("check", "interpreter")});
   ir::PrimFunc f = gmm(16, 16, 8);
-  std::vector<MeasureRecord> r = runner->measure(
+  std::vector<db::MeasureResult> r = runner->measure(
       {candidate(scheduled(f, kGmmSchedule), script::parse_func(kWrongReference)), candidate(f, f), candidate(f)});
   expect_failed(r[0], "wrong_result",
                 {"wrong result: buffer C (float32[16, 16]) differs from the reference at C[0, 0]: got ",
@@ -245,7 +247,7 @@ TEST(CpuRunner, InterpreterCheckFailsAgainstAReferenceComputingSomethingElse) {
 
 TEST(CpuRunner, ReferenceWithOtherParametersCannotBeChecked) {
   auto runner = make_runner({key("check", "interpreter")});
-  std::vector<MeasureRecord> r = runner->measure({candidate(gmm(16, 16, 8), gmm(16, 16, 4))});
+  std::vector<db::MeasureResult> r = runner->measure({candidate(gmm(16, 16, 8), gmm(16, 16, 4))});
   expect_failed(r[0], "check",
                 {"cannot check the result: parameter 0 is A float32[16, 4] in the reference but A "
                  "float32[16, 8] in the candidate"});
@@ -264,7 +266,7 @@ def gmm_t(A: T.Buffer((128, 128), "float32"), B: T.Buffer((128, 128), "float32")
                 C[v_i, v_j] = 0.0
             C[v_i, v_j] = C[v_i, v_j] + A[v_i, v_k] * B[v_j, v_k]
 )");
-  std::vector<MeasureRecord> r =
+  std::vector<db::MeasureResult> r =
       runner->measure({candidate(scheduled(f, kGmmSchedule), f), candidate(scheduled(f, kGmmSchedule), wrong)});
   expect_ok(r[0], 1);
   expect_failed(r[1], "wrong_result", {"wrong result: buffer C (float32[128, 128]) differs from the reference at C["});
@@ -274,11 +276,11 @@ TEST(CpuRunner, ThreadsAndTimingKeys) {
   auto runner = make_runner({key("threads", 1), key("number", 3), key("repeat", 5), key("cooldown_ms", 1.0),
                              key("flush_cache", true), key("warmup", 2), key("opt_level", 1)});
   ir::PrimFunc f = gmm(16, 16, 8);
-  std::vector<MeasureRecord> r = runner->measure({candidate(scheduled(f, kGmmSchedule))});
+  std::vector<db::MeasureResult> r = runner->measure({candidate(scheduled(f, kGmmSchedule))});
   expect_ok(r[0], 5);
   EXPECT_EQ(r[0].number, 3);
   // Five samples with a 1 ms cooldown before each.
-  EXPECT_GE(r[0].run_s, 5e-3);
+  EXPECT_GE(r[0].measure_secs, 5e-3);
 }
 
 /// The process ids of this process's loom-cpu-worker children (from /proc).
@@ -304,7 +306,7 @@ TEST(CpuRunner, TheWorkerStartsLazilyIsReusedAndRestartedAfterACrash) {
     ASSERT_EQ(first.size(), 1u);
     expect_ok(runner->measure({candidate(gmm(4, 8, 4))})[0], 2);
     EXPECT_EQ(worker_children(), first) << "one worker serves every call";
-    std::vector<MeasureRecord> r =
+    std::vector<db::MeasureResult> r =
         runner->measure({candidate(script::parse_func(kOutOfBounds)), candidate(gmm(4, 4, 4))});
     expect_failed(r[0], "crash", {"SIGSEGV"});
     expect_ok(r[1], 2);
@@ -347,7 +349,7 @@ TEST(CpuRunner, ConfigErrorsAreReported) {
 TEST(CpuRunner, AWorkerThatCannotRunIsAFailedResultToo) {
   // /bin/false exits at once: every candidate fails naming the exit, and the call returns.
   auto runner = make_runner({key("worker", "/bin/false")});
-  std::vector<MeasureRecord> r = runner->measure({candidate(gmm(4, 4, 4)), candidate(gmm(4, 4, 4))});
+  std::vector<db::MeasureResult> r = runner->measure({candidate(gmm(4, 4, 4)), candidate(gmm(4, 4, 4))});
   expect_failed(r[0], "crash", {"crashed: the worker exited with status 1 while running gmm"});
   expect_failed(r[1], "crash", {"exited with status 1"});
 }
@@ -450,7 +452,7 @@ TEST(CpuRunnerTarget, AnInitializedRunnerBuildsForTheContextsCpu) {
   context.target = runner->resolve_target(request("haswell", "", 1));
   runner->initialize(context);
   ir::PrimFunc f = gmm(16, 16, 8);
-  std::vector<MeasureRecord> r = runner->measure({{f, "", f}});
+  std::vector<db::MeasureResult> r = runner->measure({{f, "", f}});
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(r[0].ok()) << r[0].error;
 }

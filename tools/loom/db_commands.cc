@@ -83,7 +83,7 @@ void add_best(CLI::App* db_cmd, ExitCode& exit_code) {
       }
       const db::TuningRecord& r = top[0];
       std::cout << fmt::format("# workload {} ({}, hash {:016x}): best median {} over {} runs, target \"{}\"\n", w.id,
-                               w.func->name, w.hash, format_secs(r.median_secs()), r.run_secs.size(), r.target);
+                               w.func->name, w.hash, format_secs(r.median_secs()), r.result.run_secs.size(), r.target);
       std::cout << r.trace.as_python();
     }
   });

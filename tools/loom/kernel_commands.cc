@@ -202,26 +202,26 @@ int run_on_cpu(const RunOptions& o) {
   host::MeasureCandidate candidate;
   candidate.func = func;
   candidate.reference = unscheduled;
-  std::vector<host::MeasureRecord> records = runner->measure({candidate});
-  const host::MeasureRecord& r = records.at(0);
+  std::vector<db::MeasureResult> records = runner->measure({candidate});
+  const db::MeasureResult& r = records.at(0);
   if (!r.ok()) {
     std::cout << "measurement failed: " << r.error << "\n";
     return 1;
   }
-  double median = r.median_s();
-  double min = *std::min_element(r.times_s.begin(), r.times_s.end());
-  double max = *std::max_element(r.times_s.begin(), r.times_s.end());
+  double median = r.median_secs();
+  double min = *std::min_element(r.run_secs.begin(), r.run_secs.end());
+  double max = *std::max_element(r.run_secs.begin(), r.run_secs.end());
   double flops = ir::estimate_flops(unscheduled);
   std::string rate = flops > 0 && median > 0
                          ? fmt::format(", {:.4g} GFLOP/s ({:.3g} flop)", flops / median * 1e-9, flops)
                          : std::string();
-  std::cout << fmt::format("cpu: {} median of {} (min {}, max {}){}\n", time_text(median), r.times_s.size(),
+  std::cout << fmt::format("cpu: {} median of {} (min {}, max {}){}\n", time_text(median), r.run_secs.size(),
                            time_text(min), time_text(max), rate);
   std::string samples;
-  for (double t : r.times_s) samples += fmt::format(" {:.6g}", t * 1e3);
+  for (double t : r.run_secs) samples += fmt::format(" {:.6g}", t * 1e3);
   std::cout << fmt::format("samples (ms per call, {} call{} each):{}\n", r.number, r.number == 1 ? "" : "s", samples);
   if (o.check != "none") std::cout << fmt::format("check ({}): outputs match the unscheduled kernel\n", o.check);
-  std::cout << fmt::format("build {:.3g} s, run {:.3g} s\n", r.build_s, r.run_s);
+  std::cout << fmt::format("build {:.3g} s, run {:.3g} s\n", r.build_secs, r.measure_secs);
   return 0;
 }
 

@@ -28,8 +28,22 @@ Workload workload_from_script(int64_t id, std::optional<uint64_t> hash, const st
 /// trace does not replay on it.
 uint64_t candidate_hash(const ir::PrimFunc& func, const sched::Trace& trace, std::string_view where);
 
+/// The stored JSON of a trace: Trace::to_json with every bool literal (attribute, literal
+/// input, decision) written as a JSON boolean, where to_json writes TVM's 0/1, so the trace
+/// reads back with the same values (Trace::from_json reads JSON booleans as bools).
+nlohmann::json trace_to_json(const sched::Trace& trace);
+
 /// The trace read from its JSON text or value; DatabaseError "WHERE: ..." when it does not read.
 sched::Trace trace_from_json(const nlohmann::json& json, std::string_view where);
+
+/// The stored `info` object of a measurement: the fields of `result` besides run_secs and
+/// error, {"build_secs", "measure_secs", "error_kind", "number"}; null when all four are
+/// zero or empty (nothing to store).
+nlohmann::json info_of(const MeasureResult& result);
+/// Reads info_of's object back into `result` (a null `info` leaves the four fields at their
+/// defaults). Throws DatabaseError "WHERE: ..." for a value that is not an object, an
+/// unknown key or a mistyped value.
+void read_info(const nlohmann::json& info, MeasureResult& result, std::string_view where);
 
 /// Milliseconds since the Unix epoch, now.
 int64_t now_ms();

@@ -1,5 +1,5 @@
 // The parts of the tuning database every store shares: median run times, listings and
-// opening the store a run config names.
+// opening a store by kind.
 #include "loom/db/database.h"
 
 #include <algorithm>
@@ -10,7 +10,7 @@
 
 namespace loom::db {
 
-double TuningRecord::median_secs() const {
+double MeasureResult::median_secs() const {
   LOOM_ICHECK(ok(), "median_secs of a failed record");
   std::vector<double> sorted = run_secs;
   std::sort(sorted.begin(), sorted.end());
@@ -37,12 +37,11 @@ std::vector<WorkloadSummary> Database::summaries() const {
   return out;
 }
 
-std::unique_ptr<Database> open_database(const config::DatabaseConfig& config) {
-  if (config.kind == "sqlite") return std::make_unique<SqliteDatabase>(config.path, SqliteDatabase::Mode::Create);
-  if (config.kind == "json") return std::make_unique<MemoryDatabase>(config.path);
-  if (config.kind == "memory") return std::make_unique<MemoryDatabase>();
-  throw UserError(
-      fmt::format("[database] unknown kind '{}': expected \"sqlite\", \"json\" or \"memory\"", config.kind));
+std::unique_ptr<Database> open_database(const std::string& kind, const std::string& path) {
+  if (kind == "sqlite") return std::make_unique<SqliteDatabase>(path, SqliteDatabase::Mode::Create);
+  if (kind == "json") return std::make_unique<MemoryDatabase>(path);
+  if (kind == "memory") return std::make_unique<MemoryDatabase>();
+  throw UserError(fmt::format("unknown database kind '{}': expected \"sqlite\", \"json\" or \"memory\"", kind));
 }
 
 }  // namespace loom::db

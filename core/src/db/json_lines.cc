@@ -78,11 +78,11 @@ std::string record_line(const TuningRecord& record, int64_t local_workload_id) {
                       {"workload", local_workload_id},
                       {"candidate_hash", detail::hex_hash(record.candidate_hash)},
                       {"target", record.target},
-                      {"trace", record.trace.to_json()},
-                      {"run_secs", record.run_secs},
-                      {"error", record.error},
+                      {"trace", detail::trace_to_json(record.trace)},
+                      {"run_secs", record.result.run_secs},
+                      {"error", record.result.error},
                       {"timestamp_ms", record.timestamp_ms}};
-  if (!record.info.is_null()) j["info"] = record.info;
+  if (nlohmann::json info = detail::info_of(record.result); !info.is_null()) j["info"] = std::move(info);
   if (!record.args_info.is_null()) j["args_info"] = record.args_info;
   return j.dump() + "\n";
 }
@@ -159,12 +159,13 @@ ImportStats import_json_lines(Database& db, std::istream& in, std::string_view n
       for (const nlohmann::json& t : secs) {
         if (!t.is_number() || t.get<double>() < 0)
           throw f.error(fmt::format("key 'run_secs' must hold run times in seconds (numbers >= 0), got {}", t.dump()));
-        r.run_secs.push_back(t.get<double>());
+        r.result.run_secs.push_back(t.get<double>());
       }
-      r.error = f.string("error");
-      if (r.run_secs.empty() && r.error.empty()) throw f.error("a record with no run times must say why in 'error'");
+      r.result.error = f.string("error");
+      if (r.result.run_secs.empty() && r.result.error.empty())
+        throw f.error("a record with no run times must say why in 'error'");
       r.timestamp_ms = f.integer("timestamp_ms");
-      if (const nlohmann::json* v = f.optional("info")) r.info = *v;
+      if (const nlohmann::json* v = f.optional("info")) detail::read_info(*v, r.result, where);
       if (const nlohmann::json* v = f.optional("args_info")) r.args_info = *v;
       f.check_no_other_keys();
       if (known_loaded.insert(r.workload_id).second) {

@@ -301,18 +301,21 @@ void SqliteDatabase::commit_records(const std::vector<TuningRecord>& batch) {
     }
     Statement& row = insert;
     row.reset();
-    row.bind(1, r.workload_id).bind(2, r.candidate_hash).bind(3, r.target).bind(4, r.trace.to_json().dump());
-    row.bind(5, nlohmann::json(r.run_secs).dump());
+    row.bind(1, r.workload_id)
+        .bind(2, r.candidate_hash)
+        .bind(3, r.target)
+        .bind(4, detail::trace_to_json(r.trace).dump());
+    row.bind(5, nlohmann::json(r.result.run_secs).dump());
     if (r.ok()) {
       row.bind(6, r.median_secs());
     } else {
       row.bind_null(6);
     }
-    row.bind(7, r.error);
-    if (r.info.is_null()) {
+    row.bind(7, r.result.error);
+    if (nlohmann::json info = detail::info_of(r.result); info.is_null()) {
       row.bind_null(8);
     } else {
-      row.bind(8, r.info.dump());
+      row.bind(8, info.dump());
     }
     if (r.args_info.is_null()) {
       row.bind_null(9);
@@ -343,10 +346,10 @@ std::vector<TuningRecord> SqliteDatabase::query_records(const std::string& sql, 
     if (!secs.is_array()) throw DatabaseError(where + ": run_secs is not an array");
     for (const nlohmann::json& t : secs) {
       if (!t.is_number()) throw DatabaseError(where + ": run_secs holds a value that is not a number");
-      r.run_secs.push_back(t.get<double>());
+      r.result.run_secs.push_back(t.get<double>());
     }
-    r.error = s.text(6);
-    if (!s.is_null(7)) r.info = parse_json_column(s.text(7), where + " info");
+    r.result.error = s.text(6);
+    if (!s.is_null(7)) detail::read_info(parse_json_column(s.text(7), where + " info"), r.result, where);
     if (!s.is_null(8)) r.args_info = parse_json_column(s.text(8), where + " args_info");
     r.timestamp_ms = s.int64(9);
     out.push_back(std::move(r));

@@ -503,15 +503,7 @@ namespace {
 constexpr size_t kMaxSamples = 4096;
 }  // namespace
 
-double MeasureRecord::median_s() const {
-  if (times_s.empty()) return 0;
-  std::vector<double> v = times_s;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-std::vector<MeasureRecord> ComponentInstance::measure(const std::vector<MeasureCandidate>& candidates) const {
+std::vector<db::MeasureResult> ComponentInstance::measure(const std::vector<MeasureCandidate>& candidates) const {
   LOOM_ICHECK(entry_.kind == LOOM_COMPONENT_RUNNER, entry_.name + " is not a runner");
   size_t n = candidates.size();
   std::vector<loom_func> funcs(n), references(n);
@@ -534,18 +526,22 @@ std::vector<MeasureRecord> ComponentInstance::measure(const std::vector<MeasureC
   }
   loom_error error;
   check(entry_.as<loom_runner>().measure(instance_, inputs.data(), n, results.data(), &error), error, "measure");
-  std::vector<MeasureRecord> out(n);
+  std::vector<db::MeasureResult> out(n);
   for (size_t k = 0; k < n; ++k) {
     const loom_measure_result& r = results[k];
-    MeasureRecord& m = out[k];
-    m.status = static_cast<loom_status>(r.status);
-    if (!m.ok()) {
+    db::MeasureResult& m = out[k];
+    if (r.status != LOOM_OK) {
       m.error = errors[k].message.empty() ? "(no reason given)" : errors[k].message;
       m.error_kind = errors[k].kind;
+    } else {
+      m.run_secs.assign(times[k].begin(), times[k].begin() + static_cast<ptrdiff_t>(std::min(r.n_times, kMaxSamples)));
+      if (m.run_secs.empty()) {
+        m.error = fmt::format("{} reported success but no run times", entry_.name);
+        m.error_kind = "run";
+      }
     }
-    m.times_s.assign(times[k].begin(), times[k].begin() + static_cast<ptrdiff_t>(std::min(r.n_times, kMaxSamples)));
-    m.build_s = r.build_s;
-    m.run_s = r.run_s;
+    m.build_secs = r.build_s;
+    m.measure_secs = r.run_s;
     m.number = r.number;
   }
   return out;

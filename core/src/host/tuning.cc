@@ -26,17 +26,7 @@ tune::MeasureFn as_measure(std::shared_ptr<ComponentInstance> runner, std::strin
     std::vector<MeasureCandidate> inputs;
     inputs.reserve(candidates.size());
     for (const ir::PrimFunc& f : candidates) inputs.push_back({f, target, reference});
-    std::vector<tune::MeasureOutcome> out;
-    for (const MeasureRecord& r : runner->measure(inputs)) {
-      tune::MeasureOutcome o;
-      o.ok = r.ok();
-      o.times_s = r.times_s;
-      o.error = r.error;
-      o.build_s = r.build_s;
-      o.run_s = r.run_s;
-      out.push_back(std::move(o));
-    }
-    return out;
+    return runner->measure(inputs);
   };
 }
 

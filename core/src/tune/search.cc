@@ -156,8 +156,7 @@ class ReplayFunc : public StrategyBase {
 
 class Evolutionary : public StrategyBase {
  public:
-  Evolutionary(TaskContext context, config::EvolutionaryConfig config)
-      : StrategyBase(std::move(context)), cfg_(config) {
+  Evolutionary(TaskContext context, EvolutionaryOptions config) : StrategyBase(std::move(context)), cfg_(config) {
     double total = 0;
     for (const Mutator& m : ctx_.mutators) total += std::max(0.0, m.probability);
     mutator_total_ = total;
@@ -326,7 +325,7 @@ class Evolutionary : public StrategyBase {
     return ctx_.mutators.empty() ? nullptr : &ctx_.mutators.back();
   }
 
-  config::EvolutionaryConfig cfg_;
+  EvolutionaryOptions cfg_;
   double mutator_total_ = 0;
   uint64_t batches_ = 0;
 };
@@ -347,13 +346,14 @@ std::optional<Candidate> finish_candidate(sched::Schedule sch, const std::vector
   return Candidate{std::move(sch), std::move(func), hash, {}};
 }
 
-std::unique_ptr<SearchStrategy> make_search_strategy(const config::SearchConfig& config, TaskContext context) {
+std::unique_ptr<SearchStrategy> make_search_strategy(const SearchOptions& options, TaskContext context) {
   if (!context.generator) throw UserError("search: no space generator");
-  if (config.strategy == "replay-trace") return std::make_unique<ReplayTrace>(std::move(context));
-  if (config.strategy == "replay-func") return std::make_unique<ReplayFunc>(std::move(context));
-  if (config.strategy == "evolutionary") return std::make_unique<Evolutionary>(std::move(context), config.evolutionary);
+  if (options.strategy == "replay-trace") return std::make_unique<ReplayTrace>(std::move(context));
+  if (options.strategy == "replay-func") return std::make_unique<ReplayFunc>(std::move(context));
+  if (options.strategy == "evolutionary")
+    return std::make_unique<Evolutionary>(std::move(context), options.evolutionary);
   throw UserError(
-      fmt::format("unknown search strategy '{}' (replay-trace, replay-func, evolutionary)", config.strategy));
+      fmt::format("unknown search strategy '{}' (replay-trace, replay-func, evolutionary)", options.strategy));
 }
 
 }  // namespace loom::tune

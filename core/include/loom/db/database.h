@@ -7,7 +7,8 @@
 // `Database` is the interface the tuning loop talks to; SqliteDatabase (sqlite_database.h)
 // is the default and survives a kill at any moment, MemoryDatabase (memory_database.h)
 // keeps everything in memory, optionally mirrored to a JSON lines file (json_lines.h
-// documents the format). open_database() picks one from the run config's [database].
+// documents the format). open_database() picks one by kind and path (the run config's
+// [database], converted by the caller: this module reads no configs).
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "loom/config/run_config.h"
 #include "loom/ir/error.h"
 #include "loom/ir/function.h"
 #include "loom/sched/trace.h"
@@ -44,7 +44,34 @@ struct Workload {
   ir::PrimFunc func;
 };
 
-/// One measured (or failed) candidate of a workload.
+/// What a runner reports for one candidate: the one measurement type of the core. The C ABI's
+/// loom_measure_result becomes this at the plugin host (host::ComponentInstance::measure),
+/// the tuner records it as it came, and every store keeps each field.
+struct MeasureResult {
+  /// Seconds per call, one entry per sample, in the order measured; empty for a failure.
+  std::vector<double> run_secs;
+  /// Why the candidate failed ("build failed: ...", "crashed: SIGSEGV ...", "timed out after
+  /// 10 s", "wrong result: ..."); empty when it succeeded.
+  std::string error;
+  /// The failure's class: "build", "check" (the reference cannot be used), "crash",
+  /// "timeout", "wrong_result", "run"; empty when it succeeded.
+  std::string error_kind;
+  /// Wall seconds the runner spent building the candidate, and running its samples.
+  double build_secs = 0;
+  double measure_secs = 0;
+  /// Calls per sample; 0 when not timed.
+  int64_t number = 0;
+
+  /// A successful measurement: no error and at least one run time.
+  bool ok() const { return error.empty() && !run_secs.empty(); }
+  /// The median of run_secs (the mean of the middle two for an even count); requires ok()
+  /// (InternalError otherwise).
+  double median_secs() const;
+  bool operator==(const MeasureResult&) const = default;
+};
+
+/// One measured (or failed) candidate of a workload: what was measured, where, and its
+/// measurement.
 struct TuningRecord {
   /// The workload's id in the database the record belongs to.
   int64_t workload_id = 0;
@@ -52,25 +79,17 @@ struct TuningRecord {
   sched::Trace trace;
   /// The target string the candidate was built for (e.g. "llvm -mcpu=znver3").
   std::string target;
-  /// Every measured run time in seconds; empty for a failed candidate.
-  std::vector<double> run_secs;
-  /// Why the candidate failed (build, run or check); empty when it succeeded.
-  std::string error;
+  /// The measurement as the runner reported it.
+  MeasureResult result;
   /// ir::structural_hash of the scheduled function: the key of has_candidate().
   uint64_t candidate_hash = 0;
   /// When the record was made, in milliseconds since the Unix epoch (0: set at commit).
   int64_t timestamp_ms = 0;
-  /// Optional build and measurement details (an object: compile seconds, repeats, ...); null
-  /// when absent.
-  nlohmann::json info;
   /// Optional description of the arguments the candidate was run with; null when absent.
   nlohmann::json args_info;
 
-  /// A successful measurement: no error and at least one run time.
-  bool ok() const { return error.empty() && !run_secs.empty(); }
-  /// The median of run_secs (the mean of the middle two for an even count); requires ok()
-  /// (InternalError otherwise).
-  double median_secs() const;
+  bool ok() const { return result.ok(); }
+  double median_secs() const { return result.median_secs(); }
 };
 
 /// What a database holds about one workload, for listings.
@@ -116,11 +135,10 @@ class Database {
   virtual std::vector<WorkloadSummary> summaries() const;
 };
 
-/// The database a run config asks for: kind "sqlite" opens (or creates) an SqliteDatabase at
-/// `config.path`, "json" a MemoryDatabase mirrored to the JSON lines file `config.path`
-/// (created when missing, its records loaded when present), "memory" a MemoryDatabase.
-/// Throws DatabaseError when the file cannot be opened or is not a loom database, and
-/// UserError for an unknown kind.
-std::unique_ptr<Database> open_database(const config::DatabaseConfig& config);
+/// The database of a kind: "sqlite" opens (or creates) an SqliteDatabase at `path`, "json" a
+/// MemoryDatabase mirrored to the JSON lines file `path` (created when missing, its records
+/// loaded when present), "memory" a MemoryDatabase (`path` unused). Throws DatabaseError when
+/// the file cannot be opened or is not a loom database, and UserError for an unknown kind.
+std::unique_ptr<Database> open_database(const std::string& kind, const std::string& path);
 
 }  // namespace loom::db

@@ -4,14 +4,17 @@
 //   {"type":"workload","id":1,"hash":"00ab...","script":"# from tvm.script ..."}
 //   {"type":"record","workload":1,"candidate_hash":"9f3c...","target":"llvm",
 //    "trace":[[...],[...]],"run_secs":[1.2e-4,1.1e-4],"error":"","timestamp_ms":1764000000000,
-//    "info":{...},"args_info":{...}}
+//    "info":{"build_secs":0.4,"measure_secs":0.1,"error_kind":"","number":8},"args_info":{...}}
 // Hashes are 16 lowercase hex digits. On import both are optional: a missing workload hash
 // is computed from the script (a given one is checked against it), and a missing
 // candidate_hash is the hash of the workload scheduled by the trace, so a file can be
 // written by hand or by another tool. A workload's `id` is local to the file: records name
 // their workload by it, and a workload line comes before its records. `trace` is the
-// trace's JSON (TVM's shape, sched::Trace::to_json); `run_secs` is empty and `error` says
-// why for a failed candidate; `info` and `args_info` are optional. Unknown keys are errors,
+// trace's JSON (TVM's shape, sched::Trace::to_json, with bool values as JSON booleans where
+// TVM writes 0/1, so they read back as bools); `run_secs` is empty and `error` says why for a
+// failed candidate; `info` holds the rest of the measurement (db::MeasureResult:
+// build and measure seconds, the error kind, calls per sample) and is written only when one of
+// them is set; `args_info` is any JSON value. Both are optional. Unknown keys are errors,
 // so a misspelt key is never silently dropped.
 #pragma once
 

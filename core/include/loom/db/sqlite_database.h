@@ -6,9 +6,9 @@
 //   workloads(id, hash, script)                  one row per workload
 //   records(id, workload_id, candidate_hash, target, trace, run_secs, median_secs, error,
 //           info, args_info, timestamp_ms)       one row per measured candidate
-// `trace`, `run_secs`, `info` and `args_info` are JSON text; `median_secs` is NULL for a
-// failed record, and (workload_id, median_secs) and (workload_id, candidate_hash) are
-// indexed, so top-k and dedup queries do not scan.
+// `trace`, `run_secs`, `info` (the rest of the measurement, as in JSON lines) and `args_info`
+// are JSON text; `median_secs` is NULL for a failed record, and (workload_id, median_secs)
+// and (workload_id, candidate_hash) are indexed, so top-k and dedup queries do not scan.
 //
 // Durability: the file is in WAL mode with synchronous=FULL and every commit_records() batch
 // is one transaction, so killing the process at any moment loses at most the batch being

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loom/config/component.h"
+#include "loom/db/database.h"
 #include "loom/host/target.h"
 #include "loom/ir/error.h"
 #include "loom/plugin.h"
@@ -86,27 +87,6 @@ struct MeasureCandidate {
   std::string target;
   /// Undefined: no correctness check for this candidate.
   ir::PrimFunc reference;
-};
-
-/// What a runner reports for one candidate.
-struct MeasureRecord {
-  /// LOOM_OK, or the failure: `error` says what happened ("build failed: ...", "crashed:
-  /// SIGSEGV (segmentation fault) while running gmm", "timed out after 10 s", "wrong
-  /// result: ..."), `error_kind` its class ("build", "check" (the reference cannot be
-  /// used), "crash", "timeout", "wrong_result", "run").
-  loom_status status = LOOM_OK;
-  std::string error;
-  std::string error_kind;
-  /// Seconds per call, one entry per sample, in the order measured.
-  std::vector<double> times_s;
-  double build_s = 0;
-  double run_s = 0;
-  /// Calls per sample; 0 when not timed.
-  int64_t number = 0;
-
-  bool ok() const { return status == LOOM_OK; }
-  /// The median of times_s (0 when there are none).
-  double median_s() const;
 };
 
 class PluginHost {
@@ -205,10 +185,12 @@ class ComponentInstance {
                                             sched::RandomEngine& rng) const;
   /// Postprocessor: whether the candidate survives (sch is changed in place).
   bool apply_postproc(sched::Schedule& sch) const;
-  /// Runner: builds and measures the candidates, one record per candidate in order. A
-  /// candidate's failure is its record; throws ComponentError only when the runner itself
-  /// fails (and then no record is returned).
-  std::vector<MeasureRecord> measure(const std::vector<MeasureCandidate>& candidates) const;
+  /// Runner: builds and measures the candidates, one result per candidate in order (the
+  /// ABI's loom_measure_result as the core's db::MeasureResult). A candidate's failure is its
+  /// result, with `error` and `error_kind` set (also for a runner that reports success
+  /// without run times); throws ComponentError only when the runner itself fails (and then
+  /// no result is returned).
+  std::vector<db::MeasureResult> measure(const std::vector<MeasureCandidate>& candidates) const;
 
   /// Cost model: per candidate, its feature rows (loom/tune/features.h: one row per store,
   /// every row of every candidate the same length; a candidate may have no rows).

@@ -14,7 +14,7 @@
 // inputs give the same batches on any number of threads.
 //
 // The components are plain C++ callables so the core does not depend on the plugin host;
-// `loom tune` wraps plugin components (host::ComponentInstance) into them.
+// the tuning session (loom/session) wraps plugin components (host::ComponentInstance) into them.
 #pragma once
 
 #include <atomic>
@@ -25,7 +25,6 @@
 #include <string>
 #include <vector>
 
-#include "loom/config/run_config.h"
 #include "loom/db/database.h"
 #include "loom/ir/function.h"
 #include "loom/sched/random.h"
@@ -86,6 +85,26 @@ struct SearchStats {
   double seconds = 0;           ///< wall time spent in next_batch
 };
 
+/// TVM MetaSchedule's EvolutionarySearch parameters, with its defaults.
+struct EvolutionaryOptions {
+  int64_t population_size = 512;
+  double init_measured_ratio = 0.2;
+  int64_t init_min_unmeasured = 50;
+  int64_t max_fail_count = 5;
+  int64_t genetic_num_iters = 4;
+  double genetic_mutate_prob = 0.85;
+  int64_t genetic_max_fail_count = 10;
+  double eps_greedy = 0.05;
+};
+
+/// Which strategy proposes candidates, and its parameters.
+struct SearchOptions {
+  /// "evolutionary" (default), "replay-trace" or "replay-func".
+  std::string strategy = "evolutionary";
+  /// Used when strategy is "evolutionary".
+  EvolutionaryOptions evolutionary;
+};
+
 /// Everything a strategy needs about its task.
 struct TaskContext {
   ir::PrimFunc func;
@@ -117,10 +136,10 @@ class SearchStrategy {
   SearchStats stats_;
 };
 
-/// The strategy named by config.strategy ("replay-trace", "replay-func", "evolutionary").
-/// Throws UserError for another name. The design space is generated once here (replay-trace,
-/// evolutionary) and must not be empty.
-std::unique_ptr<SearchStrategy> make_search_strategy(const config::SearchConfig& config, TaskContext context);
+/// The strategy named by options.strategy ("replay-trace", "replay-func", "evolutionary").
+/// Throws UserError for another name. The design space is generated on the first batch
+/// (replay-trace, evolutionary) and must not be empty.
+std::unique_ptr<SearchStrategy> make_search_strategy(const SearchOptions& options, TaskContext context);
 
 /// Turns a schedule drawn from the space into a candidate: enter_postproc, every
 /// postprocessor in order. nullopt when one refuses (or throws a schedule error).
