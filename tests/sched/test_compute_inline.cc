@@ -98,7 +98,8 @@ TEST(ComputeInline, Fixture) {
   } catch (const InvalidRVError& e) {
     EXPECT_THAT(e.what(), HasSubstr("block B no longer exists: it was removed by compute_inline"));
   }
-  EXPECT_THROW(sch.get(i), InvalidRVError);
+  testing::expect_throw<InvalidRVError>([&] { sch.get(i); },
+                                        "loop i no longer exists: it was removed by compute_inline");
 }
 
 TEST(ReverseComputeInline, Fixture) {

@@ -112,7 +112,7 @@ void register_annotation_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"Annotate",
          "annotate",
-         {{"block_or_loop", Role::Input, std::nullopt},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop},
           {"ann_key", Role::Attr, std::nullopt},
           {"ann_val", Role::Input, std::nullopt}},
          false,
@@ -130,7 +130,7 @@ void register_annotation_kinds(InstructionRegistry& r) {
          }});
   r.add({"Unannotate",
          "unannotate",
-         {{"block_or_loop", Role::Input, std::nullopt}, {"ann_key", Role::Attr, std::nullopt}},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop}, {"ann_key", Role::Attr, std::nullopt}},
          false,
          false,
          false,

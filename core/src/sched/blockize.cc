@@ -824,7 +824,7 @@ void register_block_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"Blockize",
          "blockize",
-         {{"target", Role::Input, std::nullopt}, {"preserve_unit_iters", Role::Attr, Value(true)}},
+         {{"target", Role::Input, std::nullopt, ParamKind::Loop}, {"preserve_unit_iters", Role::Attr, Value(true)}},
          false,
          false,
          false,
@@ -834,7 +834,7 @@ void register_block_kinds(InstructionRegistry& r) {
          }});
   r.add({"Tensorize",
          "tensorize",
-         {{"block_or_loop", Role::Input, std::nullopt},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop},
           {"tensor_intrin", Role::Attr, std::nullopt},
           {"preserve_unit_iters", Role::Attr, Value(true)}},
          false,

@@ -650,8 +650,8 @@ void register_compute_at_kinds(InstructionRegistry& r) {
     return InstructionKind{
         name,
         python,
-        {{"block", Role::Input, std::nullopt},
-         {"loop", Role::Input, std::nullopt},
+        {{"block", Role::Input, std::nullopt, ParamKind::Block},
+         {"loop", Role::Input, std::nullopt, ParamKind::Loop},
          {"preserve_unit_loops", Role::Attr, Value(false)},
          {"index", Role::Attr, Value(int64_t{-1})}},
         false,
@@ -674,7 +674,7 @@ void register_compute_at_kinds(InstructionRegistry& r) {
   r.add(move_kind("ReverseComputeAt", "reverse_compute_at", false));
   r.add({"SampleComputeLocation",
          "sample_compute_location",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          true,
          false,

@@ -406,7 +406,7 @@ void register_compute_inline_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"ComputeInline",
          "compute_inline",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          false,
          false,
          false,
@@ -416,7 +416,7 @@ void register_compute_inline_kinds(InstructionRegistry& r) {
          }});
   r.add({"ReverseComputeInline",
          "reverse_compute_inline",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          false,
          false,
          false,

@@ -165,7 +165,7 @@ void register_for_kind_kinds(InstructionRegistry& r) {
   auto simple = [&r](const char* name, const char* python, void (Schedule::*fn)(const LoopRV&)) {
     r.add({name,
            python,
-           {{"loop", Role::Input, std::nullopt}},
+           {{"loop", Role::Input, std::nullopt, ParamKind::Loop}},
            false,
            false,
            false,
@@ -179,7 +179,7 @@ void register_for_kind_kinds(InstructionRegistry& r) {
   simple("Unroll", "unroll", &Schedule::unroll);
   r.add({"Bind",
          "bind",
-         {{"loop", Role::Input, std::nullopt}, {"thread_axis", Role::Attr, std::nullopt}},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop}, {"thread_axis", Role::Attr, std::nullopt}},
          false,
          false,
          false,

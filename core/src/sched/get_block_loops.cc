@@ -123,7 +123,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetLoops",
          "get_loops",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          false,
          true,
@@ -132,7 +132,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetChildBlocks",
          "get_child_blocks",
-         {{"block_or_loop", Role::Input, std::nullopt}},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop}},
          true,
          false,
          true,
@@ -143,7 +143,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetProducers",
          "get_producers",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          false,
          true,
@@ -152,7 +152,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetConsumers",
          "get_consumers",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          false,
          true,

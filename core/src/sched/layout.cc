@@ -346,7 +346,7 @@ void register_layout_kinds(InstructionRegistry& r) {
   InstructionKind kind{
       "TransformLayout",
       "transform_layout",
-      {{"block", Role::Input, std::nullopt},
+      {{"block", Role::Input, std::nullopt, ParamKind::Block},
        {"buffer", Role::Attr, std::nullopt},
        {"index_map", Role::Attr, std::nullopt},
        {"pad_value", Role::Attr, Value()},

@@ -501,7 +501,7 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"Split",
          "split",
-         {{"loop", Role::Input, std::nullopt},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop},
           {"factors", Role::VariadicInput, std::nullopt},
           {"preserve_unit_iters", Role::Attr, Value(true)},
           {"disable_predication", Role::Attr, Value(false)}},
@@ -516,7 +516,8 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
          }});
   r.add({"Fuse",
          "fuse",
-         {{"*loops", Role::VariadicInput, std::nullopt}, {"preserve_unit_iters", Role::Attr, Value(true)}},
+         {{"*loops", Role::VariadicInput, std::nullopt, ParamKind::Loop},
+          {"preserve_unit_iters", Role::Attr, Value(true)}},
          false,
          false,
          false,
@@ -527,7 +528,7 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
          }});
   r.add({"Reorder",
          "reorder",
-         {{"*ordered_loops", Role::VariadicInput, std::nullopt}},
+         {{"*ordered_loops", Role::VariadicInput, std::nullopt, ParamKind::Loop}},
          false,
          false,
          false,
@@ -539,7 +540,7 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
          }});
   r.add({"AddUnitLoop",
          "add_unit_loop",
-         {{"block_or_loop", Role::Input, std::nullopt}},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop}},
          false,
          false,
          false,

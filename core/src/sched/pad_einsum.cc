@@ -348,7 +348,7 @@ void register_pad_einsum_kinds(InstructionRegistry& r) {
   r.add(InstructionKind{
       "PadEinsum",
       "pad_einsum",
-      {{"block", Role::Input, std::nullopt}, {"padding", Role::Attr, std::nullopt}},
+      {{"block", Role::Input, std::nullopt, ParamKind::Block}, {"padding", Role::Attr, std::nullopt}},
       /*pure=*/false,
       /*sampling=*/false,
       /*list_output=*/false,

@@ -439,7 +439,7 @@ void register_reduction_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"DecomposeReduction",
          "decompose_reduction",
-         {{"block", Role::Input, std::nullopt}, {"loop", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}, {"loop", Role::Input, std::nullopt, ParamKind::Loop}},
          /*pure=*/false,
          /*sampling=*/false,
          /*list_output=*/false,
@@ -449,7 +449,7 @@ void register_reduction_kinds(InstructionRegistry& r) {
          }});
   r.add({"RFactor",
          "rfactor",
-         {{"loop", Role::Input, std::nullopt}, {"factor_axis", Role::Attr, Value(int64_t{0})}},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop}, {"factor_axis", Role::Attr, Value(int64_t{0})}},
          false,
          false,
          false,

@@ -311,7 +311,7 @@ void register_reindex_kinds(InstructionRegistry& r) {
   InstructionKind kind{
       "ReIndex",
       "reindex",
-      {{"block", Role::Input, std::nullopt}, {"buffer", Role::Attr, std::nullopt}},
+      {{"block", Role::Input, std::nullopt, ParamKind::Block}, {"buffer", Role::Attr, std::nullopt}},
       /*pure=*/false,
       /*sampling=*/false,
       /*list_output=*/false,

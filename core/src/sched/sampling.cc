@@ -184,7 +184,7 @@ void register_sampling_kinds(InstructionRegistry& r) {
          }});
   r.add({"SamplePerfectTile",
          "sample_perfect_tile",
-         {{"loop", Role::Input, std::nullopt},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop},
           {"n", Role::Attr, std::nullopt},
           {"max_innermost_factor", Role::Attr, Value(int64_t{16})}},
          true,
@@ -197,7 +197,7 @@ void register_sampling_kinds(InstructionRegistry& r) {
          }});
   r.add({"SamplePartitionedTile",
          "sample_partitioned_tile",
-         {{"loop", Role::Input, std::nullopt},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop},
           {"n", Role::Attr, std::nullopt},
           {"partition_pos", Role::Attr, Value(int64_t{0})},
           {"innerpart_factor", Role::Attr, Value(int64_t{1})}},

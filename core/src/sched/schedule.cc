@@ -124,6 +124,24 @@ void Schedule::mark_removed_loop(const ir::Var& loop_var, const std::string& pri
   removed_loops_[loop_var.get()] = {loop_var, primitive};
 }
 
+Schedule::Checkpoint Schedule::checkpoint() const {
+  Checkpoint c;
+  c.mod_ = mod_;
+  c.trace_size_ = trace_.size();
+  c.n_rvs_ = rvs_.size();
+  c.rng_ = rng_;
+  return c;
+}
+
+void Schedule::rollback(const Checkpoint& c) {
+  LOOM_ICHECK(c.trace_size_ <= trace_.size() && c.n_rvs_ <= rvs_.size(),
+              "Schedule::rollback: the checkpoint is not from this schedule's past");
+  mod_ = c.mod_;
+  trace_.truncate(c.trace_size_);
+  rvs_.resize(c.n_rvs_);
+  rng_ = c.rng_;
+}
+
 void Schedule::enter_postproc() { record(kEnterPostprocKind, {}, {}, {}); }
 
 }  // namespace loom::sched

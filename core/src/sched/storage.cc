@@ -119,7 +119,7 @@ void register_storage_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"SetScope",
          "set_scope",
-         {{"block", Role::Input, std::nullopt},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block},
           {"buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt}},
          /*pure=*/false,
@@ -132,7 +132,7 @@ void register_storage_kinds(InstructionRegistry& r) {
          }});
   r.add({"StorageAlign",
          "storage_align",
-         {{"block", Role::Input, std::nullopt},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block},
           {"buffer_index", Role::Attr, std::nullopt},
           {"axis", Role::Attr, std::nullopt},
           {"factor", Role::Attr, std::nullopt},
