@@ -29,10 +29,9 @@ std::vector<const ir::BlockRealizeNode*> sibling_blocks(const ir::PrimFunc& func
 
 BlockRV Schedule::get_block(const std::string& name, const std::string& func_name) {
   std::string func = func_name.empty() ? default_func_ : func_name;
-  if (!mod_.contains(func))
-    throw BlockNotFoundError("get_block", fmt::format("no function named {} in the module", func));
+  if (!mod_.contains(func)) throw BlockNotFoundError("get_block", "no function named {} in the module", func);
   if (!detail::find_block(mod_.at(func), name))
-    throw BlockNotFoundError("get_block", fmt::format("no block named {} in function {}", name, func));
+    throw BlockNotFoundError("get_block", "no block named {} in function {}", name, func);
   BlockRV rv = new_block_rv(func, name);
   record("GetBlock", {}, {Value(name), Value(func)}, {rv});
   return rv;

@@ -30,7 +30,7 @@ Schedule::Schedule(const ir::PrimFunc& func, int64_t seed, DebugMode debug)
 
 const Schedule::RVEntry& Schedule::entry(uint32_t id, RVEntry::Kind kind, const char* what) const {
   if (id == 0 || id > rvs_.size() || rvs_[id - 1].kind != kind)
-    throw InvalidRVError("get", fmt::format("the {} random variable #{} does not belong to this schedule", what, id));
+    throw InvalidRVError("get", "the {} random variable #{} does not belong to this schedule", what, id);
   return rvs_[id - 1];
 }
 
