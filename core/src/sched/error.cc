@@ -1,9 +1,13 @@
-// Schedule errors (loom/sched/error.h): rendering, locations, the marked function.
+// Schedule errors (loom/sched/error.h): lazy rendering, locations, the marked function, and the
+// LOOM_SCHED_ERROR_STATS counters.
 #include "loom/sched/error.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "fmt/args.h"
@@ -13,6 +17,43 @@
 namespace loom::sched {
 
 namespace {
+
+/// LOOM_SCHED_ERROR_STATS=1: the number of schedule errors created and the time spent
+/// building their messages, printed to stderr at exit.
+struct Stats {
+  std::atomic<uint64_t> created{0};
+  std::atomic<uint64_t> rendered{0};
+  std::atomic<uint64_t> nanoseconds{0};
+  bool enabled = false;
+  Stats() {
+    const char* env = std::getenv("LOOM_SCHED_ERROR_STATS");
+    enabled = env != nullptr && std::string(env) == "1";
+  }
+  ~Stats() {
+    if (!enabled) return;
+    std::fprintf(stderr, "loom: schedule errors: %llu created, %llu messages rendered, %.1f ms building messages\n",
+                 static_cast<unsigned long long>(created.load()), static_cast<unsigned long long>(rendered.load()),
+                 static_cast<double>(nanoseconds.load()) / 1e6);
+  }
+};
+
+Stats& stats() {
+  static Stats s;
+  return s;
+}
+
+/// Times the enclosing scope into Stats::nanoseconds.
+class BuildTimer {
+ public:
+  BuildTimer() : start_(std::chrono::steady_clock::now()) {}
+  ~BuildTimer() {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_);
+    stats().nanoseconds += static_cast<uint64_t>(ns.count());
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
 
 bool is_location_word(std::string_view word, ErrorLocation::Kind* kind) {
   if (word == "block" || word == "blocks" || word == "producer" || word == "consumer") {
@@ -35,12 +76,17 @@ int64_t error_clock() {
 }
 }  // namespace detail
 
-void ScheduleError::created(int64_t) {
+void ScheduleError::created(int64_t start) {
   rendered();  // the message is built when the error is thrown
+  Stats& s = stats();
+  ++s.created;
+  s.nanoseconds += static_cast<uint64_t>(detail::error_clock() - start);
 }
 
 ScheduleError::ScheduleError(std::string primitive, std::string message)
     : UserError(std::string()), primitive_(std::move(primitive)), state_(std::make_shared<State>()) {
+  ++stats().created;
+  BuildTimer timer;
   state_->what = "sch." + primitive_ + ": ";
   state_->prefix = state_->what.size();
   state_->what += message;
@@ -50,6 +96,7 @@ ScheduleError::ScheduleError(std::string primitive, std::string message)
 const ScheduleError::State& ScheduleError::rendered() const {
   State& s = *state_;
   if (s.rendered) return s;
+  ++stats().rendered;
   std::string message;
   try {
     fmt::dynamic_format_arg_store<fmt::format_context> store;
