@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "loom/sched/analysis.h"
 #include "loom/sched/error.h"
+#include "loom/sched/schedule_script.h"
 #include "loom/script/parser.h"
 #include "sched_test_util.h"
 
@@ -13,6 +14,21 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+
+/// Two stages whose loops have distinct names, so that a marked loop is one line.
+constexpr const char* kNamedLoops = R"(
+@T.prim_func
+def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
+    B = T.alloc_buffer((16, 8))
+    for i0, j0 in T.grid(16, 8):
+        with T.block("B"):
+            vi, vj = T.axis.remap("SS", [i0, j0])
+            B[vi, vj] = A[vi, vj] * T.float32(2)
+    for i1, j1 in T.grid(16, 8):
+        with T.block("C"):
+            vi, vj = T.axis.remap("SS", [i1, j1])
+            C[vi, vj] = B[vi, vj] + T.float32(1)
+)";
 
 TEST(ScheduleError, RendersItsTemplateAndNamesItsLocations) {
   const std::string block = "B", loop = "i";
@@ -39,20 +55,7 @@ TEST(ScheduleError, RendersItsTemplateAndNamesItsLocations) {
 }
 
 TEST(ScheduleError, RenderMarkedPointsAtTheBlocksAndLoops) {
-  Schedule sch(script::parse_func(R"(
-@T.prim_func
-def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
-    B = T.alloc_buffer((16, 8))
-    for i0, j0 in T.grid(16, 8):
-        with T.block("B"):
-            vi, vj = T.axis.remap("SS", [i0, j0])
-            B[vi, vj] = A[vi, vj] * T.float32(2)
-    for i1, j1 in T.grid(16, 8):
-        with T.block("C"):
-            vi, vj = T.axis.remap("SS", [i1, j1])
-            C[vi, vj] = B[vi, vj] + T.float32(1)
-)"),
-               0, DebugMode::Verify);
+  Schedule sch(script::parse_func(kNamedLoops), 0, DebugMode::Verify);
   LoopRV j = sch.get_loops(sch.get_block("C"))[1];
   BlockRV b = sch.get_block("B");
   try {
@@ -71,6 +74,29 @@ def main(A: T.Buffer((16, 8), "float32"), C: T.Buffer((16, 8), "float32")):
   } catch (const ScheduleError& e) {
     EXPECT_THAT(e.render_marked(sch.mod().at("main")),
                 HasSubstr("with T.block(\"C\"):  # <-- block C (OutputBlock)\n"));
+  }
+}
+
+// A schedule script that a primitive refuses: the error shows the function as it was then, with
+// the blocks and loops of the primitive's error marked (what `loom apply` prints).
+TEST(ScheduleError, AScheduleScriptErrorMarksTheCulprits) {
+  Schedule sch(script::parse_func(kNamedLoops), 0, DebugMode::Verify);
+  try {
+    apply_schedule_script(sch, "i1, j1 = sch.get_loops(\"C\")\nsch.compute_at(\"C\", i1)\n", "s.py");
+    FAIL() << "C is under i1 already";
+  } catch (const ScheduleScriptError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("s.py:2:1: sch.compute_at: loop i1 is an ancestor of block C"));
+    std::string marked = e.marked_function();
+    EXPECT_THAT(marked, HasSubstr("for i1, j1 in T.grid(16, 8):  # <-- loop i1 (NotInSameScope)\n"));
+    EXPECT_THAT(marked, HasSubstr("with T.block(\"C\"):  # <-- block C (NotInSameScope)\n"));
+    EXPECT_THAT(marked, HasSubstr("for i0, j0 in T.grid(16, 8):\n"));  // the other nest is not marked
+  }
+  // Errors that are not a primitive's refusal show no function.
+  try {
+    apply_schedule_script(sch, "x = sch.get_loops(y)\n", "s.py");
+    FAIL() << "y is undefined";
+  } catch (const ScheduleScriptError& e) {
+    EXPECT_EQ(e.marked_function(), "");
   }
 }
 

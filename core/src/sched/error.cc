@@ -77,7 +77,6 @@ int64_t error_clock() {
 }  // namespace detail
 
 void ScheduleError::created(int64_t start) {
-  rendered();  // the message is built when the error is thrown
   Stats& s = stats();
   ++s.created;
   s.nanoseconds += static_cast<uint64_t>(detail::error_clock() - start);
@@ -97,6 +96,7 @@ const ScheduleError::State& ScheduleError::rendered() const {
   State& s = *state_;
   if (s.rendered) return s;
   ++stats().rendered;
+  BuildTimer timer;
   std::string message;
   try {
     fmt::dynamic_format_arg_store<fmt::format_context> store;

@@ -3,11 +3,10 @@
 // primitives). The schedule is left unchanged.
 //
 // An error is an object, not a string: it holds the primitive, a message template with its
-// arguments and the blocks and loops it concerns (TVM's ScheduleError: FastErrorString /
-// DetailRenderTemplate / LocationsOfInterest). The message is built from the template once
-// and cached; error.cc decides whether that happens when the error is created or when what()
-// is first called (the tuner refuses thousands of candidates and reads almost none of their
-// errors).
+// arguments and the blocks and loops it concerns, and renders its message only when read
+// (TVM's ScheduleError: FastErrorString / DetailRenderTemplate / LocationsOfInterest). The
+// tuner refuses thousands of candidates and reads almost none of their errors, so throwing
+// costs a few string copies; what() formats on its first call and caches the text.
 //   - fast_message(): one line without formatting, "sch.compute_at: NotCompleteOrReductionBlock".
 //   - what() / detail(): the full message, "sch.compute_at: block B is neither ...".
 //   - locations(): the blocks and loops it names; render_marked() prints a function with them
@@ -57,7 +56,7 @@ ErrorArg error_arg(const T& value) {
   } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
     return ErrorArg(std::string(std::string_view(value)));
   } else {
-    // Views into temporaries (fmt::join) and types with their own formatter: rendered now.
+    // Other types with a formatter (fmt::join views must be formatted by the caller): rendered now.
     return ErrorArg(fmt::format("{}", value));
   }
 }
@@ -71,7 +70,7 @@ class ScheduleError : public UserError {
   /// `primitive` is the Python name ("fuse"); `message` says what is wrong, naming the
   /// objects ("loop i_1 is not the only child of loop i_0, cannot fuse"), already built.
   ScheduleError(std::string primitive, std::string message);
-  /// The message fmt::format(format, args...) (see the file comment for when it is built). A `{}` right after
+  /// The message fmt::format(format, args...), rendered when first read. A `{}` right after
   /// the word "block"/"blocks" (or "producer"/"consumer") names a block, after "loop"/"loops"
   /// a loop: these are the error's locations().
   template <typename... Args>
@@ -83,7 +82,7 @@ class ScheduleError : public UserError {
     created(start);
   }
 
-  /// "sch.<primitive>: <message>", built on the first call if it was not yet.
+  /// "sch.<primitive>: <message>", rendered on the first call.
   const char* what() const noexcept override;
   const std::string& primitive() const { return primitive_; }
   /// The message without the "sch.<primitive>: " prefix (rendered).
