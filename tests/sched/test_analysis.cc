@@ -57,8 +57,8 @@ def main(A: T.Buffer((8, 8), "float32"), B: T.Buffer((8, 8), "float32"), C: T.Bu
 
 // Reduction block: compute_at.cc checked the write region's min only and no single writer;
 // analysis.cc (and so decompose_reduction, rfactor, the rules) checked min and extent but not
-// the single writer. TVM's: init, affine bindings, spatial/reduction variables, the only
-// writer of its buffers, no reduction variable indexing the output.
+// the single writer. TVM's: init, spatial/reduction variables, the only writer of its
+// buffers, no reduction variable indexing the output (see analysis.h for affine bindings).
 TEST(BlockAnalysis, AReductionBlockIsTheOnlyWriterOfItsOutput) {
   Schedule sch(script::parse_func(R"(
 @T.prim_func
@@ -91,7 +91,8 @@ def main(A: T.Buffer((8, 8), "float32"), C: T.Buffer((8,), "float32")):
       "block first is not a reduction block: block second also writes a buffer it writes");
 }
 
-TEST(BlockAnalysis, AReductionBlockHasAffineBindings) {
+// Affine binding: one definition for reorder, parallel, vectorize and bind (they had a copy each).
+TEST(BlockAnalysis, AffineBindingIsAnIterMapOfTheLoops) {
   Schedule sch(script::parse_func(R"(
 @T.prim_func
 def main(A: T.Buffer((8, 8), "float32"), C: T.Buffer((8,), "float32")):
@@ -106,13 +107,18 @@ def main(A: T.Buffer((8, 8), "float32"), C: T.Buffer((8,), "float32")):
                0, DebugMode::Verify);
   const ir::PrimFunc& func = sch.mod().at("main");
   EXPECT_FALSE(is_affine_binding(func, block_of(sch, "C")));
-  EXPECT_FALSE(is_reduction_block(func, block_of(sch, "C")));
+  EXPECT_TRUE(is_affine_binding(func, block_of(sch, "root")));
   testing::expect_throw<NotAffineBindingError>(
       [&] { check_affine_binding("reorder", func, block_of(sch, "C")); },
-      "sch.reorder: block C does not have an affine binding: its bindings are not an affine map of the loops above it");
-  testing::expect_throw<NotReductionBlockError>(
-      [&] { check_reduction_block("rfactor", func, block_of(sch, "C")); },
-      "block C is not a reduction block: its bindings are not an affine map of the loops above it");
+      "sch.reorder: block C does not have an affine binding: its bindings are not an affine map of the loops above "
+      "it");
+  std::vector<LoopRV> loops = sch.get_loops(sch.get_block("C"));
+  testing::expect_schedule_error(
+      sch,
+      [&] {
+        sch.reorder({loops[1], loops[0]});
+      },
+      "NotAffineBinding", "block C does not have an affine binding");
 }
 
 // Complete block, compute_at's and compute_inline's copies: one definition and one error.
