@@ -138,6 +138,13 @@ expect_output "decision.py:2:5: sch.sample_perfect_tile: decision \[3, 5\] is no
 printf '# comment\nl = sch.get_loops("D")\n' >"$tmp/noblock.py"
 expect 2 "apply: unknown block" -- "$loom" apply "$tmp/gmm.py" "$tmp/noblock.py"
 expect_output "noblock.py:2:19: sch.get_block: no block named D in function gmm" "unknown block names line 2"
+# A refused primitive: the function is shown with the blocks and loops of its error marked.
+printf 'i, j, k = sch.get_loops("C")\nsch.vectorize(k)\n' >"$tmp/refused.py"
+expect 2 "apply: vectorize a reduction loop" -- "$loom" apply "$tmp/gmm.py" "$tmp/refused.py"
+expect_output "refused.py:2:1: sch.vectorize: loop k is bound to the reduction iterator v_k of block C" "refusal named"
+expect_output "the function when the call failed:" "the function is shown"
+expect_output 'for i, j, k in T.grid\(.*\):  # <-- loop k \(WrongBlockIterType\)' "the loop is marked"
+expect_output 'with T.block\("C"\):  # <-- block C \(WrongBlockIterType\)' "the block is marked"
 printf 'l = sch.get_lops("C")\n' >"$tmp/typo.py"
 expect 2 "apply: unknown primitive" -- "$loom" apply "$tmp/gmm.py" "$tmp/typo.py"
 expect_output "typo.py:1:5: sch.get_lops is not a schedule primitive; did you mean sch.get_loops\?" "unknown primitive"

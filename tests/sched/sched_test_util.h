@@ -82,6 +82,18 @@ inline void verify_trace_roundtrip(const Schedule& sch) {
   expect_func_equal(via_json.mod().at(func), sch.mod().at(func));
 }
 
+/// Runs `fn` and expects it to throw E with a message containing `message` (for calls that do
+/// not change a schedule, e.g. lookups; primitives use expect_error).
+template <typename E>
+void expect_throw(const std::function<void()>& fn, const std::string& message) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected an error containing: " << message;
+  } catch (const E& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(message));
+  }
+}
+
 /// Runs `fn`, expects it to throw E (a ScheduleError by default) whose message contains
 /// `message`, and expects the schedule's module and trace unchanged by the failed call.
 template <typename E = ScheduleError>

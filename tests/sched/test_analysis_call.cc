@@ -127,7 +127,12 @@ TEST(CallPrimitive, ArgumentErrorsNameThePrimitiveTheArgumentAndTheSignature) {
   expect_argument_error("get_loops", {{block, block}, {}}, "takes at most 1 arguments, got 2 positional ones", 1);
   expect_argument_error("parallel", {{block}, {}}, "argument 'loop' must be a loop, got a block", 0);
   // A primitive's own error passes through as a ScheduleError.
-  EXPECT_THROW(call_primitive(sch, "compute_inline", {{Value("relu")}, {}}), ScheduleError);
+  testing::expect_error<ScheduleError>(
+      sch,
+      [&] {
+        call_primitive(sch, "compute_inline", {{Value("relu")}, {}});
+      },
+      "sch.compute_inline: block relu is an output block: it writes the parameter buffer");
 }
 
 }  // namespace

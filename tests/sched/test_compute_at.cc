@@ -264,7 +264,8 @@ def main(A: T.Buffer((8,), "float32"), C: T.Buffer((8,), "float32")):
   BlockRV b1 = sch.get_block("B1");
   expect_error(
       sch, [&] { sch.compute_at(b1, i); },
-      "sch.compute_at: block B1 is neither a complete block nor a reduction block");
+      "sch.compute_at: block B1 is neither a complete block (block B0 also writes a buffer it writes) nor a "
+      "reduction block (it has no init)");
 }
 
 TEST(ReverseComputeAt, StencilReadIsNotCovered) {

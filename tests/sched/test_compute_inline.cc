@@ -98,7 +98,8 @@ TEST(ComputeInline, Fixture) {
   } catch (const InvalidRVError& e) {
     EXPECT_THAT(e.what(), HasSubstr("block B no longer exists: it was removed by compute_inline"));
   }
-  EXPECT_THROW(sch.get(i), InvalidRVError);
+  testing::expect_throw<InvalidRVError>([&] { sch.get(i); },
+                                        "loop i no longer exists: it was removed by compute_inline");
 }
 
 TEST(ReverseComputeInline, Fixture) {
@@ -138,17 +139,19 @@ TEST(ComputeInline, Errors) {
   BlockRV expb = sch.get_block("T_softmax_exp");
   expect_error(
       sch, [&] { sch.compute_inline(maxelem); },
-      "sch.compute_inline: block T_softmax_maxelem is not a complete block: it has an init statement");
+      "sch.compute_inline: block T_softmax_maxelem is not a complete block: its iteration variable v_k is not "
+      "data parallel");
   expect_error(
       sch, [&] { sch.compute_inline(norm); },
-      "sch.compute_inline: block T_softmax_norm is an output block: buffer T_softmax_norm is a parameter "
+      "sch.compute_inline: block T_softmax_norm is an output block: it writes the parameter buffer T_softmax_norm "
       "of sfm");
   expect_error(
       sch, [&] { sch.reverse_compute_inline(norm); },
       "sch.reverse_compute_inline: block T_softmax_norm has 2 producer blocks; it must have exactly one");
   expect_error(
       sch, [&] { sch.reverse_compute_inline(expb); },
-      "sch.reverse_compute_inline: block T_softmax_maxelem is not a complete block: it has an init statement");
+      "sch.reverse_compute_inline: block T_softmax_maxelem is not a complete block: its iteration variable v_k is not "
+      "data parallel");
 }
 
 TEST(ComputeInline, BodyAndReaderErrors) {

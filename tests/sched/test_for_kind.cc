@@ -139,8 +139,8 @@ def main(A: T.Buffer((64,), "float32")):
   auto loops = sch.get_loops(sch.get_block("A"));
   expect_error<ScheduleError>(
       sch, [&] { sch.parallel(loops[0]); },
-      "sch.parallel: the bindings of block A are not an affine map of the loops above it, "
-      "cannot parallelize loop i");
+      "sch.parallel: block A does not have an affine binding: its bindings are not an affine map of the loops "
+      "above it");
   Schedule opaque(script::parse_func(R"(
 @T.prim_func
 def main(A: T.Buffer((8,), "float32")):
@@ -153,8 +153,8 @@ def main(A: T.Buffer((8,), "float32")):
   auto l = opaque.get_loops(opaque.get_block("A"));
   expect_error<ScheduleError>(
       opaque, [&] { opaque.vectorize(l[0]); },
-      "sch.vectorize: block A under loop i has the opaque iterator vi; only blocks with "
-      "spatial and reduction iterators can be under a loop to vectorize");
+      "sch.vectorize: the loop nest under loop i has no compact data flow: block A is under it and it is neither a "
+      "complete block (its iteration variable vi is not data parallel) nor a reduction block (it has no init)");
   opaque.unroll(l[0]);  // unrolling keeps the order: always allowed
 }
 

@@ -508,8 +508,8 @@ def main(A: T.Buffer((64,), "float32")):
       [&] {
         na.reorder({n[1], n[0]});
       },
-      "sch.reorder: the bindings of block A are not an affine map of the loops above it, "
-      "cannot reorder them");
+      "sch.reorder: block A does not have an affine binding: its bindings are not an affine map of the loops above "
+      "it");
 }
 
 TEST(AddUnitLoop, AboveABlockAndAboveALoop) {
@@ -538,8 +538,8 @@ def main(A: T.Buffer((16, 16), "float32"), B: T.Buffer((16, 16), "float32"), C: 
   BlockRV root = sch.get_block("root");
   expect_error<ScheduleError>(
       sch, [&] { sch.add_unit_loop(root); },
-      "sch.add_unit_loop: block root is the root block of function main, cannot add a loop "
-      "above it");
+      "sch.add_unit_loop: block root is the root block of function main; sch.add_unit_loop needs a block inside a "
+      "scope");
 }
 
 // ---------------------------------------------------------------------------------------

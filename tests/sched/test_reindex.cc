@@ -146,7 +146,7 @@ TEST(ReindexErrors, IndexBindingAndAccessRules) {
   sch.split(sch.get_loops(c)[0], std::vector<std::optional<int64_t>>{4, 4});
   expect_schedule_error(
       sch, [&] { sch.reindex(c, BufferIndexType::Write, 0); }, "NonTrivialBinding",
-      "block C has 3 iteration variables under 4 loops, its bindings are not trivial");
+      "the bindings of block C are not trivial: it has 3 iteration variables under 4 loops");
 
   Schedule twisted(script::parse_func(R"(
 @T.prim_func
@@ -167,7 +167,7 @@ def main(A: T.Buffer((8, 8), "float32"), C: T.Buffer((8, 8), "float32")):
       "block C accesses buffer A with more than one index pattern");
   expect_schedule_error(
       twisted, [&] { twisted.reindex(td, BufferIndexType::Write, 0); }, "NonTrivialBinding",
-      "iteration variable vi is not bound to loop i over its domain");
+      "the bindings of block D are not trivial: its iteration variable vi is not bound to loop i");
 
   Schedule guarded(script::parse_func(R"(
 @T.prim_func

@@ -81,8 +81,16 @@ TEST(Trace, InvalidDecisionsFailCleanly) {
     EXPECT_THAT(e.what(), HasSubstr("sch.sample_perfect_tile: decision [3, 21] is not a valid tiling: 2 factors whose "
                                     "product is 64 with the innermost at most 16"));
   }
-  EXPECT_THROW(sch.sample_categorical({1, 2}, {0.5, 0.5}, 5), InvalidDecisionError);
-  EXPECT_THROW(sch.sample_categorical({1, 2}, {0.5}), ScheduleError);
+  testing::expect_throw<InvalidDecisionError>(
+      [&] {
+        sch.sample_categorical({1, 2}, {0.5, 0.5}, 5);
+      },
+      "sch.sample_categorical: decision 5 is not an index into 2 candidates");
+  testing::expect_throw<ScheduleError>(
+      [&] {
+        sch.sample_categorical({1, 2}, {0.5});
+      },
+      "sch.sample_categorical: 2 candidates but 1 probabilities");
   EXPECT_EQ(sch.trace().size(), before);  // failures record nothing
 }
 
@@ -100,8 +108,10 @@ TEST(Trace, ReplayWithSameAndChangedDecisions) {
   EXPECT_THAT(third.trace().as_python(), HasSubstr("decision=[2, 16]"));
   Trace invalid = t.with_decision(2, Value(std::vector<Value>{Value(3), Value(16)}));
   Schedule fourth(small_gmm(), 99);
-  EXPECT_THROW(invalid.apply_to(fourth), InvalidDecisionError);
-  EXPECT_THROW(t.with_decision(0, Value(1)), UserError);  // get_block does not sample
+  testing::expect_throw<InvalidDecisionError>([&] { invalid.apply_to(fourth); },
+                                              "sch.sample_perfect_tile: decision [3, 16] is not a valid tiling");
+  testing::expect_throw<UserError>([&] { t.with_decision(0, Value(1)); },  // get_block does not sample
+                                   "instruction 0 (GetBlock) does not sample, it has no decision");
 }
 
 TEST(Trace, SimplifyDropsUnusedQueriesAndSampling) {
@@ -161,9 +171,11 @@ TEST(Schedule, CopiesForkIndependently) {
 
 TEST(Schedule, InvalidRandomVariables) {
   Schedule sch(small_gmm(), 5);
-  EXPECT_THROW(sch.get(BlockRV{7}), InvalidRVError);
+  testing::expect_throw<InvalidRVError>([&] { sch.get(BlockRV{7}); },
+                                        "the block random variable #7 does not belong to this schedule");
   ExprRV v = sch.sample_categorical({3}, {1.0});
-  EXPECT_THROW(sch.get(LoopRV{v.id}), InvalidRVError);  // an expr RV used as a loop
+  testing::expect_throw<InvalidRVError>([&] { sch.get(LoopRV{v.id}); },  // an expr RV used as a loop
+                                        "the loop random variable #1 does not belong to this schedule");
   EXPECT_EQ(sch.get(v), 3);
 }
 

@@ -77,7 +77,14 @@ void add_schedule_commands(CLI::App& app, ExitCode& exit_code) {
       throw UserError("loom apply: the kernel and the schedule cannot both be '-'");
     ir::PrimFunc func = select_function(load_module(o.kernel), o.func);
     sched::Schedule sch(func, o.seed, sched::DebugMode::Verify);
-    sched::apply_schedule_script(sch, read_text(o.input), display_name(o.input));
+    try {
+      sched::apply_schedule_script(sch, read_text(o.input), display_name(o.input));
+    } catch (const sched::ScheduleScriptError& e) {
+      // The function where the primitive refused, with what its error names marked.
+      std::string marked = e.marked_function();
+      if (!marked.empty()) std::cerr << "the function when the call failed:\n" << marked;
+      throw;
+    }
     if (!o.trace_out.empty()) write_text(o.trace_out, sch.trace().to_json().dump() + "\n");
     emit_kernel(sch, o.out);
     exit_code.value = 0;

@@ -10,6 +10,17 @@ loom_status fail(loom_error* error, loom_status status, std::string message, std
     error->status = status;
     error->message = std::move(message);
     error->kind = std::move(kind);
+    error->cause = nullptr;
+  }
+  return status;
+}
+
+loom_status fail_keeping(loom_error* error, loom_status status, std::exception_ptr cause, std::string kind) {
+  if (error != nullptr) {
+    error->status = status;
+    error->message.clear();
+    error->kind = std::move(kind);
+    error->cause = std::move(cause);
   }
   return status;
 }
@@ -21,10 +32,22 @@ void error_set(loom_error* error, loom_status status, loom_str message, loom_str
   error->status = status;
   error->message = to_string(message);
   error->kind = to_string(kind);
+  error->cause = nullptr;
 }
 loom_status error_status(const loom_error* error) { return error == nullptr ? LOOM_OK : error->status; }
 loom_str error_message(const loom_error* error) {
-  return error == nullptr ? loom_str{"", 0} : make_str(error->message);
+  if (error == nullptr) return loom_str{"", 0};
+  if (error->cause) {  // a kept schedule error: render its message now, once
+    try {
+      std::rethrow_exception(error->cause);
+    } catch (const std::exception& e) {
+      error->message = e.what();
+    } catch (...) {
+      error->message = "unknown exception";
+    }
+    error->cause = nullptr;
+  }
+  return make_str(error->message);
 }
 loom_str error_kind(const loom_error* error) { return error == nullptr ? loom_str{"", 0} : make_str(error->kind); }
 

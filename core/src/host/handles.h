@@ -2,6 +2,7 @@
 // the helpers the ABI functions share (error reporting, string and value conversion).
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,8 +38,12 @@ sched::Value from_c(const loom_value& v);
 
 struct loom_error {
   loom_status status = LOOM_OK;
-  std::string message;
+  /// The message; for an error kept in `cause`, built on the first error_message call.
+  mutable std::string message;
   std::string kind;
+  /// The schedule error the status came from, kept so that its message is rendered only when
+  /// the plugin asks for it (error_message); null once rendered or for other errors.
+  mutable std::exception_ptr cause;
 };
 
 struct loom_rng {
@@ -80,9 +85,13 @@ namespace loom::host::detail {
 
 /// Fills `error` (when not null) and returns its status.
 loom_status fail(loom_error* error, loom_status status, std::string message, std::string kind = {});
+/// Fills `error` with the exception being handled (a ScheduleError), whose message error_message
+/// renders on request, and returns `status`.
+loom_status fail_keeping(loom_error* error, loom_status status, std::exception_ptr cause, std::string kind);
 
 /// Runs `body` (returning a loom_status), turning loom's exceptions into a status and the
-/// error's message: a ScheduleError gives LOOM_ERROR_SCHEDULE with its kind, a UserError
+/// error's message: a ScheduleError gives LOOM_ERROR_SCHEDULE with its kind (the exception is
+/// kept and its message rendered only if the plugin asks for it), a UserError
 /// LOOM_ERROR_ARGUMENT, anything else LOOM_ERROR_INTERNAL. No exception leaves an ABI
 /// function.
 template <typename F>
@@ -90,7 +99,7 @@ loom_status guarded(loom_error* error, F&& body) {
   try {
     return body();
   } catch (const sched::ScheduleError& e) {
-    return fail(error, LOOM_ERROR_SCHEDULE, e.what(), e.kind());
+    return fail_keeping(error, LOOM_ERROR_SCHEDULE, std::current_exception(), e.kind());
   } catch (const UserError& e) {
     return fail(error, LOOM_ERROR_ARGUMENT, e.what());
   } catch (const std::exception& e) {

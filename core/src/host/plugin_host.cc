@@ -33,6 +33,14 @@ namespace fs = std::filesystem;
 using detail::fail;
 using detail::to_string;
 
+namespace {
+/// The message of an error a component returned (rendered now if the host kept its exception).
+std::string message_of(const loom_error& error, const char* none = "(no message)") {
+  std::string message = to_string(detail::error_message(&error));
+  return message.empty() ? none : message;
+}
+}  // namespace
+
 const char* component_kind_name(loom_component_kind kind) {
   switch (kind) {
     case LOOM_COMPONENT_SCHEDULE_RULE:
@@ -211,8 +219,8 @@ const PluginInfo& PluginHost::load(const fs::path& file) {
     error.message = "an exception escaped the plugin's register_components";
   }
   if (status != LOOM_OK)
-    throw PluginError(fmt::format("plugin {}: registering its components failed: {}", path.string(),
-                                  error.message.empty() ? "(no message)" : error.message));
+    throw PluginError(
+        fmt::format("plugin {}: registering its components failed: {}", path.string(), message_of(error)));
   for (const ComponentEntry& pending : registrar.pending) {
     for (const ComponentEntry& e : components_) {
       if (e.name == pending.name)
@@ -334,7 +342,7 @@ std::shared_ptr<ComponentInstance> PluginHost::instantiate(loom_component_kind k
   loom_status status = base.create(base.userdata, &cfg, &instance, &error);
   if (status != LOOM_OK)
     throw ComponentError(fmt::format("{} '{}' ({}): create failed: {}", component_kind_name(kind), entry.name,
-                                     entry.file.string(), error.message),
+                                     entry.file.string(), message_of(error)),
                          status, error.kind);
   auto result = std::make_shared<ComponentInstance>(entry, instance, config);
   std::vector<std::string> unknown = config.unread_key_errors();
@@ -453,9 +461,9 @@ ComponentInstance::ExportResult ComponentInstance::export_func(const ir::PrimFun
 
 void ComponentInstance::check(loom_status status, const loom_error& error, const char* what) const {
   if (status == LOOM_OK) return;
-  throw ComponentError(fmt::format("{} '{}': {} failed: {}", component_kind_name(entry_.kind), entry_.name, what,
-                                   error.message.empty() ? "(no message)" : error.message),
-                       status, error.kind);
+  throw ComponentError(
+      fmt::format("{} '{}': {} failed: {}", component_kind_name(entry_.kind), entry_.name, what, message_of(error)),
+      status, error.kind);
 }
 
 std::vector<sched::Schedule> ComponentInstance::apply_rule(const sched::Schedule& sch,
@@ -531,7 +539,7 @@ std::vector<db::MeasureResult> ComponentInstance::measure(const std::vector<Meas
     const loom_measure_result& r = results[k];
     db::MeasureResult& m = out[k];
     if (r.status != LOOM_OK) {
-      m.error = errors[k].message.empty() ? "(no reason given)" : errors[k].message;
+      m.error = message_of(errors[k], "(no reason given)");
       m.error_kind = errors[k].kind;
     } else {
       m.run_secs.assign(times[k].begin(), times[k].begin() + static_cast<ptrdiff_t>(std::min(r.n_times, kMaxSamples)));

@@ -2,6 +2,8 @@
 #include "loom/sched/analysis.h"
 
 #include "fmt/format.h"
+#include "loom/arith/iter_map.h"
+#include "loom/ir/builder.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/visitor.h"
 #include "tree.h"
@@ -10,58 +12,273 @@ namespace loom::sched {
 
 namespace {
 
+using detail::buffers_of;
+using detail::BufferSet;
+using detail::intersects;
+
 bool uses_var(const ir::Expr& e, const ir::VarNode* v) {
   bool found = false;
   ir::post_order_visit(e, [&](const ir::Object* n) { found = found || n == v; });
   return found;
 }
 
-/// Whether applying `primitive` to a copy of the schedule succeeds (the copy is dropped).
-template <typename F>
-bool would_succeed(const Schedule& sch, F&& primitive) {
-  Schedule copy = sch;
-  try {
-    primitive(copy);
-    return true;
-  } catch (const ScheduleError&) {
-    return false;
+/// The block with its path in `func`.
+struct Located {
+  detail::StmtPath path;
+  const ir::BlockRealizeNode* realize = nullptr;  // null for the root block
+  const ir::BlockRealizeNode* scope = nullptr;    // null for the root block
+};
+
+Located locate(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  std::optional<detail::StmtPath> path = detail::find_block(func, block->name);
+  LOOM_ICHECK(path.has_value() && path->target().get() == block,
+              "block analysis: block " + block->name + " is not in function " + func->name);
+  Located l;
+  l.path = std::move(*path);
+  l.scope = detail::scope_realize(l.path);
+  if (l.scope) l.realize = l.path.nodes[l.path.nodes.size() - 2].as<ir::BlockRealizeNode>();
+  return l;
+}
+
+/// Another block of the scope that writes a buffer `block` writes, or nullptr.
+const ir::BlockNode* other_writer(const Located& l, const ir::BlockNode* block) {
+  if (!l.scope) return nullptr;
+  BufferSet writes = buffers_of(block->writes);
+  for (const ir::BlockRealizeNode* r : detail::child_block_realizes(l.scope->block->body)) {
+    if (r->block.get() != block && intersects(buffers_of(r->block->writes), writes)) return r->block.get();
   }
+  return nullptr;
+}
+
+std::string why_not_complete(const Located& l, const ir::BlockNode* b) {
+  if (!l.scope) return "it is the root block";
+  for (const ir::IterVar& iv : b->iter_vars) {
+    if (iv.type != ir::IterType::DataPar)
+      return fmt::format("its iteration variable {} is not data parallel", iv.var.name());
+  }
+  if (const ir::BlockNode* other = other_writer(l, b))
+    return fmt::format("block {} also writes a buffer it writes", other->name);
+  if (intersects(buffers_of(b->reads), buffers_of(b->writes))) return "it reads a buffer it writes";
+  return {};
+}
+
+std::string why_not_affine(const Located& l, const ir::BlockNode* b) {
+  if (!l.realize || l.realize->iter_values.empty()) return {};
+  std::vector<std::pair<ir::Var, ir::Range>> iters;
+  for (const ir::ForNode* f : detail::loops_above(l.path)) {
+    if (!ir::as_const_int(f->min) || !ir::as_const_int(f->extent))
+      return fmt::format("loop {} above it has a range that is not constant", f->loop_var.name());
+    iters.emplace_back(f->loop_var, ir::Range::from_min_extent(f->min, f->extent));
+  }
+  if (!arith::detect_iter_map(l.realize->iter_values, iters, ir::Expr(), arith::IterMapLevel::Surjective).ok())
+    return "its bindings are not an affine map of the loops above it";
+  return {};
+}
+
+std::string why_not_reduction(const Located& l, const ir::BlockNode* b) {
+  if (!l.scope) return "it is the root block";
+  if (!b->init.defined()) return "it has no init";
+  for (const ir::IterVar& iv : b->iter_vars) {
+    if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
+      return fmt::format("iteration variable {} is neither spatial nor a reduction", iv.var.name());
+  }
+  if (const ir::BlockNode* other = other_writer(l, b))
+    return fmt::format("block {} also writes a buffer it writes", other->name);
+  for (const ir::IterVar& iv : b->iter_vars) {
+    if (iv.type != ir::IterType::CommReduce) continue;
+    for (const ir::BufferRegion& w : b->writes) {
+      for (const ir::Range& r : w.region) {
+        if (uses_var(r.min, iv.var.get()) || uses_var(r.extent, iv.var.get()))
+          return fmt::format("its write of {} depends on the reduction variable {}", w.buffer->name, iv.var.name());
+      }
+    }
+    BufferSet writes = buffers_of(b->writes);
+    std::string store_why;
+    ir::post_order_visit(b->body, [&](const ir::Object* n) {
+      if (!store_why.empty() || n->kind() != ir::NodeKind::BufferStore) return;
+      const auto* store = static_cast<const ir::BufferStoreNode*>(n);
+      if (!writes.count(store->buffer.get())) return;
+      for (const ir::Expr& idx : store->indices) {
+        if (uses_var(idx, iv.var.get()))
+          store_why = fmt::format("its store to {} is indexed by the reduction variable {}", store->buffer->name,
+                                  iv.var.name());
+      }
+    });
+    if (!store_why.empty()) return store_why;
+  }
+  return {};
+}
+
+std::string why_not_trivial(const Located& l, const ir::BlockNode* b) {
+  if (!l.realize) return {};
+  std::vector<const ir::ForNode*> loops = detail::loops_above(l.path);
+  if (loops.size() != l.realize->iter_values.size())
+    return fmt::format("it has {} iteration variables under {} loops", l.realize->iter_values.size(), loops.size());
+  for (size_t i = 0; i < loops.size(); ++i) {
+    if (l.realize->iter_values[i].get() != loops[i]->loop_var.get())
+      return fmt::format("its iteration variable {} is not bound to loop {}", b->iter_vars[i].var.name(),
+                         loops[i]->loop_var.name());
+  }
+  return {};
+}
+
+const ir::IterVar* first_other_iter(const ir::BlockNode* b) {
+  for (const ir::IterVar& iv : b->iter_vars) {
+    if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce) return &iv;
+  }
+  return nullptr;
 }
 
 }  // namespace
 
-std::string why_not_reduction_block(const ir::BlockNode& b) {
-  if (!b.init.defined()) return fmt::format("block {} is not a reduction block: it has no init", b.name);
-  for (const ir::IterVar& iv : b.iter_vars) {
-    if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
-      return fmt::format("block {} is not a reduction block: iteration variable {} is neither spatial nor a reduction",
-                         b.name, iv.var.name());
-  }
-  for (const ir::BufferRegion& w : b.writes) {
-    for (const ir::Range& r : w.region) {
-      for (const ir::IterVar& iv : b.iter_vars) {
-        if (iv.type == ir::IterType::CommReduce && (uses_var(r.min, iv.var.get()) || uses_var(r.extent, iv.var.get())))
-          return fmt::format("block {} is not a reduction block: its write of {} depends on the reduction variable {}",
-                             b.name, w.buffer->name, iv.var.name());
-      }
+bool is_root_block(const ir::PrimFunc& func, const ir::BlockNode* block) { return !locate(func, block).scope; }
+
+void check_not_root_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  if (is_root_block(func, block))
+    throw RootBlockError(primitive,
+                         "block {} is the root block of function {}; sch.{} needs a block "
+                         "inside a scope",
+                         block->name, func->name, primitive);
+}
+
+bool is_single_writer(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  Located l = locate(func, block);
+  return other_writer(l, block) == nullptr;
+}
+
+void check_single_writer(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  Located l = locate(func, block);
+  if (const ir::BlockNode* other = other_writer(l, block))
+    throw NotSingleWriterError(primitive,
+                               "block {} is not the only writer of its buffers: block {} also "
+                               "writes one",
+                               block->name, other->name);
+}
+
+bool is_complete_block(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  return why_not_complete(locate(func, block), block).empty();
+}
+
+void check_complete_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  std::string why = why_not_complete(locate(func, block), block);
+  if (!why.empty()) throw NotCompleteBlockError(primitive, "block {} is not a complete block: {}", block->name, why);
+}
+
+bool is_reduction_block(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  return why_not_reduction(locate(func, block), block).empty();
+}
+
+void check_reduction_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  std::string why = why_not_reduction(locate(func, block), block);
+  if (!why.empty()) throw NotReductionBlockError(primitive, "block {} is not a reduction block: {}", block->name, why);
+}
+
+void check_complete_or_reduction_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  Located l = locate(func, block);
+  std::string complete = why_not_complete(l, block);
+  if (complete.empty()) return;
+  std::string reduction = why_not_reduction(l, block);
+  if (reduction.empty()) return;
+  throw NotCompleteOrReductionBlockError(primitive,
+                                         "block {} is neither a complete block ({}) nor a reduction block ({})",
+                                         block->name, complete, reduction);
+}
+
+bool is_output_block(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  for (const ir::BufferRegion& w : block->writes) {
+    for (const ir::Buffer& param : func->param_buffers()) {
+      if (param.get() == w.buffer.get()) return true;
     }
   }
-  return {};
+  return false;
+}
+
+void check_not_output_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  for (const ir::BufferRegion& w : block->writes) {
+    for (const ir::Buffer& param : func->param_buffers()) {
+      if (param.get() == w.buffer.get())
+        throw OutputBlockError(primitive,
+                               "block {} is an output block: it writes the parameter buffer {} "
+                               "of {}",
+                               block->name, param->name, func->name);
+    }
+  }
+}
+
+bool is_trivial_binding(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  return why_not_trivial(locate(func, block), block).empty();
+}
+
+void check_trivial_binding(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  std::string why = why_not_trivial(locate(func, block), block);
+  if (!why.empty())
+    throw NonTrivialBindingError(primitive, "the bindings of block {} are not trivial: {}", block->name, why);
+}
+
+bool is_affine_binding(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  return why_not_affine(locate(func, block), block).empty();
+}
+
+void check_affine_binding(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  std::string why = why_not_affine(locate(func, block), block);
+  if (!why.empty())
+    throw NotAffineBindingError(primitive, "block {} does not have an affine binding: {}", block->name, why);
+}
+
+bool has_spatial_or_reduction_iters(const ir::BlockNode* block) { return first_other_iter(block) == nullptr; }
+
+void check_spatial_or_reduction_iters(const char* primitive, const ir::BlockNode* block) {
+  if (const ir::IterVar* iv = first_other_iter(block))
+    throw WrongBlockIterTypeError(primitive,
+                                  "block {} has the {} iterator {}; sch.{} handles only "
+                                  "spatial and reduction iterators",
+                                  block->name, ir::iter_type_name(iv->type), iv->var.name(), primitive);
+}
+
+namespace {
+
+/// The first block directly under `loop` that is neither complete nor a reduction block, with
+/// both reasons, or {nullptr, ""}.
+std::pair<const ir::BlockNode*, std::string> not_compact(const ir::PrimFunc& func, const ir::ForNode* loop) {
+  for (const ir::BlockRealizeNode* r : detail::child_block_realizes(ir::Stmt(ir::Ref<ir::StmtNode>(loop)))) {
+    const ir::BlockNode* b = r->block.get();
+    Located l = locate(func, b);
+    std::string complete = why_not_complete(l, b);
+    if (complete.empty()) continue;
+    std::string reduction = why_not_reduction(l, b);
+    if (reduction.empty()) continue;
+    return {b, fmt::format("it is neither a complete block ({}) nor a reduction block ({})", complete, reduction)};
+  }
+  return {nullptr, {}};
+}
+
+}  // namespace
+
+bool is_compact_data_flow(const ir::PrimFunc& func, const ir::ForNode* loop) {
+  return not_compact(func, loop).first == nullptr;
+}
+
+void check_compact_data_flow(const char* primitive, const ir::PrimFunc& func, const ir::ForNode* loop) {
+  auto [block, why] = not_compact(func, loop);
+  if (block)
+    throw NotCompactDataFlowError(primitive,
+                                  "the loop nest under loop {} has no compact data flow: block "
+                                  "{} is under it and {}",
+                                  loop->loop_var.name(), block->name, why);
 }
 
 BlockInfo analyze_block(const Schedule& sch, const BlockRV& rv) {
   ir::Block block = sch.get(rv);
   const ir::PrimFunc& func = sch.mod().at(sch.func_of(rv));
-  detail::StmtPath path = *detail::find_block(func, block->name);
   BlockInfo info;
   info.n_iter_vars = static_cast<int>(block->iter_vars.size());
   info.n_reads = static_cast<int>(block->reads.size());
   info.n_writes = static_cast<int>(block->writes.size());
-  info.is_root = detail::scope_realize(path) == nullptr;
+  info.is_root = is_root_block(func, block.get());
   info.has_init = block->init.defined();
   info.is_spatial = true;
   for (const ir::IterVar& iv : block->iter_vars) info.is_spatial = info.is_spatial && iv.type == ir::IterType::DataPar;
-  info.is_reduction = why_not_reduction_block(*block.get()).empty();
+  info.is_reduction = is_reduction_block(func, block.get());
   info.is_elementwise = info.is_spatial && !info.has_init && block->writes.size() == 1 && !block->reads.empty();
   ir::StructuralEqualOptions same_vars;
   same_vars.map_free_vars = false;
@@ -73,24 +290,11 @@ BlockInfo analyze_block(const Schedule& sch, const BlockRV& rv) {
              ir::structural_equal(r.region[d].extent, w.region[d].extent, same_vars);
     info.is_elementwise = info.is_elementwise && same;
   }
-  for (const ir::BufferRegion& w : block->writes) {
-    for (const ir::Buffer& param : func->param_buffers())
-      info.is_output = info.is_output || param.get() == w.buffer.get();
-  }
+  info.is_output = is_output_block(func, block.get());
   if (!info.is_root) {
-    const auto* realize = path.nodes[path.nodes.size() - 2].as<ir::BlockRealizeNode>();
-    std::vector<const ir::ForNode*> loops = detail::loops_above(path);
-    bool trivial = realize->predicate.as<ir::IntImmNode>() != nullptr;
-    std::set<const ir::VarNode*> used;
-    for (const ir::Expr& value : realize->iter_values) {
-      const auto* var = value.as<ir::VarNode>();
-      bool is_loop_var = false;
-      for (const ir::ForNode* loop : loops) is_loop_var = is_loop_var || loop->loop_var.get() == var;
-      trivial = trivial && var != nullptr && is_loop_var && used.insert(var).second;
-    }
-    info.has_trivial_binding = trivial;
-    info.can_compute_inline = would_succeed(sch, [&](Schedule& s) { s.compute_inline(rv); });
-    info.can_reverse_compute_inline = would_succeed(sch, [&](Schedule& s) { s.reverse_compute_inline(rv); });
+    info.has_trivial_binding = is_trivial_binding(func, block.get());
+    info.can_compute_inline = can_compute_inline(sch, rv);
+    info.can_reverse_compute_inline = can_reverse_compute_inline(sch, rv);
     Schedule copy = sch;  // the queries are recorded in the copy's trace only
     info.n_producers = static_cast<int>(copy.get_producers(rv).size());
     info.n_consumers = static_cast<int>(copy.get_consumers(rv).size());

@@ -27,9 +27,10 @@ ir::AnnValue to_ann_value(const Schedule& sch, const Value& v, const char* primi
     for (const Value& x : v.as<std::vector<Value>>()) list.push_back(to_ann_value(sch, x, primitive, key));
     return ir::AnnValue(std::move(list));
   }
-  throw InvalidAnnotationValueError(primitive, fmt::format("the value of annotation \"{}\" must be an integer, a "
-                                                           "float, a string or an integer random variable, got {}",
-                                                           key, v.is_none() ? "None" : "a block or loop"));
+  throw InvalidAnnotationValueError(primitive,
+                                    "the value of annotation \"{}\" must be an integer, a "
+                                    "float, a string or an integer random variable, got {}",
+                                    key, v.is_none() ? "None" : "a block or loop");
 }
 
 /// The block with other annotations, rebuilt field by field.
@@ -90,8 +91,8 @@ void Schedule::unannotate(const BlockRV& block, const std::string& ann_key) {
   ir::Block b = get(block);
   ir::Annotations anns = b->annotations;
   if (!anns.erase(ann_key))
-    throw AnnotationNotFoundError("unannotate", fmt::format("block {} has no annotation \"{}\" ({})", b->name, ann_key,
-                                                            known_keys(b->annotations)));
+    throw AnnotationNotFoundError("unannotate", "block {} has no annotation \"{}\" ({})", b->name, ann_key,
+                                  known_keys(b->annotations));
   replace_block(*this, block, std::move(anns), "unannotate");
   record("Unannotate", {block}, {Value(ann_key)}, {});
 }
@@ -100,8 +101,8 @@ void Schedule::unannotate(const LoopRV& loop, const std::string& ann_key) {
   const ir::ForNode* f = get(loop);
   ir::Annotations anns = f->annotations;
   if (!anns.erase(ann_key))
-    throw AnnotationNotFoundError("unannotate", fmt::format("loop {} has no annotation \"{}\" ({})", f->loop_var.name(),
-                                                            ann_key, known_keys(f->annotations)));
+    throw AnnotationNotFoundError("unannotate", "loop {} has no annotation \"{}\" ({})", f->loop_var.name(), ann_key,
+                                  known_keys(f->annotations));
   replace_loop(*this, loop, std::move(anns), "unannotate");
   record("Unannotate", {loop}, {Value(ann_key)}, {});
 }
@@ -112,7 +113,7 @@ void register_annotation_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"Annotate",
          "annotate",
-         {{"block_or_loop", Role::Input, std::nullopt},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop},
           {"ann_key", Role::Attr, std::nullopt},
           {"ann_val", Role::Input, std::nullopt}},
          false,
@@ -130,7 +131,7 @@ void register_annotation_kinds(InstructionRegistry& r) {
          }});
   r.add({"Unannotate",
          "unannotate",
-         {{"block_or_loop", Role::Input, std::nullopt}, {"ann_key", Role::Attr, std::nullopt}},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop}, {"ann_key", Role::Attr, std::nullopt}},
          false,
          false,
          false,

@@ -121,10 +121,9 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
   const auto* realize = s.as<ir::BlockRealizeNode>();
   if (!realize) {
     size_t n = detail::child_block_realizes(target->body).size();
-    if (n != 1)
-      throw NotSingleBlockError(p, fmt::format("loop {} contains {} blocks, blockize needs exactly one", lname, n));
-    throw NotSingleBlockError(
-        p, fmt::format("the statements between loop {} and its block are not only loops, cannot blockize", lname));
+    if (n != 1) throw NotSingleBlockError(p, "loop {} contains {} blocks, blockize needs exactly one", lname, n);
+    throw NotSingleBlockError(p, "the statements between loop {} and its block are not only loops, cannot blockize",
+                              lname);
   }
   const ir::BlockNode* block = realize->block.get();
   detail::StmtPath block_path = *detail::find_block(func, block->name);
@@ -136,8 +135,8 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
     if (!inner_set.count(f->loop_var.get())) outer_set.insert(f->loop_var.get());
     if (!ir::as_const_int(f->min) || !ir::as_const_int(f->extent))
       throw SubspaceNotDivisibleError(
-          p, fmt::format("loop {} above block {} has a non-constant range, cannot divide the bindings of the block",
-                         f->loop_var->name, block->name));
+          p, "loop {} above block {} has a non-constant range, cannot divide the bindings of the block",
+          f->loop_var->name, block->name);
     iters.push_back({f->loop_var, ir::Range{f->min, f->extent}});
   }
 
@@ -145,9 +144,10 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
   arith::IterMapResult map = arith::detect_iter_map(realize->iter_values, iters, {}, arith::IterMapLevel::Surjective);
   if (!map.ok())
     throw SubspaceNotDivisibleError(
-        p, fmt::format("the bindings of block {} are not an affine map of the loops above it ({}), cannot blockize "
-                       "loop {}",
-                       block->name, map.error, lname));
+        p,
+        "the bindings of block {} are not an affine map of the loops above it ({}), cannot blockize "
+        "loop {}",
+        block->name, map.error, lname);
   std::vector<ir::IterVar> outer_ivs, inner_ivs;
   std::vector<ir::Expr> outer_values, inner_values;
   VarMap subst;
@@ -166,9 +166,10 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
       bool is_inner = inner_set.count(sp.source.get()) != 0;
       if (!is_inner && seen_inner)
         throw SubspaceNotDivisibleError(
-            p, fmt::format("the binding {} of block {} ({}) is not divisible by loop {}: loop {} outside it is a lower "
-                           "digit than a loop inside it",
-                           iv.var->name, block->name, ir::to_string(binding), lname, sp.source->name));
+            p,
+            "the binding {} of block {} ({}) is not divisible by loop {}: loop {} outside it is a lower "
+            "digit than a loop inside it",
+            iv.var->name, block->name, ir::to_string(binding), lname, sp.source->name);
       seen_inner = seen_inner || is_inner;
       (is_inner ? inner : outer).splits.push_back(sp);
     }
@@ -231,9 +232,10 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
     for (const ir::VarNode* v : detail::vars_in(c)) {
       if (outer_set.count(v) && !outer_loop_value.count(ir::Var(v)))
         throw SubspaceNotDivisibleError(
-            p, fmt::format("the predicate {} of block {} uses loop {} outside loop {}, which no iteration variable of "
-                           "the outer block recovers, cannot blockize",
-                           ir::to_string(c), block->name, v->name, lname));
+            p,
+            "the predicate {} of block {} uses loop {} outside loop {}, which no iteration variable of "
+            "the outer block recovers, cannot blockize",
+            ir::to_string(c), block->name, v->name, lname);
     }
     inner_cs.push_back(ir::substitute(c, outer_loop_value));
   }
@@ -288,9 +290,10 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
       }
       if (!only_reduction && !ir::is_one(loop->extent))
         throw SubspaceNotDivisibleError(
-            p, fmt::format("the predicate of block {} depends on loop {} inside loop {} that its init does not run "
-                           "over, cannot split the init",
-                           block->name, v->name, lname));
+            p,
+            "the predicate of block {} depends on loop {} inside loop {} that its init does not run "
+            "over, cannot split the init",
+            block->name, v->name, lname);
       at_min[loop->loop_var] = loop->min;
     }
     ir::Stmt init_body = ir::substitute(init, init_subst);
@@ -392,8 +395,8 @@ class TensorizeMatcher {
   [[noreturn]] void fail(const std::string& what) {
     std::string where;
     for (const std::string& seg : path_) where += (where.empty() ? "" : " / ") + seg;
-    throw TensorizeMismatchError(
-        "tensorize", fmt::format("block {} does not match intrinsic {}: {}: {}", block_, intrin_, where, what));
+    throw TensorizeMismatchError("tensorize", "block {} does not match intrinsic {}: {}: {}", block_, intrin_, where,
+                                 what);
   }
 
   ir::Expr mapped(const ir::Expr& e) {
@@ -717,9 +720,10 @@ ir::Block tensorize_block(const ir::BlockRealizeNode* realize, const TensorIntri
     ir::Buffer desc_buf = intrin.desc->buffer_of(intrin.desc->params[i]);
     auto it = matcher.buffers.find(desc_buf.get());
     if (it == matcher.buffers.end())
-      throw TensorizeMismatchError("tensorize", fmt::format("block {} does not match intrinsic {}: intrinsic buffer {} "
-                                                            "is not accessed by the block",
-                                                            block->name, intrin.name, desc_buf->name));
+      throw TensorizeMismatchError("tensorize",
+                                   "block {} does not match intrinsic {}: intrinsic buffer {} "
+                                   "is not accessed by the block",
+                                   block->name, intrin.name, desc_buf->name);
     const ir::Buffer& source = it->second;
     const std::vector<ir::Expr>& base = matcher.bases.at(source.get());
     const ir::BufferRegion* impl_region = nullptr;
@@ -824,7 +828,7 @@ void register_block_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"Blockize",
          "blockize",
-         {{"target", Role::Input, std::nullopt}, {"preserve_unit_iters", Role::Attr, Value(true)}},
+         {{"target", Role::Input, std::nullopt, ParamKind::Loop}, {"preserve_unit_iters", Role::Attr, Value(true)}},
          false,
          false,
          false,
@@ -834,7 +838,7 @@ void register_block_kinds(InstructionRegistry& r) {
          }});
   r.add({"Tensorize",
          "tensorize",
-         {{"block_or_loop", Role::Input, std::nullopt},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop},
           {"tensor_intrin", Role::Attr, std::nullopt},
           {"preserve_unit_iters", Role::Attr, Value(true)}},
          false,

@@ -10,6 +10,7 @@
 #include "loom/arith/interval.h"
 #include "loom/ir/builder.h"
 #include "loom/ir/mutator.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -18,10 +19,6 @@ namespace loom::sched {
 
 namespace {
 
-LOOM_SCHEDULE_ERROR(BufferIndexOutOfRangeError, "BufferIndexOutOfRange");
-LOOM_SCHEDULE_ERROR(InvalidStorageScopeError, "InvalidStorageScope");
-LOOM_SCHEDULE_ERROR(RootBlockError, "RootBlock");
-LOOM_SCHEDULE_ERROR(NotSingleWriterError, "NotSingleWriter");
 LOOM_SCHEDULE_ERROR(InvalidConsumerError, "InvalidConsumer");
 
 bool accesses(const std::vector<ir::BufferRegion>& regions, const ir::Buffer& buffer) {
@@ -216,11 +213,9 @@ CacheContext make_context(const Schedule& sch, const BlockRV& block_rv, const ch
   ctx.block = sch.get(block_rv);
   ctx.func_name = sch.func_of(block_rv);
   ctx.func = sch.mod().at(ctx.func_name);
+  check_not_root_block(primitive, ctx.func, ctx.block.get());
   auto path = detail::find_block(ctx.func, ctx.block->name);
   ctx.scope = detail::scope_realize(*path);
-  if (!ctx.scope)
-    throw RootBlockError(primitive,
-                         fmt::format("block {} is the root block, it has no buffers to cache", ctx.block->name));
   ctx.siblings = detail::child_block_realizes(ctx.scope->block->body);
   return ctx;
 }
@@ -236,10 +231,11 @@ std::vector<const ir::BlockNode*> writers_of(const CacheContext& ctx, const ir::
 
 void check_scope(const std::string& scope, const char* primitive) {
   if (!detail::is_known_storage_scope(scope))
-    throw InvalidStorageScopeError(primitive, fmt::format("storage scope \"{}\" is not one of global, shared, "
-                                                          "shared.dyn, local, warp, wmma.matrix_a, wmma.matrix_b, "
-                                                          "wmma.accumulator",
-                                                          scope));
+    throw InvalidStorageScopeError(primitive,
+                                   "storage scope \"{}\" is not one of global, shared, "
+                                   "shared.dyn, local, warp, wmma.matrix_a, wmma.matrix_b, "
+                                   "wmma.accumulator",
+                                   scope);
 }
 
 /// The consumer blocks given by the caller, checked to be blocks of the scope that read
@@ -251,11 +247,10 @@ std::vector<const ir::BlockNode*> given_consumers(const Schedule& sch, const Cac
   for (const BlockRV& rv : consumer_blocks) {
     ir::Block b = sch.get(rv);
     if (sch.func_of(rv) != ctx.func_name || ctx.order_of(b.get()) == ctx.siblings.size())
-      throw InvalidConsumerError(
-          primitive, fmt::format("consumer block {} is not in the scope of block {}", b->name, ctx.block->name));
+      throw InvalidConsumerError(primitive, "consumer block {} is not in the scope of block {}", b->name,
+                                 ctx.block->name);
     if (!accesses(b->reads, buffer))
-      throw InvalidConsumerError(primitive,
-                                 fmt::format("consumer block {} does not read buffer {}", b->name, buffer->name));
+      throw InvalidConsumerError(primitive, "consumer block {} does not read buffer {}", b->name, buffer->name);
     out.push_back(b.get());
   }
   return out;
@@ -298,21 +293,20 @@ BlockRV Schedule::cache_read(const BlockRV& block, int read_buffer_index, const 
   CacheContext ctx = make_context(*this, block, p);
   const ir::BlockNode* b = ctx.block.get();
   if (read_buffer_index < 0 || read_buffer_index >= static_cast<int>(b->reads.size()))
-    throw BufferIndexOutOfRangeError(
-        p, fmt::format("block {} has {} read buffers, read_buffer_index {} is out of range", b->name, b->reads.size(),
-                       read_buffer_index));
+    throw BufferIndexOutOfRangeError(p, "block {} has {} read buffers, read_buffer_index {} is out of range", b->name,
+                                     b->reads.size(), read_buffer_index);
   check_scope(storage_scope, p);
   const ir::Buffer read_buffer = b->reads[read_buffer_index].buffer;
   std::vector<const ir::BlockNode*> writers = writers_of(ctx, read_buffer);
   if (writers.size() > 1)
-    throw NotSingleWriterError(
-        p, fmt::format("buffer {} is written by {} blocks ({}, {}, ...) in the scope of block {}, "
-                       "cannot cache it",
-                       read_buffer->name, writers.size(), writers[0]->name, writers[1]->name, b->name));
+    throw NotSingleWriterError(p,
+                               "buffer {} is written by {} blocks ({}, {}, ...) in the scope of block {}, "
+                               "cannot cache it",
+                               read_buffer->name, writers.size(), writers[0]->name, writers[1]->name, b->name);
   const ir::BlockNode* writer = writers.empty() ? nullptr : writers[0];
   if (writer == b)
-    throw NotSingleWriterError(
-        p, fmt::format("block {} both reads and writes buffer {}, cannot cache its read", b->name, read_buffer->name));
+    throw NotSingleWriterError(p, "block {} both reads and writes buffer {}, cannot cache its read", b->name,
+                               read_buffer->name);
   size_t writer_order = writer ? ctx.order_of(writer) : 0;
 
   // 1. The consumers that will read the cache: the given ones, or every reader after the writer.
@@ -323,16 +317,16 @@ BlockRV Schedule::cache_read(const BlockRV& block, int read_buffer_index, const 
         consumers.push_back(r->block.get());
     }
     if (std::find(consumers.begin(), consumers.end(), b) == consumers.end())
-      throw InvalidConsumerError(p, fmt::format("block {} reads buffer {} before its producer {} writes it", b->name,
-                                                read_buffer->name, writer ? writer->name : "?"));
+      throw InvalidConsumerError(p, "block {} reads buffer {} before its producer {} writes it", b->name,
+                                 read_buffer->name, writer ? writer->name : "?");
   }
   for (const ir::BlockNode* c : consumers) {
     if (writer && ctx.order_of(c) < writer_order)
-      throw InvalidConsumerError(p, fmt::format("consumer block {} reads buffer {} before its producer {} writes it",
-                                                c->name, read_buffer->name, writer->name));
+      throw InvalidConsumerError(p, "consumer block {} reads buffer {} before its producer {} writes it", c->name,
+                                 read_buffer->name, writer->name);
     if (accesses(c->writes, read_buffer))
-      throw InvalidConsumerError(p, fmt::format("consumer block {} also writes buffer {}, cannot redirect its reads",
-                                                c->name, read_buffer->name));
+      throw InvalidConsumerError(p, "consumer block {} also writes buffer {}, cannot redirect its reads", c->name,
+                                 read_buffer->name);
   }
 
   // 2. Where the copy goes and what it copies.
@@ -366,31 +360,31 @@ BlockRV Schedule::cache_write(const BlockRV& block, int write_buffer_index, cons
   CacheContext ctx = make_context(*this, block, p);
   const ir::BlockNode* b = ctx.block.get();
   if (write_buffer_index < 0 || write_buffer_index >= static_cast<int>(b->writes.size()))
-    throw BufferIndexOutOfRangeError(
-        p, fmt::format("block {} has {} write buffers, write_buffer_index {} is out of range", b->name,
-                       b->writes.size(), write_buffer_index));
+    throw BufferIndexOutOfRangeError(p, "block {} has {} write buffers, write_buffer_index {} is out of range", b->name,
+                                     b->writes.size(), write_buffer_index);
   check_scope(storage_scope, p);
   const ir::Buffer write_buffer = b->writes[write_buffer_index].buffer;
   std::vector<const ir::BlockNode*> writers = writers_of(ctx, write_buffer);
   if (writers.size() > 1) {
     const ir::BlockNode* other = writers[0] == b ? writers[1] : writers[0];
     throw NotSingleWriterError(p,
-                               fmt::format("buffer {} is written by block {} and block {}, cannot cache the write of "
-                                           "one of them",
-                                           write_buffer->name, b->name, other->name));
+                               "buffer {} is written by block {} and block {}, cannot cache the write of "
+                               "one of them",
+                               write_buffer->name, b->name, other->name);
   }
   if (accesses(b->reads, write_buffer) && !b->init.defined())
-    throw NotSingleWriterError(p, fmt::format("block {} reads buffer {} before writing it and has no init, the cache "
-                                              "would not hold the buffer's previous value",
-                                              b->name, write_buffer->name));
+    throw NotSingleWriterError(p,
+                               "block {} reads buffer {} before writing it and has no init, the cache "
+                               "would not hold the buffer's previous value",
+                               b->name, write_buffer->name);
   size_t order = ctx.order_of(b);
 
   // 1. The given consumers read the cache; every other later reader must see the copy back.
   std::vector<const ir::BlockNode*> consumers = given_consumers(*this, ctx, consumer_blocks, write_buffer, p);
   for (const ir::BlockNode* c : consumers) {
     if (ctx.order_of(c) < order)
-      throw InvalidConsumerError(p, fmt::format("consumer block {} reads buffer {} before block {} writes it", c->name,
-                                                write_buffer->name, b->name));
+      throw InvalidConsumerError(p, "consumer block {} reads buffer {} before block {} writes it", c->name,
+                                 write_buffer->name, b->name);
   }
   std::set<const ir::BlockNode*> related;
   for (const ir::BlockRealizeNode* r : ctx.siblings) {
@@ -437,10 +431,10 @@ void register_cache_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"CacheRead",
          "cache_read",
-         {{"block", Role::Input, std::nullopt},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block},
           {"read_buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt},
-          {"consumer_blocks", Role::Input, Value(std::vector<Value>{})}},
+          {"consumer_blocks", Role::Input, Value(std::vector<Value>{}), ParamKind::BlockList}},
          /*pure=*/false,
          /*sampling=*/false,
          /*list_output=*/false,
@@ -451,10 +445,10 @@ void register_cache_kinds(InstructionRegistry& r) {
          }});
   r.add({"CacheWrite",
          "cache_write",
-         {{"block", Role::Input, std::nullopt},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block},
           {"write_buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt},
-          {"consumer_blocks", Role::Input, Value(std::vector<Value>{})}},
+          {"consumer_blocks", Role::Input, Value(std::vector<Value>{}), ParamKind::BlockList}},
          false,
          false,
          false,

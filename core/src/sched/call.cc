@@ -14,17 +14,11 @@ namespace {
 /// A parameter's name without the '*' that marks Python's *args ("*loops" -> "loops").
 std::string bare(const std::string& name) { return !name.empty() && name[0] == '*' ? name.substr(1) : name; }
 
-/// What an input parameter expects, judged by its (TVM) name (attributes are literals).
-enum class Expect : uint8_t { Any, Block, Loop, BlockOrLoop };
+/// What an argument bound to `param` must be (attributes are literals).
+ParamKind kind_of(const InstParam& param) { return param.role == InstParam::Role::Attr ? ParamKind::Any : param.kind; }
 
-Expect expectation(const std::string& name) {
-  const std::string param = bare(name);
-  bool block = param.find("block") != std::string::npos;
-  bool loop = param == "loop" || param == "loops" || param.ends_with("_loops") || param.ends_with("_loop");
-  if (block && (loop || param.find("loop") != std::string::npos)) return Expect::BlockOrLoop;
-  if (block) return Expect::Block;
-  if (loop) return Expect::Loop;
-  return Expect::Any;
+bool takes_block(ParamKind k) {
+  return k == ParamKind::Block || k == ParamKind::BlockOrLoop || k == ParamKind::BlockList;
 }
 
 bool contains_rv(const Value& v) {
@@ -71,16 +65,27 @@ class Binder {
   Binder(Schedule& sch, const InstructionKind& kind, const CallArgs& args, ValueDescriber describe)
       : sch_(sch), kind_(kind), args_(args), describe_(std::move(describe)) {}
 
+  /// Binds, resolves block names and applies the primitive. On any exception the schedule
+  /// returns to where it was: a block name's get_block, recorded before the primitive
+  /// runs, must not stay in the trace of a call that failed.
   Value call() {
+    const Schedule::Checkpoint before = sch_.checkpoint();
+    try {
+      return bind_and_apply();
+    } catch (...) {
+      sch_.rollback(before);
+      throw;
+    }
+  }
+
+ private:
+  Value bind_and_apply() {
     std::vector<Bound> bound = bind();
     std::vector<Value> inputs, attrs;
     for (size_t j = 0; j < kind_.params.size(); ++j) {
       const InstParam& param = kind_.params[j];
       Value v = bound[j].value;
-      Expect expect = expectation(param.name);
-      if (param.role != InstParam::Role::Attr && (expect == Expect::Block || expect == Expect::BlockOrLoop) &&
-          bound[j].arg >= 0)
-        v = block_from_name(v, bound[j].arg);
+      if (takes_block(kind_of(param)) && bound[j].arg >= 0) v = block_from_name(v, bound[j].arg);
       if (param.role == InstParam::Role::Attr && contains_rv(v))
         fail(bound[j].arg,
              fmt::format("argument '{}' must be a literal value, got {}", bare(param.name), describe_(v)));
@@ -112,14 +117,22 @@ class Binder {
       if (contains_rv(decision))
         fail(bound.back().arg, fmt::format("the decision must be a literal value, got {}", describe_(decision)));
     }
-    std::vector<Value> outputs = kind_.apply(sch_, inputs, attrs, decision);
+    std::vector<Value> outputs;
+    try {
+      outputs = kind_.apply(sch_, inputs, attrs, decision);
+    } catch (const ScheduleError&) {
+      throw;
+    } catch (const ArgumentError&) {
+      throw;
+    } catch (const UserError& e) {  // a value the apply function's typed accessors reject
+      fail(-1, e.what());
+    }
     if (kind_.list_output) return Value(std::move(outputs));
     if (outputs.size() == 1) return outputs[0];
     LOOM_ICHECK(outputs.empty(), "instruction kind " + kind_.name + " returns several outputs but is not list_output");
     return Value();
   }
 
- private:
   [[noreturn]] void fail(int arg, const std::string& message) const {
     throw ArgumentError(fmt::format("sch.{}: {}", kind_.python_name, message), arg);
   }
@@ -205,19 +218,31 @@ class Binder {
   }
 
   void check_kind_of(const InstParam& param, const Value& v, int arg) const {
-    Expect expect = param.role == InstParam::Role::Attr ? Expect::Any : expectation(param.name);
-    if (expect == Expect::Any || v.is_none()) return;
-    // Lists are for variadic parameters and plural names ("consumer_blocks").
-    bool list_ok = param.role == InstParam::Role::VariadicInput || bare(param.name).ends_with("s");
-    if (v.is<std::vector<Value>>() && list_ok) {
-      for (const Value& x : v.as<std::vector<Value>>()) check_kind_of(param, x, arg);
+    check_value_kind(param, kind_of(param), v, arg);
+  }
+
+  void check_value_kind(const InstParam& param, ParamKind expect, const Value& v, int arg) const {
+    if (expect == ParamKind::Any || v.is_none()) return;
+    if (param.role == InstParam::Role::VariadicInput || expect == ParamKind::BlockList) {
+      if (!v.is<std::vector<Value>>()) {
+        if (param.role == InstParam::Role::VariadicInput) return;  // bind_and_apply says "must be a list"
+        fail(arg, fmt::format("argument '{}' must be a list of blocks (block variables or block name strings), got {}",
+                              bare(param.name), describe_(v)));
+      }
+      const ParamKind element = expect == ParamKind::BlockList ? ParamKind::Block : expect;
+      for (const Value& x : v.as<std::vector<Value>>()) check_element(param, element, x, arg);
       return;
     }
-    bool ok = (expect != Expect::Loop && v.is<BlockRV>()) || (expect != Expect::Block && v.is<LoopRV>());
+    check_element(param, expect, v, arg);
+  }
+
+  void check_element(const InstParam& param, ParamKind expect, const Value& v, int arg) const {
+    bool ok = ((expect == ParamKind::Block || expect == ParamKind::BlockOrLoop) && v.is<BlockRV>()) ||
+              ((expect == ParamKind::Loop || expect == ParamKind::BlockOrLoop) && v.is<LoopRV>());
     if (ok) return;
-    const char* wanted = expect == Expect::Block  ? "a block (a block variable or a block name string)"
-                         : expect == Expect::Loop ? "a loop"
-                                                  : "a block or a loop";
+    const char* wanted = expect == ParamKind::Block  ? "a block (a block variable or a block name string)"
+                         : expect == ParamKind::Loop ? "a loop"
+                                                     : "a block or a loop";
     fail(arg, fmt::format("argument '{}' must be {}, got {}", bare(param.name), wanted, describe_(v)));
   }
 

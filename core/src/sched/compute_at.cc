@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "compute_inline.h"
 #include "families.h"
 #include "fmt/format.h"
 #include "loom/arith/analyzer.h"
@@ -17,6 +18,7 @@
 #include "loom/ir/mutator.h"
 #include "loom/ir/printer.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -25,16 +27,12 @@ namespace loom::sched {
 
 namespace {
 
-LOOM_SCHEDULE_ERROR(RootBlockError, "RootBlock");
-LOOM_SCHEDULE_ERROR(NotCompleteOrReductionBlockError, "NotCompleteOrReductionBlock");
-LOOM_SCHEDULE_ERROR(OutputBlockError, "OutputBlock");
 LOOM_SCHEDULE_ERROR(NotInSameScopeError, "NotInSameScope");
 LOOM_SCHEDULE_ERROR(NotAllRequiredBlocksVisitedError, "NotAllRequiredBlocksAreVisited");
 LOOM_SCHEDULE_ERROR(ProducerConsumerSplitError, "ProducerConsumerSplit");
 LOOM_SCHEDULE_ERROR(InsertionIndexError, "InsertionIndex");
 LOOM_SCHEDULE_ERROR(DependenceConflictError, "DependenceConflict");
 LOOM_SCHEDULE_ERROR(PartialReductionError, "PartialReduction");
-LOOM_SCHEDULE_ERROR(RegionCoverError, "RegionCover");
 
 using detail::buffers_of;
 using detail::BufferSet;
@@ -77,46 +75,6 @@ void producers_consumers(const Scope& scope, int pos, std::set<const ir::BlockNo
   }
 }
 
-/// Whether `b` is the only block of the scope that writes each of its write buffers.
-bool is_dominant(const Scope& scope, const ir::BlockNode* b) {
-  BufferSet writes = buffers_of(b->writes);
-  for (const ir::BlockRealizeNode* r : scope.blocks) {
-    if (r->block.get() != b && intersects(buffers_of(r->block->writes), writes)) return false;
-  }
-  return true;
-}
-
-/// TVM's complete block: data-parallel iteration variables only, no init, the only writer
-/// of what it writes, and it does not read what it writes.
-bool is_complete_block(const Scope& scope, const ir::BlockNode* b) {
-  for (const ir::IterVar& iv : b->iter_vars) {
-    if (iv.type != ir::IterType::DataPar) return false;
-  }
-  return !b->init.defined() && is_dominant(scope, b) && !intersects(buffers_of(b->reads), buffers_of(b->writes));
-}
-
-/// TVM's reduction block: an init, data-parallel and reduction variables only, the only
-/// writer of what it writes, and write indices free of reduction variables.
-bool is_reduction_block(const Scope& scope, const ir::BlockNode* b) {
-  if (!b->init.defined()) return false;
-  VarSet reduce;
-  for (const ir::IterVar& iv : b->iter_vars) {
-    if (iv.type == ir::IterType::CommReduce) {
-      reduce.insert(iv.var.get());
-    } else if (iv.type != ir::IterType::DataPar) {
-      return false;
-    }
-  }
-  for (const ir::BufferRegion& w : b->writes) {
-    for (const ir::Range& r : w.region) {
-      for (const ir::VarNode* v : vars_in(r.min)) {
-        if (reduce.count(v)) return false;
-      }
-    }
-  }
-  return is_dominant(scope, b);
-}
-
 /// The children of a loop body as TVM's AsArray sees them.
 std::vector<ir::Stmt> as_array(const ir::Stmt& body) {
   if (const auto* seq = body.as<ir::SeqStmtNode>()) return seq->seq;
@@ -156,55 +114,59 @@ struct VarDomain {
   arith::Interval dom;
 };
 
-/// Plans moving block `block_name` under the loop `loop_var` (TVM's
-/// ComputeAtOrReverseComputeAtImpl), throwing the primitive's ScheduleError when illegal.
-/// The steps below follow TVM's numbering.
-MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, const ir::Var& loop_var, bool is_compute_at,
-                   bool preserve_unit_loops, int index) {
+/// What the check phase of compute_at / reverse_compute_at established: where the block
+/// and the loop are, the block's producers and consumers, and the insertion point.
+struct MoveCheck {
+  std::optional<detail::StmtPath> bpath, lpath;
+  const ir::BlockRealizeNode* realize = nullptr;
+  const ir::BlockNode* block = nullptr;
+  const ir::ForNode* loop = nullptr;
+  std::set<const ir::BlockNode*> producers, consumers;
+  std::vector<ir::Stmt> subtrees;
+  int insert_at = 0;
+};
+
+/// The check phase of moving block `block_name` under the loop `loop_var` (TVM's
+/// ComputeAtOrReverseComputeAtImpl, steps 1-3), throwing the primitive's ScheduleError when
+/// illegal. For compute_at these are all the checks (can_compute_at runs only them);
+/// reverse_compute_at adds region checks in plan_move. The steps follow TVM's numbering.
+MoveCheck check_move(const ir::PrimFunc& func, const std::string& block_name, const ir::Var& loop_var,
+                     bool is_compute_at, int index) {
   const char* prim = is_compute_at ? "compute_at" : "reverse_compute_at";
+  MoveCheck c;
   // Step 1. Find both and check the conditions.
-  std::optional<detail::StmtPath> bpath = detail::find_block(func, block_name);
-  LOOM_ICHECK(bpath.has_value(), "block vanished: " + block_name);
-  const auto* realize = bpath->nodes[bpath->nodes.size() - 2].as<ir::BlockRealizeNode>();
-  const ir::BlockNode* block = realize ? realize->block.get() : nullptr;
-  if (!realize) throw RootBlockError(prim, fmt::format("block {} is the root block and cannot be moved", block_name));
-  std::optional<detail::StmtPath> lpath = detail::find_loop(func, loop_var);
-  LOOM_ICHECK(lpath.has_value(), "loop vanished: " + loop_var.name());
-  const auto* loop = lpath->target().as<ir::ForNode>();
+  c.bpath = detail::find_block(func, block_name);
+  LOOM_ICHECK(c.bpath.has_value(), "block vanished: " + block_name);
+  const detail::StmtPath& bpath = *c.bpath;
+  c.block = bpath.target().as<ir::BlockNode>();
+  const ir::BlockNode* block = c.block;
+  check_not_root_block(prim, func, block);
+  c.realize = bpath.nodes[bpath.nodes.size() - 2].as<ir::BlockRealizeNode>();
+  c.lpath = detail::find_loop(func, loop_var);
+  LOOM_ICHECK(c.lpath.has_value(), "loop vanished: " + loop_var.name());
+  const detail::StmtPath& lpath = *c.lpath;
+  const auto* loop = c.loop = lpath.target().as<ir::ForNode>();
   Scope scope;
-  scope.realize = detail::scope_realize(*bpath);
-  if (!scope.realize)
-    throw RootBlockError(prim, fmt::format("block {} is the root block and cannot be moved", block_name));
-  if (detail::scope_realize(*lpath) != scope.realize)
-    throw NotInSameScopeError(prim, fmt::format("loop {} is not in the scope of block {} (the block {})",
-                                                loop_var.name(), block_name, scope.realize->block->name));
-  for (const ir::Stmt& s : bpath->nodes) {
+  scope.realize = detail::scope_realize(bpath);
+  if (detail::scope_realize(lpath) != scope.realize)
+    throw NotInSameScopeError(prim, "loop {} is not in the scope of block {} (the block {})", loop_var.name(),
+                              block_name, scope.realize->block->name);
+  for (const ir::Stmt& s : bpath.nodes) {
     if (s.get() == loop)
-      throw NotInSameScopeError(prim, fmt::format("loop {} is an ancestor of block {}; the block is already under it",
-                                                  loop_var.name(), block_name));
+      throw NotInSameScopeError(prim, "loop {} is an ancestor of block {}; the block is already under it",
+                                loop_var.name(), block_name);
   }
   scope.blocks = detail::child_block_realizes(scope.realize->block->body);
   int pos = scope.index_of(block);
-  if (!is_complete_block(scope, block) && !is_reduction_block(scope, block))
-    throw NotCompleteOrReductionBlockError(
-        prim, fmt::format("block {} is neither a complete block nor a reduction block (it must be the only writer of "
-                          "its buffers, with data-parallel iteration variables, or an init and reduction variables "
-                          "that do not index its output)",
-                          block_name));
-  if (is_compute_at) {
-    for (const ir::Buffer& p : func->param_buffers()) {
-      for (const ir::BufferRegion& w : block->writes) {
-        if (w.buffer.same_as(p))
-          throw OutputBlockError(
-              prim, fmt::format("block {} is an output block: it writes the parameter buffer {}", block_name, p->name));
-      }
-    }
-  }
-  std::set<const ir::BlockNode*> producers, consumers;
+  check_complete_or_reduction_block(prim, func, block);
+  if (is_compute_at) check_not_output_block(prim, func, block);
+  std::set<const ir::BlockNode*>& producers = c.producers;
+  std::set<const ir::BlockNode*>& consumers = c.consumers;
   producers_consumers(scope, pos, &producers, &consumers);
 
   // Step 3. Find the insertion point among the loop's children.
-  std::vector<ir::Stmt> subtrees = as_array(loop->body);
+  std::vector<ir::Stmt>& subtrees = c.subtrees;
+  subtrees = as_array(loop->body);
   const int n = static_cast<int>(subtrees.size());
   int last_producer = -1, first_consumer = n;
   size_t producers_seen = 0, consumers_seen = 0;
@@ -226,16 +188,15 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
     }
   }
   if (is_compute_at && consumers_seen < consumers.size())
-    throw NotAllRequiredBlocksVisitedError(
-        prim, fmt::format("not every consumer of block {} is under loop {}", block_name, loop_var.name()));
+    throw NotAllRequiredBlocksVisitedError(prim, "not every consumer of block {} is under loop {}", block_name,
+                                           loop_var.name());
   if (!is_compute_at && producers_seen < producers.size())
-    throw NotAllRequiredBlocksVisitedError(
-        prim, fmt::format("not every producer of block {} is under loop {}", block_name, loop_var.name()));
+    throw NotAllRequiredBlocksVisitedError(prim, "not every producer of block {} is under loop {}", block_name,
+                                           loop_var.name());
   if (last_producer >= first_consumer)
-    throw ProducerConsumerSplitError(
-        prim, fmt::format("under loop {} a consumer of block {} comes before one of its producers", loop_var.name(),
-                          block_name));
-  int insert_at;
+    throw ProducerConsumerSplitError(prim, "under loop {} a consumer of block {} comes before one of its producers",
+                                     loop_var.name(), block_name);
+  int& insert_at = c.insert_at;
   if (index == -1) {
     insert_at = first_consumer;
   } else if (index == -2) {
@@ -243,9 +204,10 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
   } else if (index >= last_producer + 1 && index <= first_consumer) {
     insert_at = index;
   } else {
-    throw InsertionIndexError(prim, fmt::format("index {} is not a valid position under loop {}: valid are -1, -2 and "
-                                                "[{}, {}]",
-                                                index, loop_var.name(), last_producer + 1, first_consumer));
+    throw InsertionIndexError(prim,
+                              "index {} is not a valid position under loop {}: valid are -1, -2 and "
+                              "[{}, {}]",
+                              index, loop_var.name(), last_producer + 1, first_consumer);
   }
 
   // Step 3b. Blocks whose order relative to the moved block changes must not touch its data.
@@ -258,7 +220,7 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
     }
   }
   std::set<const ir::BlockNode*> old_loop_mates;
-  for (const ir::ForNode* f : detail::loops_above(*bpath)) {
+  for (const ir::ForNode* f : detail::loops_above(bpath)) {
     for (const ir::BlockRealizeNode* r : detail::child_block_realizes(ir::Stmt(ir::Ref<ir::StmtNode>(f)))) {
       if (r->block.get() != block) old_loop_mates.insert(r->block.get());
     }
@@ -283,9 +245,27 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
         why = "shares a loop with block " + block_name + " and writes its input";
     }
     if (!why.empty())
-      throw DependenceConflictError(prim, fmt::format("cannot move block {} under loop {}: block {} {}", block_name,
-                                                      loop_var.name(), x->name, why));
+      throw DependenceConflictError(prim, "cannot move block {} under loop {}: block {} {}", block_name,
+                                    loop_var.name(), x->name, why);
   }
+  return c;
+}
+
+/// Plans moving block `block_name` under the loop `loop_var`: check_move, then the region
+/// analysis and the new loops (steps 4-7), throwing the primitive's ScheduleError when illegal.
+MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, const ir::Var& loop_var, bool is_compute_at,
+                   bool preserve_unit_loops, int index) {
+  const char* prim = is_compute_at ? "compute_at" : "reverse_compute_at";
+  MoveCheck c = check_move(func, block_name, loop_var, is_compute_at, index);
+  const std::optional<detail::StmtPath>& bpath = c.bpath;
+  const std::optional<detail::StmtPath>& lpath = c.lpath;
+  const ir::BlockRealizeNode* realize = c.realize;
+  const ir::BlockNode* block = c.block;
+  const ir::ForNode* loop = c.loop;
+  const std::set<const ir::BlockNode*>& producers = c.producers;
+  const std::set<const ir::BlockNode*>& consumers = c.consumers;
+  std::vector<ir::Stmt>& subtrees = c.subtrees;
+  const int insert_at = c.insert_at;
 
   // Bind the loop and the loops above it (within the scope): they stay symbolic.
   arith::Analyzer an;
@@ -343,9 +323,10 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
         for (const ir::VarNode* v : vars_in(prealize->iter_values[i])) {
           if (outer.count(v))
             throw PartialReductionError(
-                prim, fmt::format("producer {} reduces over loop {}, which is not inside loop {}: block {} would read "
-                                  "partial results",
-                                  p->name, v->name, loop_var.name(), block_name));
+                prim,
+                "producer {} reduces over loop {}, which is not inside loop {}: block {} would read "
+                "partial results",
+                p->name, v->name, loop_var.name(), block_name);
         }
       }
     }
@@ -448,10 +429,10 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
         bool ok = got.is_bounded() && req.is_bounded() && an.can_prove(got.min >= req.min) &&
                   an.can_prove(got.max <= req.max);
         if (!ok)
-          throw RegionCoverError(
-              prim, fmt::format("cannot prove that block {} reads only the part of buffer {} (dimension {}) that its "
-                                "producers write in one iteration of loop {}",
-                                block_name, br.buffer->name, d, loop_var.name()));
+          throw RegionCoverError(prim,
+                                 "cannot prove that block {} reads only the part of buffer {} (dimension {}) that its "
+                                 "producers write in one iteration of loop {}",
+                                 block_name, br.buffer->name, d, loop_var.name());
       }
     }
   }
@@ -473,11 +454,11 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
       bool covered = lo.has_lower_bound() && hi.has_upper_bound() && an.can_prove(lo.min <= iv.dom.min) &&
                      an.can_prove(hi.max >= dmax);
       if (!covered)
-        throw RegionCoverError(
-            prim,
-            fmt::format("block {} would no longer compute all of its iteration variable {} (domain [{}, {}]): "
-                        "its producers under loop {} provide only part of it",
-                        block_name, iv.var.name(), ir::to_string(iv.dom.min), ir::to_string(dmax), loop_var.name()));
+        throw RegionCoverError(prim,
+                               "block {} would no longer compute all of its iteration variable {} (domain [{}, {}]): "
+                               "its producers under loop {} provide only part of it",
+                               block_name, iv.var.name(), ir::to_string(iv.dom.min), ir::to_string(dmax),
+                               loop_var.name());
     }
   }
 
@@ -516,8 +497,7 @@ void apply_move(Schedule& sch, const BlockRV& block, const LoopRV& loop, bool is
   const ir::ForNode* l = sch.get(loop);
   const std::string func = sch.func_of(block);
   if (sch.func_of(loop) != func)
-    throw NotInSameScopeError(
-        prim, fmt::format("loop {} and block {} are in different functions", l->loop_var.name(), b->name));
+    throw NotInSameScopeError(prim, "loop {} and block {} are in different functions", l->loop_var.name(), b->name);
   MovePlan plan = plan_move(sch.mod().at(func), b->name, l->loop_var, is_compute_at, preserve_unit_loops, index);
   sch.update_func(func, plan.func, prim);
   for (const ir::Var& v : plan.removed_loops) sch.mark_removed_loop(v, prim);
@@ -532,20 +512,35 @@ void Schedule::compute_at(const BlockRV& block, const LoopRV& loop, bool preserv
   if (is_compute_root(loop)) {
     get(block);
   } else if (is_compute_inline(loop)) {
-    // Inline through a copy so that the trace records ComputeAt only, as TVM's does.
+    // compute_inline's rewrite; the trace records ComputeAt only, as TVM's does.
     ir::Block b = get(block);
     const std::string func = func_of(block);
-    auto path = detail::find_block(mod_.at(func), b->name);
-    std::vector<ir::Var> emptied = loops_emptied_by_removal(*path);
-    Schedule tmp = *this;
-    tmp.compute_inline(block);
-    update_func(func, tmp.mod().at(func), "compute_at");
+    detail::InlineResult result = detail::compute_inline_func("compute_at", mod_.at(func), b.get());
+    update_func(func, result.func, "compute_at");
     mark_removed_block(func, b->name, "compute_at");
-    for (const ir::Var& v : emptied) mark_removed_loop(v, "compute_at");
+    for (const ir::Var& v : result.emptied_loops) mark_removed_loop(v, "compute_at");
   } else {
     apply_move(*this, block, loop, true, preserve_unit_loops, index);
   }
   record("ComputeAt", {block, loop}, {Value(preserve_unit_loops), Value(int64_t{index})}, {});
+}
+
+bool can_compute_at(const Schedule& sch, const BlockRV& block, const LoopRV& loop, int index) {
+  ir::Block b = sch.get(block);
+  const std::string func = sch.func_of(block);
+  try {
+    if (sch.is_compute_root(loop)) return true;
+    if (sch.is_compute_inline(loop)) {
+      detail::check_compute_inline("compute_at", sch.mod().at(func), b.get());
+      return true;
+    }
+    const ir::ForNode* l = sch.get(loop);
+    if (sch.func_of(loop) != func) return false;
+    check_move(sch.mod().at(func), b->name, l->loop_var, true, index);
+    return true;
+  } catch (const ScheduleError&) {
+    return false;
+  }
 }
 
 void Schedule::reverse_compute_at(const BlockRV& block, const LoopRV& loop, bool preserve_unit_loops, int index) {
@@ -560,14 +555,9 @@ LoopRV Schedule::sample_compute_location(const BlockRV& block, std::optional<int
   // Step 1. Compute-inline and compute-root.
   std::vector<int64_t> indices;
   std::vector<ir::Var> locations;
-  {
-    Schedule tmp = *this;
-    try {
-      tmp.compute_inline(block);
-      indices.push_back(-2);
-      locations.push_back(compute_inline_var());
-    } catch (const ScheduleError&) {
-    }
+  if (can_compute_inline(*this, block)) {
+    indices.push_back(-2);
+    locations.push_back(compute_inline_var());
   }
   indices.push_back(-1);
   locations.push_back(compute_root_var());
@@ -615,7 +605,7 @@ LoopRV Schedule::sample_compute_location(const BlockRV& block, std::optional<int
           if (static_cast<int>(i) > last_datapar) break;
         }
         try {
-          plan_move(func, b->name, loops[i]->loop_var, true, true, -1);
+          check_move(func, b->name, loops[i]->loop_var, true, -1);  // all of compute_at's checks
           indices.push_back(static_cast<int64_t>(i));
           locations.push_back(loops[i]->loop_var);
         } catch (const ScheduleError&) {
@@ -650,8 +640,8 @@ void register_compute_at_kinds(InstructionRegistry& r) {
     return InstructionKind{
         name,
         python,
-        {{"block", Role::Input, std::nullopt},
-         {"loop", Role::Input, std::nullopt},
+        {{"block", Role::Input, std::nullopt, ParamKind::Block},
+         {"loop", Role::Input, std::nullopt, ParamKind::Loop},
          {"preserve_unit_loops", Role::Attr, Value(false)},
          {"index", Role::Attr, Value(int64_t{-1})}},
         false,
@@ -674,7 +664,7 @@ void register_compute_at_kinds(InstructionRegistry& r) {
   r.add(move_kind("ReverseComputeAt", "reverse_compute_at", false));
   r.add({"SampleComputeLocation",
          "sample_compute_location",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          true,
          false,

@@ -1,6 +1,8 @@
 // Inlining primitives: compute_inline (a producer into its consumers) and
 // reverse_compute_inline (a consumer into its producer). Both remove a block and the
 // intermediate buffer it wrote or read.
+#include "compute_inline.h"
+
 #include <set>
 #include <unordered_set>
 
@@ -12,6 +14,7 @@
 #include "loom/ir/mutator.h"
 #include "loom/ir/printer.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -20,10 +23,7 @@ namespace loom::sched {
 
 namespace {
 
-LOOM_SCHEDULE_ERROR(InlineRootBlockError, "RootBlock");
-LOOM_SCHEDULE_ERROR(NotCompleteBlockError, "NotCompleteBlock");
 LOOM_SCHEDULE_ERROR(BodyAnalysisError, "BodyAnalysis");
-LOOM_SCHEDULE_ERROR(InlineOutputBlockError, "OutputBlock");
 LOOM_SCHEDULE_ERROR(OnlyLeafError, "OnlyLeaf");
 LOOM_SCHEDULE_ERROR(NotSingleProducerError, "NotSingleProducer");
 LOOM_SCHEDULE_ERROR(InlineConflictError, "InlineConflict");
@@ -47,9 +47,8 @@ Located locate(const ir::PrimFunc& func, const std::string& name, const char* pr
   Located l;
   l.path = *detail::find_block(func, name);
   l.block = l.path.target().as<ir::BlockNode>();
+  check_not_root_block(prim, func, l.block);
   const ir::BlockRealizeNode* scope = detail::scope_realize(l.path);
-  if (l.path.nodes.size() < 2 || !scope)
-    throw InlineRootBlockError(prim, fmt::format("block {} is the root block and cannot be inlined", name));
   l.realize = l.path.nodes[l.path.nodes.size() - 2].as<ir::BlockRealizeNode>();
   l.scope_blocks = detail::child_block_realizes(scope->block->body);
   for (size_t i = 0; i < l.scope_blocks.size(); ++i) {
@@ -58,56 +57,30 @@ Located locate(const ir::PrimFunc& func, const std::string& name, const char* pr
   return l;
 }
 
-/// TVM's complete block: data-parallel variables, no init, the only writer of its outputs,
-/// not reading them.
-void check_complete(const Located& l, const char* prim) {
-  const ir::BlockNode* b = l.block;
-  std::string why;
-  for (const ir::IterVar& iv : b->iter_vars) {
-    if (iv.type != ir::IterType::DataPar)
-      why = fmt::format("its iteration variable {} is not data parallel", iv.var.name());
-  }
-  if (b->init.defined()) why = "it has an init statement";
-  BufferSet writes = buffers_of(b->writes);
-  if (intersects(buffers_of(b->reads), writes)) why = "it reads a buffer it writes";
-  for (const ir::BlockRealizeNode* r : l.scope_blocks) {
-    if (r->block.get() != b && intersects(buffers_of(r->block->writes), writes))
-      why = fmt::format("block {} also writes its output", r->block->name);
-  }
-  if (!why.empty())
-    throw NotCompleteBlockError(prim, fmt::format("block {} is not a complete block: {}", b->name, why));
-}
-
 /// The block's body as a single store whose indices are distinct iteration variables
 /// (`B[v0, v1] = ...`), or throws BodyAnalysisError.
 const ir::BufferStoreNode* single_store(const ir::BlockNode* b, const char* prim, bool require_var_indices) {
   const auto* store = b->body.as<ir::BufferStoreNode>();
-  if (!store) throw BodyAnalysisError(prim, fmt::format("the body of block {} is not a single buffer store", b->name));
+  if (!store) throw BodyAnalysisError(prim, "the body of block {} is not a single buffer store", b->name);
   if (!require_var_indices) return store;
   std::unordered_set<const ir::VarNode*> iter_vars, seen;
   for (const ir::IterVar& iv : b->iter_vars) iter_vars.insert(iv.var.get());
   for (const ir::Expr& idx : store->indices) {
     const auto* v = idx.as<ir::VarNode>();
     if (!v || !iter_vars.count(v) || !seen.insert(v).second)
-      throw BodyAnalysisError(prim, fmt::format("block {} stores to {} at indices that are not distinct iteration "
-                                                "variables; expected the form {}[v0, v1, ...] = f(v0, v1, ...)",
-                                                b->name, store->buffer->name, store->buffer->name));
+      throw BodyAnalysisError(prim,
+                              "block {} stores to {} at indices that are not distinct iteration "
+                              "variables; expected the form {}[v0, v1, ...] = f(v0, v1, ...)",
+                              b->name, store->buffer->name, store->buffer->name);
   }
   for (const ir::VarNode* v : vars_in(store->value)) {
     if (iter_vars.count(v) && !seen.count(v))
-      throw BodyAnalysisError(prim, fmt::format("the value stored by block {} uses iteration variable {}, which does "
-                                                "not index {}",
-                                                b->name, v->name, store->buffer->name));
+      throw BodyAnalysisError(prim,
+                              "the value stored by block {} uses iteration variable {}, which does "
+                              "not index {}",
+                              b->name, v->name, store->buffer->name);
   }
   return store;
-}
-
-void check_not_param(const ir::PrimFunc& func, const ir::Buffer& buf, const std::string& block, const char* prim) {
-  for (const ir::Buffer& p : func->param_buffers()) {
-    if (p.same_as(buf))
-      throw InlineOutputBlockError(prim, fmt::format("block {} is an output block: buffer {} is a parameter of {}",
-                                                     block, buf->name, func->name));
-  }
 }
 
 /// Loops left empty when the realize at the end of `path` goes.
@@ -213,63 +186,117 @@ std::set<const ir::BlockNode*> loop_mates(const detail::StmtPath& path) {
 
 }  // namespace
 
-void Schedule::compute_inline(const BlockRV& block) {
-  const char* prim = "compute_inline";
-  ir::Block b = get(block);
-  const std::string func_name = func_of(block);
-  const ir::PrimFunc& func = mod_.at(func_name);
-  // 1) A complete block with a single store at distinct iteration variables.
-  Located l = locate(func, b->name, prim);
-  check_complete(l, prim);
-  const ir::BufferStoreNode* store = single_store(l.block, prim, true);
-  check_not_param(func, store->buffer, b->name, prim);
+namespace {
+
+/// What the check phase of compute_inline established.
+struct InlineCheck {
+  Located l;
+  const ir::BufferStoreNode* store = nullptr;
+};
+
+InlineCheck check_inline(const char* prim, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  // 1) A complete block, not an output block, with a single store at distinct iteration
+  // variables.
+  InlineCheck c;
+  c.l = locate(func, block->name, prim);
+  const Located& l = c.l;
+  check_complete_block(prim, func, l.block);
+  c.store = single_store(l.block, prim, true);
+  const ir::BufferStoreNode* store = c.store;
+  check_not_output_block(prim, func, l.block);
   if (l.scope_blocks.size() == 1)
-    throw OnlyLeafError(prim, fmt::format("block {} is the only block of its scope and cannot be removed", b->name));
+    throw OnlyLeafError(prim, "block {} is the only block of its scope and cannot be removed", block->name);
   // 2) Readers must be leaf blocks; what the block reads must not be overwritten later.
   for (const ir::BlockNode* r : readers_of(func, store->buffer, l.block)) {
     if (!detail::child_block_realizes(r->body).empty())
-      throw BodyAnalysisError(prim, fmt::format("block {} reads {} but holds other blocks; only leaf consumers can "
-                                                "take an inlined value",
-                                                r->name, store->buffer->name));
+      throw BodyAnalysisError(prim,
+                              "block {} reads {} but holds other blocks; only leaf consumers can "
+                              "take an inlined value",
+                              r->name, store->buffer->name);
   }
   BufferSet reads = buffers_of(l.block->reads);
   for (size_t i = l.pos + 1; i < l.scope_blocks.size(); ++i) {
     const ir::BlockNode* x = l.scope_blocks[i]->block.get();
     if (intersects(buffers_of(x->writes), reads))
-      throw InlineConflictError(prim, fmt::format("block {} writes a buffer that block {} reads after it; inlining "
-                                                  "would read the new values",
-                                                  x->name, b->name));
+      throw InlineConflictError(prim,
+                                "block {} writes a buffer that block {} reads after it; inlining "
+                                "would read the new values",
+                                x->name, block->name);
   }
   for (const ir::BlockNode* x : loop_mates(l.path)) {
     if (x != l.block && intersects(buffers_of(x->writes), reads))
-      throw InlineConflictError(
-          prim, fmt::format("block {} shares a loop with block {} and writes a buffer it reads", x->name, b->name));
+      throw InlineConflictError(prim, "block {} shares a loop with block {} and writes a buffer it reads", x->name,
+                                block->name);
   }
+  return c;
+}
+
+}  // namespace
+
+namespace detail {
+
+void check_compute_inline(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  check_inline(primitive, func, block);
+}
+
+InlineResult compute_inline_func(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  InlineCheck c = check_inline(primitive, func, block);
   // 3) Remove the block, then substitute the stored value into every load.
   std::vector<ir::Var> index_vars;
-  for (const ir::Expr& idx : store->indices) index_vars.push_back(ir::Var(idx.as<ir::VarNode>()));
-  std::vector<ir::Var> emptied = emptied_loops(l.path);
-  ir::PrimFunc removed = detail::replace_in_func(func, l.realize, ir::Stmt());
-  LoadInliner inliner(store->buffer, index_vars, store->value);
-  ir::PrimFunc out = removed.with_body(inliner.mutate(removed->body));
-  update_func(func_name, out, prim);
+  for (const ir::Expr& idx : c.store->indices) index_vars.push_back(ir::Var(idx.as<ir::VarNode>()));
+  InlineResult out;
+  out.emptied_loops = emptied_loops(c.l.path);
+  ir::PrimFunc removed = detail::replace_in_func(func, c.l.realize, ir::Stmt());
+  LoadInliner inliner(c.store->buffer, index_vars, c.store->value);
+  out.func = removed.with_body(inliner.mutate(removed->body));
+  return out;
+}
+
+}  // namespace detail
+
+void Schedule::compute_inline(const BlockRV& block) {
+  const char* prim = "compute_inline";
+  ir::Block b = get(block);
+  const std::string func_name = func_of(block);
+  detail::InlineResult result = detail::compute_inline_func(prim, mod_.at(func_name), b.get());
+  update_func(func_name, result.func, prim);
   mark_removed_block(func_name, b->name, prim);
-  for (const ir::Var& v : emptied) mark_removed_loop(v, prim);
+  for (const ir::Var& v : result.emptied_loops) mark_removed_loop(v, prim);
   record("ComputeInline", {block}, {}, {});
 }
 
-void Schedule::reverse_compute_inline(const BlockRV& block) {
-  const char* prim = "reverse_compute_inline";
-  ir::Block c = get(block);
-  const std::string func_name = func_of(block);
-  const ir::PrimFunc& func = mod_.at(func_name);
+bool can_compute_inline(const Schedule& sch, const BlockRV& block) {
+  ir::Block b = sch.get(block);
+  try {
+    detail::check_compute_inline("compute_inline", sch.mod().at(sch.func_of(block)), b.get());
+    return true;
+  } catch (const ScheduleError&) {
+    return false;
+  }
+}
+
+namespace {
+
+/// What the check phase of reverse_compute_inline established.
+struct ReverseInlineCheck {
+  Located lc, lp;  // the consumer and its producer
+  const ir::BufferStoreNode* cstore = nullptr;
+  const ir::BufferStoreNode* pstore = nullptr;
+  ir::Buffer buf;
+  VarMap map;  // consumer iteration variable -> producer store index
+};
+
+ReverseInlineCheck check_reverse_inline(const char* prim, const ir::PrimFunc& func, const ir::BlockNode* block) {
+  ReverseInlineCheck rc;
+  const ir::BlockNode* c = block;
   // 1) The consumer: a complete block with a single store and no predicate.
-  Located lc = locate(func, c->name, prim);
-  check_complete(lc, prim);
-  const ir::BufferStoreNode* cstore = single_store(lc.block, prim, false);
+  rc.lc = locate(func, c->name, prim);
+  const Located& lc = rc.lc;
+  check_complete_block(prim, func, lc.block);
+  rc.cstore = single_store(lc.block, prim, false);
+  const ir::BufferStoreNode* cstore = rc.cstore;
   if (!ir::is_const_true(lc.realize->predicate))
-    throw BodyAnalysisError(
-        prim, fmt::format("block {} has a predicate; only an unconditional consumer can be inlined", c->name));
+    throw BodyAnalysisError(prim, "block {} has a predicate; only an unconditional consumer can be inlined", c->name);
   // 2) Its single producer: a complete block with a single store.
   BufferSet creads = buffers_of(lc.block->reads);
   std::vector<const ir::BlockRealizeNode*> producers;
@@ -277,20 +304,24 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
     if (intersects(buffers_of(lc.scope_blocks[i]->block->writes), creads)) producers.push_back(lc.scope_blocks[i]);
   }
   if (producers.size() != 1)
-    throw NotSingleProducerError(
-        prim, fmt::format("block {} has {} producer blocks; it must have exactly one", c->name, producers.size()));
-  Located lp = locate(func, producers[0]->block->name, prim);
-  check_complete(lp, prim);
-  const ir::BufferStoreNode* pstore = single_store(lp.block, prim, false);
-  const ir::Buffer& buf = pstore->buffer;
+    throw NotSingleProducerError(prim, "block {} has {} producer blocks; it must have exactly one", c->name,
+                                 producers.size());
+  rc.lp = locate(func, producers[0]->block->name, prim);
+  const Located& lp = rc.lp;
+  check_complete_block(prim, func, lp.block);
+  rc.pstore = single_store(lp.block, prim, false);
+  const ir::BufferStoreNode* pstore = rc.pstore;
+  rc.buf = pstore->buffer;
+  const ir::Buffer& buf = rc.buf;
   if (lp.block->writes.size() != 1)
-    throw BodyAnalysisError(prim, fmt::format("producer {} writes more than one buffer", lp.block->name));
-  check_not_param(func, buf, lp.block->name, prim);
+    throw BodyAnalysisError(prim, "producer {} writes more than one buffer", lp.block->name);
+  check_not_output_block(prim, func, lp.block);
   for (const ir::BlockNode* r : readers_of(func, buf, lp.block)) {
     if (r != lc.block)
-      throw NotSingleProducerError(prim, fmt::format("buffer {} written by {} is also read by block {}; it can only be "
-                                                     "removed when {} is its only reader",
-                                                     buf->name, lp.block->name, r->name, c->name));
+      throw NotSingleProducerError(prim,
+                                   "buffer {} written by {} is also read by block {}; it can only be "
+                                   "removed when {} is its only reader",
+                                   buf->name, lp.block->name, r->name, c->name);
   }
   // 3) The consumer reads the buffer at one index tuple of distinct iteration variables
   // covering all of its own: a bijection onto the producer's store indices.
@@ -306,12 +337,13 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
     });
   }
   auto non_injective = [&] {
-    return BodyAnalysisError(prim, fmt::format("block {} must read {} at one index tuple of distinct iteration "
-                                               "variables that covers all of its iteration variables",
-                                               c->name, buf->name));
+    return BodyAnalysisError(prim,
+                             "block {} must read {} at one index tuple of distinct iteration "
+                             "variables that covers all of its iteration variables",
+                             c->name, buf->name);
   };
   if (loads.empty()) throw non_injective();
-  VarMap map;  // consumer iteration variable -> producer store index
+  VarMap& map = rc.map;
   for (size_t k = 0; k < loads[0]->indices.size(); ++k) {
     const auto* v = loads[0]->indices[k].as<ir::VarNode>();
     bool is_iter = false;
@@ -335,12 +367,12 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
       if (iv.var.get() != v) continue;
       if (!domain_an.can_prove(iv.dom.min >= ir::make_const(iv.dom.min.dtype(), int64_t{0})) ||
           !domain_an.can_prove(iv.dom.min + iv.dom.extent <= ir::cast(iv.dom.extent.dtype(), buf->shape[k])))
-        throw BodyAnalysisError(
-            prim,
-            fmt::format("block {} iterates {} over [{}, {} + {}) but reads {} at it, whose dimension {} has "
-                        "extent {}; inlined into {} it would not compute the points beyond it",
-                        c->name, iv.var.name(), ir::to_string(iv.dom.min), ir::to_string(iv.dom.min),
-                        ir::to_string(iv.dom.extent), buf->name, k, ir::to_string(buf->shape[k]), lp.block->name));
+        throw BodyAnalysisError(prim,
+                                "block {} iterates {} over [{}, {} + {}) but reads {} at it, whose dimension {} has "
+                                "extent {}; inlined into {} it would not compute the points beyond it",
+                                c->name, iv.var.name(), ir::to_string(iv.dom.min), ir::to_string(iv.dom.min),
+                                ir::to_string(iv.dom.extent), buf->name, k, ir::to_string(buf->shape[k]),
+                                lp.block->name);
     }
   }
   // 4) Blocks whose order relative to the consumer's computation changes must not touch it.
@@ -352,10 +384,39 @@ void Schedule::reverse_compute_inline(const BlockRV& block) {
   for (const ir::BlockNode* x : moved_past) {
     if (intersects(buffers_of(x->writes), creads) || intersects(buffers_of(x->writes), cwrites) ||
         intersects(buffers_of(x->reads), cwrites))
-      throw InlineConflictError(prim, fmt::format("block {} runs between producer {} and consumer {} and touches "
-                                                  "what {} reads or writes",
-                                                  x->name, lp.block->name, c->name, c->name));
+      throw InlineConflictError(prim,
+                                "block {} runs between producer {} and consumer {} and touches "
+                                "what {} reads or writes",
+                                x->name, lp.block->name, c->name, c->name);
   }
+  return rc;
+}
+
+}  // namespace
+
+bool can_reverse_compute_inline(const Schedule& sch, const BlockRV& block) {
+  ir::Block b = sch.get(block);
+  try {
+    check_reverse_inline("reverse_compute_inline", sch.mod().at(sch.func_of(block)), b.get());
+    return true;
+  } catch (const ScheduleError&) {
+    return false;
+  }
+}
+
+void Schedule::reverse_compute_inline(const BlockRV& block) {
+  const char* prim = "reverse_compute_inline";
+  ir::Block consumer = get(block);
+  const std::string func_name = func_of(block);
+  const ir::PrimFunc& func = mod_.at(func_name);
+  const ReverseInlineCheck rc = check_reverse_inline(prim, func, consumer.get());
+  const Located& lc = rc.lc;
+  const Located& lp = rc.lp;
+  const ir::BufferStoreNode* cstore = rc.cstore;
+  const ir::BufferStoreNode* pstore = rc.pstore;
+  const ir::Buffer& buf = rc.buf;
+  const VarMap& map = rc.map;
+  const ir::BlockNode* c = consumer.get();
   // 5) The new producer body: the consumer's store in terms of the producer's variables,
   // restricted to the consumer's domain.
   ir::Expr value =
@@ -406,7 +467,7 @@ void register_compute_inline_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"ComputeInline",
          "compute_inline",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          false,
          false,
          false,
@@ -416,7 +477,7 @@ void register_compute_inline_kinds(InstructionRegistry& r) {
          }});
   r.add({"ReverseComputeInline",
          "reverse_compute_inline",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          false,
          false,
          false,

@@ -8,6 +8,7 @@
 #include "loom/arith/iter_map.h"
 #include "loom/ir/builder.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -18,9 +19,6 @@ namespace {
 
 LOOM_SCHEDULE_ERROR(LoopKindConflictError, "LoopKindConflict");
 LOOM_SCHEDULE_ERROR(InvalidThreadAxisError, "InvalidThreadAxis");
-LOOM_SCHEDULE_ERROR(NotCompactDataFlowError, "NotCompactDataFlow");
-LOOM_SCHEDULE_ERROR(NotAffineBindingError, "NotAffineBinding");
-LOOM_SCHEDULE_ERROR(WrongBlockIterTypeError, "WrongBlockIterType");
 
 /// What the user asked for, in words ("parallelize", "vectorize", "unroll", "bind").
 const char* verb(ir::ForKind kind) {
@@ -70,43 +68,25 @@ bool uses_var(const ir::Expr& e, const ir::VarNode* var) {
 }
 
 /// TVM's CheckParallelizability for one block directly under the loop: 1) only spatial and
-/// reduction iterators (compact data flow); 2) affine bindings; 3) the loop variable only
-/// reaches spatial iterators (or a reduction iterator bound to threadIdx, a cross-thread
-/// reduction).
+/// reduction iterators; 2) affine bindings; 3) the loop variable only reaches spatial
+/// iterators (or a reduction iterator bound to threadIdx, a cross-thread reduction).
 void check_block(const ir::PrimFunc& func, const ir::BlockRealizeNode* realize, const ir::ForNode* loop,
                  ir::ForKind kind, const std::string& thread_tag, const char* prim) {
-  const char* p = verb(kind);
   const ir::BlockNode* b = realize->block.get();
-  for (const ir::IterVar& iv : b->iter_vars) {
-    if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
-      throw NotCompactDataFlowError(
-          prim, fmt::format("block {} under loop {} has the {} iterator {}; only blocks with "
-                            "spatial and reduction iterators can be under a loop to {}",
-                            b->name, loop->loop_var.name(), ir::iter_type_name(iv.type), iv.var.name(), p));
-  }
-  auto path = detail::find_block(func, b->name);
-  std::vector<std::pair<ir::Var, ir::Range>> iters;
-  bool constant = true;
-  for (const ir::ForNode* f : detail::loops_above(*path)) {
-    if (!ir::as_const_int(f->min) || !ir::as_const_int(f->extent)) constant = false;
-    iters.emplace_back(f->loop_var, ir::Range::from_min_extent(f->min, f->extent));
-  }
-  if (!constant ||
-      !arith::detect_iter_map(realize->iter_values, iters, ir::Expr(), arith::IterMapLevel::Surjective).ok())
-    throw NotAffineBindingError(prim, fmt::format("the bindings of block {} are not an affine map of the loops above "
-                                                  "it, cannot {} loop {}",
-                                                  b->name, p, loop->loop_var.name()));
+  check_spatial_or_reduction_iters(prim, b);
+  check_affine_binding(prim, func, b);
   bool cross_thread = kind == ir::ForKind::ThreadBinding && thread_tag.rfind("threadIdx.", 0) == 0;
   for (size_t i = 0; i < b->iter_vars.size(); ++i) {
     const ir::IterVar& iv = b->iter_vars[i];
     if (iv.type == ir::IterType::DataPar || !uses_var(realize->iter_values[i], loop->loop_var.get())) continue;
     if (iv.type == ir::IterType::CommReduce && cross_thread) continue;
-    throw WrongBlockIterTypeError(prim, fmt::format("loop {} is bound to the reduction iterator {} of block {}; only "
-                                                    "loops over spatial iterators can be {}",
-                                                    loop->loop_var.name(), iv.var.name(), b->name,
-                                                    kind == ir::ForKind::ThreadBinding ? "bound to threads"
-                                                    : kind == ir::ForKind::Parallel    ? "parallelized"
-                                                                                       : "vectorized"));
+    throw WrongBlockIterTypeError(prim,
+                                  "loop {} is bound to the reduction iterator {} of block {}; only "
+                                  "loops over spatial iterators can be {}",
+                                  loop->loop_var.name(), iv.var.name(), b->name,
+                                  kind == ir::ForKind::ThreadBinding ? "bound to threads"
+                                  : kind == ir::ForKind::Parallel    ? "parallelized"
+                                                                     : "vectorized");
   }
 }
 
@@ -119,14 +99,17 @@ void set_loop_kind(Schedule& sch, const LoopRV& loop_rv, ir::ForKind kind, const
   // 1. The loop is serial, or already of the requested kind.
   bool same = loop->for_kind == kind && loop->thread_tag == thread_tag;
   if (loop->for_kind != ir::ForKind::Serial && !same)
-    throw LoopKindConflictError(primitive, fmt::format("loop {} is already {}, cannot {} it", loop->loop_var.name(),
-                                                       kind_words(loop), verb(kind)));
+    throw LoopKindConflictError(primitive, "loop {} is already {}, cannot {} it", loop->loop_var.name(),
+                                kind_words(loop), verb(kind));
   if (kind == ir::ForKind::ThreadBinding && !valid_thread_tag(thread_tag))
-    throw InvalidThreadAxisError(primitive, fmt::format("\"{}\" is not a thread axis (expected blockIdx.x/y/z, "
-                                                        "threadIdx.x/y/z or vthread), cannot bind loop {}",
-                                                        thread_tag, loop->loop_var.name()));
-  // 2. Every block below keeps its meaning when the iterations run in any order.
+    throw InvalidThreadAxisError(primitive,
+                                 "\"{}\" is not a thread axis (expected blockIdx.x/y/z, "
+                                 "threadIdx.x/y/z or vthread), cannot bind loop {}",
+                                 thread_tag, loop->loop_var.name());
+  // 2. Every block below keeps its meaning when the iterations run in any order: the subtree
+  //    has compact data flow, and each block's bindings allow it.
   if (kind != ir::ForKind::Unrolled) {
+    check_compact_data_flow(primitive, func, loop);
     for (const ir::BlockRealizeNode* r : detail::child_block_realizes(loop->body))
       check_block(func, r, loop, kind, thread_tag, primitive);
   }
@@ -165,7 +148,7 @@ void register_for_kind_kinds(InstructionRegistry& r) {
   auto simple = [&r](const char* name, const char* python, void (Schedule::*fn)(const LoopRV&)) {
     r.add({name,
            python,
-           {{"loop", Role::Input, std::nullopt}},
+           {{"loop", Role::Input, std::nullopt, ParamKind::Loop}},
            false,
            false,
            false,
@@ -179,7 +162,7 @@ void register_for_kind_kinds(InstructionRegistry& r) {
   simple("Unroll", "unroll", &Schedule::unroll);
   r.add({"Bind",
          "bind",
-         {{"loop", Role::Input, std::nullopt}, {"thread_axis", Role::Attr, std::nullopt}},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop}, {"thread_axis", Role::Attr, std::nullopt}},
          false,
          false,
          false,

@@ -29,10 +29,9 @@ std::vector<const ir::BlockRealizeNode*> sibling_blocks(const ir::PrimFunc& func
 
 BlockRV Schedule::get_block(const std::string& name, const std::string& func_name) {
   std::string func = func_name.empty() ? default_func_ : func_name;
-  if (!mod_.contains(func))
-    throw BlockNotFoundError("get_block", fmt::format("no function named {} in the module", func));
+  if (!mod_.contains(func)) throw BlockNotFoundError("get_block", "no function named {} in the module", func);
   if (!detail::find_block(mod_.at(func), name))
-    throw BlockNotFoundError("get_block", fmt::format("no block named {} in function {}", name, func));
+    throw BlockNotFoundError("get_block", "no block named {} in function {}", name, func);
   BlockRV rv = new_block_rv(func, name);
   record("GetBlock", {}, {Value(name), Value(func)}, {rv});
   return rv;
@@ -123,7 +122,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetLoops",
          "get_loops",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          false,
          true,
@@ -132,7 +131,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetChildBlocks",
          "get_child_blocks",
-         {{"block_or_loop", Role::Input, std::nullopt}},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop}},
          true,
          false,
          true,
@@ -143,7 +142,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetProducers",
          "get_producers",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          false,
          true,
@@ -152,7 +151,7 @@ void register_query_kinds(InstructionRegistry& r) {
          }});
   r.add({"GetConsumers",
          "get_consumers",
-         {{"block", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}},
          true,
          false,
          true,

@@ -19,7 +19,6 @@ namespace loom::sched {
 
 namespace {
 
-LOOM_SCHEDULE_ERROR(LayoutBufferIndexError, "BufferIndexOutOfRange");
 LOOM_SCHEDULE_ERROR(LayoutBufferNotFoundError, "BufferNotFound");
 LOOM_SCHEDULE_ERROR(InvalidIndexMapError, "InvalidIndexMap");
 LOOM_SCHEDULE_ERROR(IndexMapArityError, "IndexMapArity");
@@ -221,12 +220,11 @@ void Schedule::transform_layout(const BlockRV& block_rv, BufferIndexType buffer_
   const ir::BlockNode* b = block.get();
   const std::vector<ir::BufferRegion>& regions = is_read ? b->reads : b->writes;
   if (buffer_index < 0 || buffer_index >= static_cast<int>(regions.size()))
-    throw LayoutBufferIndexError(p, fmt::format("block {} has {} {} buffers, buffer index {} is out of range", b->name,
-                                                regions.size(), is_read ? "read" : "write", buffer_index));
+    throw BufferIndexOutOfRangeError(p, "block {} has {} {} buffers, buffer index {} is out of range", b->name,
+                                     regions.size(), is_read ? "read" : "write", buffer_index);
   const ir::Buffer buffer = regions[buffer_index].buffer;
   if (!pad_value.is_none() && !pad_value.is<int64_t>() && !pad_value.is<double>() && !pad_value.is<bool>())
-    throw InvalidIndexMapError(
-        p, fmt::format("pad_value must be None or a number, got {}", detail::python_literal(pad_value)));
+    throw InvalidIndexMapError(p, "pad_value must be None or a number, got {}", detail::python_literal(pad_value));
 
   // 1. The map, normalized to its canonical text and the buffer's index dtype (so that a
   //    replay of the recorded text rebuilds exactly this rewrite).
@@ -239,16 +237,17 @@ void Schedule::transform_layout(const BlockRV& block_rv, BufferIndexType buffer_
     throw InvalidIndexMapError(p, e.what());
   }
   if (map.input_ndim() != buffer->ndim())
-    throw IndexMapArityError(p, fmt::format("index map '{}' takes {} indices but buffer {} has {} dimensions", text,
-                                            map.input_ndim(), buffer->name, buffer->ndim()));
+    throw IndexMapArityError(p, "index map '{}' takes {} indices but buffer {} has {} dimensions", text,
+                             map.input_ndim(), buffer->name, buffer->ndim());
 
   // 2. The buffer's owner: a block that allocates it, or the function's buffer_map.
   bool is_param = false;
   for (const auto& [var, buf] : func->buffer_map) is_param = is_param || buf.same_as(buffer);
   if (!is_param && !allocated_in(func->body, buffer))
-    throw BufferNotOwnedError(p, fmt::format("buffer {} of block {} is neither a function parameter nor allocated by a "
-                                             "block, cannot transform its layout",
-                                             buffer->name, b->name));
+    throw BufferNotOwnedError(p,
+                              "buffer {} of block {} is neither a function parameter nor allocated by a "
+                              "block, cannot transform its layout",
+                              buffer->name, b->name);
   if (std::string why = unsupported_access(func->body, buffer); !why.empty())
     throw UnsupportedAccessError(p, why + ", cannot transform its layout");
 
@@ -257,8 +256,7 @@ void Schedule::transform_layout(const BlockRV& block_rv, BufferIndexType buffer_
   try {
     new_shape = map.map_shape(buffer->shape);
   } catch (const UserError& e) {
-    throw InvalidIndexMapError(
-        p, fmt::format("{} (buffer {} of shape {})", e.what(), buffer->name, shape_text(buffer->shape)));
+    throw InvalidIndexMapError(p, "{} (buffer {} of shape {})", e.what(), buffer->name, shape_text(buffer->shape));
   }
   std::string why;
   std::optional<Padding> padding_pred;  // set when the map pads: which new indices have no preimage
@@ -283,19 +281,17 @@ void Schedule::transform_layout(const BlockRV& block_rv, BufferIndexType buffer_
         throw TransformationPaddingError(p, base + ", which needs a pad_value (None: no padding allowed)");
       if (is_param) throw TransformationPaddingError(p, base + "; padding a function parameter is not supported");
       if (pad_value.is<double>() && !buffer->dtype.is_float())
-        throw TransformationPaddingError(
-            p, fmt::format("{}; pad_value {} does not fit buffer {} of dtype {}", base,
-                           detail::python_literal(pad_value), buffer->name, buffer->dtype.to_string()));
+        throw TransformationPaddingError(p, "{}; pad_value {} does not fit buffer {} of dtype {}", base,
+                                         detail::python_literal(pad_value), buffer->name, buffer->dtype.to_string());
       std::optional<Padding> pred = padding_predicate(map, buffer->shape, new_shape, &why);
       if (!pred)
-        throw TransformationPaddingError(
-            p, fmt::format("{}, and it is not injective with a padded inverse: {}", base, why));
+        throw TransformationPaddingError(p, "{}, and it is not injective with a padded inverse: {}", base, why);
       padding_pred = *pred;
     } else if (!assume_injective_transform || !before || !after || *before != *after) {
       throw NotBijectiveError(p,
-                              fmt::format("index map '{}' is not a bijection from buffer {} of shape {} onto shape "
-                                          "{}: {}",
-                                          text, buffer->name, shape_text(buffer->shape), shape_text(new_shape), why));
+                              "index map '{}' is not a bijection from buffer {} of shape {} onto shape "
+                              "{}: {}",
+                              text, buffer->name, shape_text(buffer->shape), shape_text(new_shape), why);
     }
   }
 
@@ -324,9 +320,10 @@ void Schedule::transform_layout(const BlockRV& block_rv, const std::string& buff
     for (size_t i = 0; i < regions.size(); ++i) {
       if (regions[i].buffer->name != buffer_name) continue;
       if (match && match != regions[i].buffer.get())
-        throw LayoutBufferNotFoundError(kPrimitive, fmt::format("block {} accesses two buffers named {}, give the "
-                                                                "buffer as (\"read\" or \"write\", index)",
-                                                                block->name, buffer_name));
+        throw LayoutBufferNotFoundError(kPrimitive,
+                                        "block {} accesses two buffers named {}, give the "
+                                        "buffer as (\"read\" or \"write\", index)",
+                                        block->name, buffer_name);
       match = regions[i].buffer.get();
       found = std::make_pair(type, static_cast<int>(i));
     }
@@ -334,8 +331,8 @@ void Schedule::transform_layout(const BlockRV& block_rv, const std::string& buff
   scan(block->reads, BufferIndexType::Read);
   scan(block->writes, BufferIndexType::Write);
   if (!found)
-    throw LayoutBufferNotFoundError(
-        kPrimitive, fmt::format("block {} neither reads nor writes a buffer named {}", block->name, buffer_name));
+    throw LayoutBufferNotFoundError(kPrimitive, "block {} neither reads nor writes a buffer named {}", block->name,
+                                    buffer_name);
   transform_layout(block_rv, found->first, found->second, index_map, pad_value, assume_injective_transform);
 }
 
@@ -346,7 +343,7 @@ void register_layout_kinds(InstructionRegistry& r) {
   InstructionKind kind{
       "TransformLayout",
       "transform_layout",
-      {{"block", Role::Input, std::nullopt},
+      {{"block", Role::Input, std::nullopt, ParamKind::Block},
        {"buffer", Role::Attr, std::nullopt},
        {"index_map", Role::Attr, std::nullopt},
        {"pad_value", Role::Attr, Value()},

@@ -14,6 +14,7 @@
 #include "loom/ir/mutator.h"
 #include "loom/ir/printer.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -31,9 +32,6 @@ LOOM_SCHEDULE_ERROR(OuterNotInnerParentError, "OuterNotInnerParent");
 LOOM_SCHEDULE_ERROR(DependentLoopError, "DependentLoop");
 LOOM_SCHEDULE_ERROR(LoopMultiAppearanceError, "LoopMultiAppearance");
 LOOM_SCHEDULE_ERROR(LoopsNotAChainError, "LoopsNotAChain");
-LOOM_SCHEDULE_ERROR(NotAffineBindingError, "NotAffineBinding");
-LOOM_SCHEDULE_ERROR(WrongBlockIterTypeError, "WrongBlockIterType");
-LOOM_SCHEDULE_ERROR(RootBlockError, "RootBlock");
 LOOM_SCHEDULE_ERROR(DifferentFunctionError, "DifferentFunction");
 
 using VarMap = std::unordered_map<ir::Var, ir::Expr, ir::RefHash, ir::RefEqual>;
@@ -71,15 +69,15 @@ bool uses_any_var(const ir::Expr& e, const std::set<const ir::VarNode*>& vars, s
 /// Loops of split and fuse must be plain serial loops over [0, extent) (TVM's rule).
 void check_plain_loop(const ir::ForNode* loop, const char* primitive) {
   if (!loop->annotations.empty() || loop->for_kind == ir::ForKind::ThreadBinding)
-    throw HasAnnotationOrThreadBindingError(
-        primitive,
-        fmt::format("loop {} has annotations or a thread binding, cannot {} it", loop->loop_var.name(), primitive));
+    throw HasAnnotationOrThreadBindingError(primitive, "loop {} has annotations or a thread binding, cannot {} it",
+                                            loop->loop_var.name(), primitive);
   arith::Analyzer analyzer;
   if (!analyzer.can_prove(ir::eq(loop->min, ir::make_const(loop->min.dtype(), int64_t{0}))))
-    throw LoopNotStartWithZeroError(primitive, fmt::format("loop {} starts at {}, not 0; only loops starting at 0 "
-                                                           "can be {}",
-                                                           loop->loop_var.name(), ir::to_string(loop->min),
-                                                           std::string(primitive) == "split" ? "split" : "fused"));
+    throw LoopNotStartWithZeroError(primitive,
+                                    "loop {} starts at {}, not 0; only loops starting at 0 "
+                                    "can be {}",
+                                    loop->loop_var.name(), ir::to_string(loop->min),
+                                    std::string(primitive) == "split" ? "split" : "fused");
 }
 
 using IterList = std::vector<std::pair<ir::Var, ir::Range>>;
@@ -190,17 +188,6 @@ const ir::StmtNode* parent_of(const detail::StmtPath& path) {
   return nullptr;
 }
 
-/// The loops from the block's scope down to the block realize, as iter-map inputs; false
-/// when one has a non-constant range.
-bool constant_loop_ranges(const std::vector<const ir::ForNode*>& loops,
-                          std::vector<std::pair<ir::Var, ir::Range>>* out) {
-  for (const ir::ForNode* f : loops) {
-    if (!ir::as_const_int(f->min) || !ir::as_const_int(f->extent)) return false;
-    out->emplace_back(f->loop_var, ir::Range::from_min_extent(f->min, f->extent));
-  }
-  return true;
-}
-
 /// Split with factors given as None, ExprRV or literal integers.
 std::vector<LoopRV> split_impl(Schedule& sch, const LoopRV& loop_rv, const std::vector<Value>& factor_values,
                                bool preserve_unit_iters, bool disable_predication) {
@@ -208,7 +195,7 @@ std::vector<LoopRV> split_impl(Schedule& sch, const LoopRV& loop_rv, const std::
   LoopSite site = locate(sch, loop_rv);
   const ir::ForNode* loop = site.loop;
   const ir::DataType dtype = loop->loop_var.dtype();
-  if (factor_values.empty()) throw WrongFactorError(p, fmt::format("no factors given to split loop {}", site.name()));
+  if (factor_values.empty()) throw WrongFactorError(p, "no factors given to split loop {}", site.name());
   // 1. Resolve the factors; at most one None, inferred as ceildiv(extent, product of the rest).
   arith::Analyzer analyzer;
   bind_outer_loops(site.path, &analyzer);
@@ -219,14 +206,13 @@ std::vector<LoopRV> split_impl(Schedule& sch, const LoopRV& loop_rv, const std::
     const Value& v = factor_values[i];
     if (v.is_none()) {
       if (infer_index != -1)
-        throw NotSingleInferFactorError(
-            p, fmt::format("at most one factor may be None when splitting loop {}", site.name()));
+        throw NotSingleInferFactorError(p, "at most one factor may be None when splitting loop {}", site.name());
       infer_index = static_cast<int>(i);
       factors.emplace_back();
       continue;
     }
     int64_t f = v.is<ExprRV>() ? sch.get(v.as<ExprRV>()) : detail::as_int(v, "factor");
-    if (f <= 0) throw WrongFactorError(p, fmt::format("factor {} of loop {} is not positive", f, site.name()));
+    if (f <= 0) throw WrongFactorError(p, "factor {} of loop {} is not positive", f, site.name());
     factors.push_back(ir::make_const(dtype, f));
     known = analyzer.simplify(known * factors.back());
   }
@@ -235,8 +221,8 @@ std::vector<LoopRV> split_impl(Schedule& sch, const LoopRV& loop_rv, const std::
     factors[infer_index] =
         analyzer.simplify(ir::floordiv(loop->extent + known - ir::make_const(dtype, int64_t{1}), known));
   } else if (!analyzer.can_prove(known >= loop->extent)) {
-    throw WrongFactorError(p, fmt::format("the product of the factors ({}) is less than the extent {} of loop {}",
-                                          ir::to_string(known), ir::to_string(loop->extent), site.name()));
+    throw WrongFactorError(p, "the product of the factors ({}) is less than the extent {} of loop {}",
+                           ir::to_string(known), ir::to_string(loop->extent), site.name());
   }
   ir::Expr total =
       analyzer.simplify(known * (infer_index != -1 ? factors[infer_index] : ir::make_const(dtype, int64_t{1})));
@@ -325,22 +311,20 @@ LoopRV Schedule::fuse(const std::vector<LoopRV>& loops, bool preserve_unit_iters
     if (!sites.empty()) {
       const LoopSite& outer = sites.back();
       if (site.func_name != outer.func_name)
-        throw DifferentFunctionError(p, fmt::format("loops {} and {} are in different functions ({} and {})",
-                                                    outer.name(), site.name(), outer.func_name, site.func_name));
+        throw DifferentFunctionError(p, "loops {} and {} are in different functions ({} and {})", outer.name(),
+                                     site.name(), outer.func_name, site.func_name);
       if (parent_of(site.path) != outer.loop)
         throw OuterNotInnerParentError(p,
-                                       fmt::format("loop {} is not the parent of loop {}, cannot fuse: the loops must "
-                                                   "be directly nested, outermost first",
-                                                   outer.name(), site.name()));
+                                       "loop {} is not the parent of loop {}, cannot fuse: the loops must "
+                                       "be directly nested, outermost first",
+                                       outer.name(), site.name());
       if (outer.loop->body.get() != site.loop)
-        throw NotOnlyChildError(
-            p, fmt::format("loop {} is not the only child of loop {}, cannot fuse", site.name(), outer.name()));
+        throw NotOnlyChildError(p, "loop {} is not the only child of loop {}, cannot fuse", site.name(), outer.name());
     }
     check_plain_loop(site.loop, p);
     std::string used;
     if (uses_any_var(site.loop->extent, outer_vars, &used))
-      throw DependentLoopError(p,
-                               fmt::format("the extent of loop {} depends on loop {}, cannot fuse", site.name(), used));
+      throw DependentLoopError(p, "the extent of loop {} depends on loop {}, cannot fuse", site.name(), used);
     outer_vars.insert(site.loop->loop_var.get());
     sites.push_back(std::move(site));
   }
@@ -395,10 +379,10 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
   for (const LoopRV& rv : ordered_loops) {
     LoopSite site = locate(*this, rv);
     if (!sites.empty() && site.func_name != sites[0].func_name)
-      throw DifferentFunctionError(p, fmt::format("loops {} and {} are in different functions ({} and {})",
-                                                  sites[0].name(), site.name(), sites[0].func_name, site.func_name));
+      throw DifferentFunctionError(p, "loops {} and {} are in different functions ({} and {})", sites[0].name(),
+                                   site.name(), sites[0].func_name, site.func_name);
     if (!in_set.insert(site.loop).second)
-      throw LoopMultiAppearanceError(p, fmt::format("loop {} appears more than once", site.name()));
+      throw LoopMultiAppearanceError(p, "loop {} appears more than once", site.name());
     sites.push_back(std::move(site));
   }
   if (sites.size() > 1) {
@@ -412,8 +396,8 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
       bool ancestor =
           std::any_of(nodes.begin(), nodes.end(), [&](const ir::Stmt& s) { return s.get() == by_depth[i - 1]->loop; });
       if (!ancestor)
-        throw LoopsNotAChainError(p, fmt::format("loops {} and {} are not nested one in the other, cannot reorder them",
-                                                 by_depth[i - 1]->name(), by_depth[i]->name()));
+        throw LoopsNotAChainError(p, "loops {} and {} are not nested one in the other, cannot reorder them",
+                                  by_depth[i - 1]->name(), by_depth[i]->name());
     }
     // 3. The chain from the outermost to the innermost given loop: each loop's body is the next.
     const LoopSite& bottom = *by_depth.back();
@@ -427,12 +411,14 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
       if (f == bottom.loop) break;
       if (f->body.get() == nodes[k + 1].get() && nodes[k + 1].is<ir::ForNode>()) continue;
       if (f->body.is<ir::SeqStmtNode>())
-        throw LoopsNotAChainError(p, fmt::format("loop {} has more than one child, cannot reorder loops {} to {} "
-                                                 "across it",
-                                                 f->loop_var.name(), by_depth.front()->name(), bottom.name()));
-      throw LoopsNotAChainError(p, fmt::format("loops {} and {} are separated by a statement that is not a loop (a "
-                                               "block, a branch or a let), cannot reorder them",
-                                               by_depth.front()->name(), bottom.name()));
+        throw LoopsNotAChainError(p,
+                                  "loop {} has more than one child, cannot reorder loops {} to {} "
+                                  "across it",
+                                  f->loop_var.name(), by_depth.front()->name(), bottom.name());
+      throw LoopsNotAChainError(p,
+                                "loops {} and {} are separated by a statement that is not a loop (a "
+                                "block, a branch or a let), cannot reorder them",
+                                by_depth.front()->name(), bottom.name());
     }
     // 4. The given loops take the chain's slots in the given order; no loop's range may use
     //    the variable of a loop that ends up inside it.
@@ -444,28 +430,16 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
       const ir::ForNode* f = placed[i];
       std::string used;
       if (uses_any_var(f->min, inner, &used) || uses_any_var(f->extent, inner, &used))
-        throw DependentLoopError(p, fmt::format("the range of loop {} depends on loop {}, which would be inside it "
-                                                "after reordering",
-                                                f->loop_var.name(), used));
+        throw DependentLoopError(p,
+                                 "the range of loop {} depends on loop {}, which would be inside it "
+                                 "after reordering",
+                                 f->loop_var.name(), used);
       inner.insert(f->loop_var.get());
     }
     // 5. The blocks below have spatial / reduction iterators and affine bindings.
     for (const ir::BlockRealizeNode* r : detail::child_block_realizes(bottom.loop->body)) {
-      const ir::BlockNode* b = r->block.get();
-      for (const ir::IterVar& iv : b->iter_vars) {
-        if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
-          throw WrongBlockIterTypeError(p, fmt::format("block {} has the {} iterator {}; only spatial and reduction "
-                                                       "iterators allow reordering the loops above it",
-                                                       b->name, ir::iter_type_name(iv.type), iv.var.name()));
-      }
-      auto path = detail::find_block(bottom.func, b->name);
-      std::vector<std::pair<ir::Var, ir::Range>> iters;
-      bool ok = constant_loop_ranges(detail::loops_above(*path), &iters) &&
-                arith::detect_iter_map(r->iter_values, iters, ir::Expr(), arith::IterMapLevel::Surjective).ok();
-      if (!ok)
-        throw NotAffineBindingError(p, fmt::format("the bindings of block {} are not an affine map of the loops above "
-                                                   "it, cannot reorder them",
-                                                   b->name));
+      check_spatial_or_reduction_iters(p, r->block.get());
+      check_affine_binding(p, bottom.func, r->block.get());
     }
     // 6. Rebuild the chain.
     ir::Stmt body = chain.back()->body;
@@ -481,11 +455,8 @@ void Schedule::reorder(const std::vector<LoopRV>& ordered_loops) {
 LoopRV Schedule::add_unit_loop(const BlockRV& block) {
   ir::Block b = get(block);
   const std::string func_name = func_of(block);
+  check_not_root_block("add_unit_loop", mod_.at(func_name), b.get());
   auto path = detail::find_block(mod_.at(func_name), b->name);
-  if (!detail::scope_realize(*path))
-    throw RootBlockError("add_unit_loop", fmt::format("block {} is the root block of function {}, cannot add a loop "
-                                                      "above it",
-                                                      b->name, func_name));
   const ir::StmtNode* realize = path->nodes[path->nodes.size() - 2].get();
   return add_unit_loop_at(*this, func_name, realize, block);
 }
@@ -501,7 +472,7 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"Split",
          "split",
-         {{"loop", Role::Input, std::nullopt},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop},
           {"factors", Role::VariadicInput, std::nullopt},
           {"preserve_unit_iters", Role::Attr, Value(true)},
           {"disable_predication", Role::Attr, Value(false)}},
@@ -516,7 +487,8 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
          }});
   r.add({"Fuse",
          "fuse",
-         {{"*loops", Role::VariadicInput, std::nullopt}, {"preserve_unit_iters", Role::Attr, Value(true)}},
+         {{"*loops", Role::VariadicInput, std::nullopt, ParamKind::Loop},
+          {"preserve_unit_iters", Role::Attr, Value(true)}},
          false,
          false,
          false,
@@ -527,7 +499,7 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
          }});
   r.add({"Reorder",
          "reorder",
-         {{"*ordered_loops", Role::VariadicInput, std::nullopt}},
+         {{"*ordered_loops", Role::VariadicInput, std::nullopt, ParamKind::Loop}},
          false,
          false,
          false,
@@ -539,7 +511,7 @@ void register_loop_transformation_kinds(InstructionRegistry& r) {
          }});
   r.add({"AddUnitLoop",
          "add_unit_loop",
-         {{"block_or_loop", Role::Input, std::nullopt}},
+         {{"block_or_loop", Role::Input, std::nullopt, ParamKind::BlockOrLoop}},
          false,
          false,
          false,

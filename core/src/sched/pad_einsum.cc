@@ -12,6 +12,7 @@
 #include "loom/ir/builder.h"
 #include "loom/ir/printer.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -23,7 +24,7 @@ namespace {
 LOOM_SCHEDULE_ERROR(PaddingLengthError, "PaddingLengthMismatch");
 LOOM_SCHEDULE_ERROR(NonPositivePaddingError, "NonPositivePadding");
 LOOM_SCHEDULE_ERROR(NotEinsumError, "NotEinsum");
-LOOM_SCHEDULE_ERROR(EinsumBindingError, "NonTrivialBinding");
+LOOM_SCHEDULE_ERROR(EinsumLoopNestError, "NotEinsumLoopNest");
 LOOM_SCHEDULE_ERROR(PaddedReductionError, "UnsafePaddedReduction");
 
 const char* kPrimitive = "pad_einsum";
@@ -130,22 +131,24 @@ void Schedule::pad_einsum(const BlockRV& block_rv, const std::vector<int64_t>& p
   const ir::BlockNode* b = block.get();
   detail::StmtPath path = *detail::find_block(func, b->name);
   const ir::BlockRealizeNode* scope = detail::scope_realize(path);
-  if (!scope) throw NotEinsumError(p, fmt::format("block {} is the root block, not an einsum", b->name));
+  check_not_root_block(p, func, b);
   const auto* realize = path.nodes[path.nodes.size() - 2].as<ir::BlockRealizeNode>();
 
   // 1. The padding: one positive factor per iteration variable.
   if (padding.size() != b->iter_vars.size())
-    throw PaddingLengthError(p, fmt::format("block {} has {} iteration variables but padding has {} entries", b->name,
-                                            b->iter_vars.size(), padding.size()));
+    throw PaddingLengthError(p, "block {} has {} iteration variables but padding has {} entries", b->name,
+                             b->iter_vars.size(), padding.size());
   for (size_t i = 0; i < padding.size(); ++i) {
     if (padding[i] <= 0)
-      throw NonPositivePaddingError(p, fmt::format("padding[{}] = {} for iteration variable {} of block {} is not "
-                                                   "positive",
-                                                   i, padding[i], b->iter_vars[i].var->name, b->name));
+      throw NonPositivePaddingError(p,
+                                    "padding[{}] = {} for iteration variable {} of block {} is not "
+                                    "positive",
+                                    i, padding[i], b->iter_vars[i].var->name, b->name);
   }
 
-  // 2. Trivial bindings: the loops from the scope down are the iteration variables in order,
-  //    each over [0, extent) with a constant extent, each the only child of the previous.
+  // 2. Trivial bindings (the loops from the scope down are the iteration variables in order),
+  //    each loop over [0, extent) with a constant extent, each the only child of the previous.
+  check_trivial_binding(p, func, b);
   std::vector<const ir::ForNode*> loops = detail::loops_above(path);
   bool trivial =
       loops.size() == b->iter_vars.size() && (!realize->predicate.defined() || ir::is_const_true(realize->predicate));
@@ -164,16 +167,16 @@ void Schedule::pad_einsum(const BlockRV& block_rv, const std::vector<int64_t>& p
     }
   }
   if (!trivial)
-    throw EinsumBindingError(p, fmt::format("block {} is not alone under one loop per iteration variable, each "
-                                            "bound to it over [0, constant extent) without predicate",
-                                            b->name));
+    throw EinsumLoopNestError(p,
+                              "block {} is not alone under one loop per iteration variable, each "
+                              "bound to it over [0, constant extent) without predicate",
+                              b->name);
 
   // 3. The einsum pattern: one store of the block's only output, every index an iteration
   //    variable; an output it reads needs an init.
   const auto* store = b->body.as<ir::BufferStoreNode>();
   if (!store || b->writes.size() != 1 || !store->buffer.same_as(b->writes[0].buffer))
-    throw NotEinsumError(
-        p, fmt::format("block {} is not einsum-like: its body must be one store of its only output", b->name));
+    throw NotEinsumError(p, "block {} is not einsum-like: its body must be one store of its only output", b->name);
   const ir::Buffer output = store->buffer;
   std::map<const ir::VarNode*, size_t> iters;
   for (size_t i = 0; i < b->iter_vars.size(); ++i) iters[b->iter_vars[i].var.get()] = i;
@@ -187,9 +190,9 @@ void Schedule::pad_einsum(const BlockRV& block_rv, const std::vector<int64_t>& p
       reads_output = reads_output || static_cast<const ir::BufferLoadNode*>(n)->buffer.same_as(output);
   });
   if (reads_output && !b->init.defined())
-    throw NotEinsumError(p, fmt::format("block {} reads its output {} without an init", b->name, output->name));
+    throw NotEinsumError(p, "block {} reads its output {} without an init", b->name, output->name);
   if (b->init.defined() && !b->init.is<ir::BufferStoreNode>())
-    throw NotEinsumError(p, fmt::format("block {}'s init is not one store of its output", b->name));
+    throw NotEinsumError(p, "block {}'s init is not one store of its output", b->name);
 
   // Every access stays inside its buffer over the whole domain (a guarded access, as in a
   // block that pad_einsum itself made, would make the unguarded copies read out of bounds).
@@ -198,10 +201,10 @@ void Schedule::pad_einsum(const BlockRV& block_rv, const std::vector<int64_t>& p
       auto dim = ir::as_const_int(a.buffer->shape[d]);
       int64_t extent = extents[iters.at(a.dims[d])];
       if (!dim || *dim < extent)
-        throw NotEinsumError(
-            p, fmt::format("block {} indexes dimension {} of buffer {} (extent {}) with {}, which "
-                           "ranges over {} values: the access is not always inside the buffer",
-                           b->name, d, a.buffer->name, ir::to_string(a.buffer->shape[d]), a.dims[d]->name, extent));
+        throw NotEinsumError(p,
+                             "block {} indexes dimension {} of buffer {} (extent {}) with {}, which "
+                             "ranges over {} values: the access is not always inside the buffer",
+                             b->name, d, a.buffer->name, ir::to_string(a.buffer->shape[d]), a.dims[d]->name, extent);
     }
   }
 
@@ -235,11 +238,11 @@ void Schedule::pad_einsum(const BlockRV& block_rv, const std::vector<int64_t>& p
       }
     }
     if (!safe)
-      throw PaddedReductionError(
-          p, fmt::format("block {}: padding reduction variable {} from {} to {} is only "
-                         "supported for an update {}[...] = {}[...] + a product with a factor "
-                         "loaded at {}",
-                         b->name, r->name, extents[i], padded[i], output->name, output->name, r->name));
+      throw PaddedReductionError(p,
+                                 "block {}: padding reduction variable {} from {} to {} is only "
+                                 "supported for an update {}[...] = {}[...] + a product with a factor "
+                                 "loaded at {}",
+                                 b->name, r->name, extents[i], padded[i], output->name, output->name, r->name);
   }
 
   // 5. Padded copies of the inputs with a padded dimension, and a padded output.
@@ -324,8 +327,8 @@ void Schedule::pad_einsum(const BlockRV& block_rv, const std::vector<int64_t>& p
   }
   auto top = std::find_if(seq.begin(), seq.end(), [&](const ir::Stmt& s) { return s.get() == loops[0]; });
   if (top == seq.end())
-    throw EinsumBindingError(
-        p, fmt::format("the loops of block {} are not directly in the body of block {}", b->name, scope_block->name));
+    throw EinsumLoopNestError(p, "the loops of block {} are not directly in the body of block {}", b->name,
+                              scope_block->name);
   std::vector<ir::Stmt> new_seq(seq.begin(), top);
   new_seq.insert(new_seq.end(), before_nest.begin(), before_nest.end());
   new_seq.push_back(nest);
@@ -348,7 +351,7 @@ void register_pad_einsum_kinds(InstructionRegistry& r) {
   r.add(InstructionKind{
       "PadEinsum",
       "pad_einsum",
-      {{"block", Role::Input, std::nullopt}, {"padding", Role::Attr, std::nullopt}},
+      {{"block", Role::Input, std::nullopt, ParamKind::Block}, {"padding", Role::Attr, std::nullopt}},
       /*pure=*/false,
       /*sampling=*/false,
       /*list_output=*/false,

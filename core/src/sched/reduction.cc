@@ -22,7 +22,6 @@ namespace loom::sched {
 
 namespace {
 
-LOOM_SCHEDULE_ERROR(NotReductionBlockError, "NotReductionBlock");
 LOOM_SCHEDULE_ERROR(LoopPositionError, "LoopPosition");
 LOOM_SCHEDULE_ERROR(LoopHeightError, "LoopHeight");
 LOOM_SCHEDULE_ERROR(NotSingleChildBlockError, "NotSingleChildBlock");
@@ -57,12 +56,6 @@ BlockSite site_of(const Schedule& sch, const std::string& func_name, const std::
   s.realize = s.path.nodes[s.path.nodes.size() - 2].as<ir::BlockRealizeNode>();
   s.loops = detail::loops_above(s.path);
   return s;
-}
-
-/// Checks TVM's reduction-block conditions (see why_not_reduction_block).
-void check_reduction_block(const ir::Block& b, const char* primitive) {
-  std::string why = why_not_reduction_block(*b.get());
-  if (!why.empty()) throw NotReductionBlockError(primitive, why);
 }
 
 /// Keeps the conjuncts of `pred` that mention none of `dropped`.
@@ -107,18 +100,19 @@ BlockRV Schedule::decompose_reduction(const BlockRV& block, const LoopRV& loop) 
   BlockSite s = site_of(*this, func_of(block), b->name);
   auto pos = std::find(s.loops.begin(), s.loops.end(), target);
   if (func_of(loop) != s.func_name || pos == s.loops.end())
-    throw LoopPositionError(p, fmt::format("loop {} is not an ancestor of block {}", target->loop_var.name(), b->name));
-  check_reduction_block(b, p);
+    throw LoopPositionError(p, "loop {} is not an ancestor of block {}", target->loop_var.name(), b->name);
+  check_reduction_block(p, s.func, b.get());
   const size_t index = static_cast<size_t>(pos - s.loops.begin());
   // 1. Every loop that drives a reduction variable must be at or below `loop`: the init
   //    runs once, before `loop`.
   for (size_t i = 0; i < index; ++i) {
     for (size_t k = 0; k < b->iter_vars.size(); ++k) {
       if (b->iter_vars[k].type == ir::IterType::CommReduce && uses_var(s.realize->iter_values[k], s.loops[i]->loop_var))
-        throw LoopHeightError(
-            p, fmt::format("loop {} drives the reduction variable {} of block {} and is above loop {}; "
-                           "the init block must go above every reduction loop",
-                           s.loops[i]->loop_var.name(), b->iter_vars[k].var.name(), b->name, target->loop_var.name()));
+        throw LoopHeightError(p,
+                              "loop {} drives the reduction variable {} of block {} and is above loop {}; "
+                              "the init block must go above every reduction loop",
+                              s.loops[i]->loop_var.name(), b->iter_vars[k].var.name(), b->name,
+                              target->loop_var.name());
     }
   }
   // 2. The init block: the spatial iteration variables with their bindings.
@@ -214,8 +208,7 @@ bool reads_buffer(const ir::Expr& e, const ir::Buffer& buffer) {
 
 Reducer match_reducer(const ir::Block& b, const char* primitive) {
   auto fail = [&](const std::string& why) {
-    return ReducerPatternError(primitive,
-                               fmt::format("block {} is not a sum, product, max or min reduction: {}", b->name, why));
+    return ReducerPatternError(primitive, "block {} is not a sum, product, max or min reduction: {}", b->name, why);
   };
   const auto* init = b->init.as<ir::BufferStoreNode>();
   const auto* body = b->body.as<ir::BufferStoreNode>();
@@ -275,16 +268,16 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
   // 1. The loop holds exactly one block: a reduction block with a recognized reducer.
   std::vector<const ir::BlockRealizeNode*> children = detail::child_block_realizes(rf_loop->body);
   if (children.size() != 1)
-    throw NotSingleChildBlockError(p, fmt::format("loop {} holds {} blocks; rfactor needs exactly one reduction block "
-                                                  "under the loop",
-                                                  loop_name, children.size()));
+    throw NotSingleChildBlockError(p,
+                                   "loop {} holds {} blocks; rfactor needs exactly one reduction block "
+                                   "under the loop",
+                                   loop_name, children.size());
   BlockSite s = site_of(*this, func_name, children[0]->block->name);
   const ir::Block& b = s.block;
-  check_reduction_block(b, p);
+  check_reduction_block(p, s.func, b.get());
   if (!ir::is_const_true(s.realize->predicate))
-    throw NotReductionLoopError(
-        p, fmt::format("block {} has a predicate ({}); rfactor supports only unpredicated blocks", b->name,
-                       ir::to_string(s.realize->predicate)));
+    throw NotReductionLoopError(p, "block {} has a predicate ({}); rfactor supports only unpredicated blocks", b->name,
+                                ir::to_string(s.realize->predicate));
   Reducer red = match_reducer(b, p);
 
   // 2. Every loop drives spatial or reduction variables, not both; the loop is a reduction loop.
@@ -295,17 +288,16 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
       (b->iter_vars[k].type == ir::IterType::DataPar ? is_spatial : is_reduce)[i] = true;
     }
     if (is_spatial[i] && is_reduce[i])
-      throw NotReductionLoopError(p, fmt::format("loop {} drives both spatial and reduction variables of block {}",
-                                                 s.loops[i]->loop_var.name(), b->name));
+      throw NotReductionLoopError(p, "loop {} drives both spatial and reduction variables of block {}",
+                                  s.loops[i]->loop_var.name(), b->name);
   }
   const size_t rf_index = static_cast<size_t>(std::find(s.loops.begin(), s.loops.end(), rf_loop) - s.loops.begin());
   if (!is_reduce[rf_index])
-    throw NotReductionLoopError(
-        p, fmt::format("loop {} does not drive a reduction variable of block {}", loop_name, b->name));
+    throw NotReductionLoopError(p, "loop {} does not drive a reduction variable of block {}", loop_name, b->name);
   const int ndim = static_cast<int>(red.buffer->ndim());
   if (factor_axis < -(ndim + 1) || factor_axis > ndim)
-    throw FactorAxisOutOfRangeError(p, fmt::format("factor_axis {} is not in [{}, {}] for buffer {} with {} dimensions",
-                                                   factor_axis, -(ndim + 1), ndim, red.buffer->name, ndim));
+    throw FactorAxisOutOfRangeError(p, "factor_axis {} is not in [{}, {}] for buffer {} with {} dimensions",
+                                    factor_axis, -(ndim + 1), ndim, red.buffer->name, ndim);
   const size_t axis = static_cast<size_t>(factor_axis < 0 ? factor_axis + ndim + 1 : factor_axis);
   // No other block under the outermost loop may touch the output: the write-back goes after it.
   for (const ir::BlockRealizeNode* r : detail::child_block_realizes(ir::Stmt(ir::Ref<ir::StmtNode>(s.loops[0])))) {
@@ -314,10 +306,10 @@ BlockRV Schedule::rfactor(const LoopRV& loop, int factor_axis) {
       return std::any_of(rs.begin(), rs.end(), [&](const ir::BufferRegion& x) { return x.buffer.same_as(red.buffer); });
     };
     if (touches(r->block->reads) || touches(r->block->writes))
-      throw NotSingleChildBlockError(
-          p, fmt::format("block {} also accesses buffer {} under loop {}, the write-back of "
-                         "block {} cannot go after that loop",
-                         r->block->name, red.buffer->name, s.loops[0]->loop_var.name(), b->name));
+      throw NotSingleChildBlockError(p,
+                                     "block {} also accesses buffer {} under loop {}, the write-back of "
+                                     "block {} cannot go after that loop",
+                                     r->block->name, red.buffer->name, s.loops[0]->loop_var.name(), b->name);
   }
 
   // 3. The rfactor block: the loop becomes a spatial variable indexing the new buffer; every
@@ -439,7 +431,7 @@ void register_reduction_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"DecomposeReduction",
          "decompose_reduction",
-         {{"block", Role::Input, std::nullopt}, {"loop", Role::Input, std::nullopt}},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block}, {"loop", Role::Input, std::nullopt, ParamKind::Loop}},
          /*pure=*/false,
          /*sampling=*/false,
          /*list_output=*/false,
@@ -449,7 +441,7 @@ void register_reduction_kinds(InstructionRegistry& r) {
          }});
   r.add({"RFactor",
          "rfactor",
-         {{"loop", Role::Input, std::nullopt}, {"factor_axis", Role::Attr, Value(int64_t{0})}},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop}, {"factor_axis", Role::Attr, Value(int64_t{0})}},
          false,
          false,
          false,

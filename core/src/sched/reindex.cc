@@ -10,6 +10,7 @@
 #include "loom/ir/mutator.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -18,11 +19,9 @@ namespace loom::sched {
 
 namespace {
 
-LOOM_SCHEDULE_ERROR(ReindexBufferIndexError, "BufferIndexOutOfRange");
-LOOM_SCHEDULE_ERROR(ReindexRootBlockError, "RootBlock");
 LOOM_SCHEDULE_ERROR(NotLeafBlockError, "NotLeafBlock");
 LOOM_SCHEDULE_ERROR(InconsistentAccessError, "InconsistentAccess");
-LOOM_SCHEDULE_ERROR(NonTrivialBindingError, "NonTrivialBinding");
+LOOM_SCHEDULE_ERROR(LoopDomainMismatchError, "LoopDomainMismatch");
 LOOM_SCHEDULE_ERROR(SharedAccessError, "SharedAccess");
 
 const char* kPrimitive = "reindex";
@@ -112,28 +111,26 @@ bool accesses(const std::vector<ir::BufferRegion>& regions, const ir::Buffer& bu
                      [&](const ir::BufferRegion& r) { return r.buffer.same_as(buffer); });
 }
 
-/// Checks that the loops between the scope and the block are the block's iteration
-/// variables in order, each over its domain, and that the block has no predicate.
-void check_trivial_binding(const detail::StmtPath& path, const ir::BlockRealizeNode* realize) {
+/// Checks that the block has a trivial binding (is_trivial_binding) and, beyond it, what
+/// reindex needs to copy through the same loops: each loop runs over its iteration variable's
+/// domain and the block has no predicate.
+void check_loops_over_domains(const ir::PrimFunc& func, const detail::StmtPath& path,
+                              const ir::BlockRealizeNode* realize) {
   const ir::BlockNode* block = realize->block.get();
+  check_trivial_binding(kPrimitive, func, block);
   if (realize->predicate.defined() && !ir::is_const_true(realize->predicate))
-    throw NonTrivialBindingError(kPrimitive,
-                                 fmt::format("block {} has a predicate, its bindings are not trivial", block->name));
+    throw LoopDomainMismatchError(kPrimitive,
+                                  "block {} has a predicate; reindex needs its loops to run "
+                                  "over the whole iteration domain",
+                                  block->name);
   std::vector<const ir::ForNode*> loops = detail::loops_above(path);
-  if (loops.size() != block->iter_vars.size())
-    throw NonTrivialBindingError(kPrimitive,
-                                 fmt::format("block {} has {} iteration variables under {} loops, its bindings are not "
-                                             "trivial (one loop per iteration variable)",
-                                             block->name, block->iter_vars.size(), loops.size()));
   for (size_t i = 0; i < loops.size(); ++i) {
     const ir::IterVar& iv = block->iter_vars[i];
-    const auto* var = realize->iter_values[i].as<ir::VarNode>();
-    if (!var || var != loops[i]->loop_var.get() || !same_expr(loops[i]->min, iv.dom.min) ||
-        !same_expr(loops[i]->extent, iv.dom.extent))
-      throw NonTrivialBindingError(kPrimitive,
-                                   fmt::format("block {}: iteration variable {} is not bound to loop {} over its "
-                                               "domain, its bindings are not trivial",
-                                               block->name, iv.var->name, loops[i]->loop_var->name));
+    if (!same_expr(loops[i]->min, iv.dom.min) || !same_expr(loops[i]->extent, iv.dom.extent))
+      throw LoopDomainMismatchError(kPrimitive,
+                                    "block {}: loop {} does not run over the domain of iteration variable "
+                                    "{}; reindex needs each loop to run over its variable's domain",
+                                    block->name, loops[i]->loop_var->name, iv.var->name);
   }
 }
 
@@ -162,18 +159,18 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
   const char* which = is_read ? "read" : "write";
   detail::StmtPath path = *detail::find_block(func, b->name);
   const ir::BlockRealizeNode* scope = detail::scope_realize(path);
-  if (!scope) throw ReindexRootBlockError(p, fmt::format("block {} is the root block, cannot reindex it", b->name));
+  check_not_root_block(p, func, b);
   if (buffer_index < 0 || buffer_index >= static_cast<int>(regions.size()))
-    throw ReindexBufferIndexError(p, fmt::format("block {} has {} {} buffers, buffer index {} is out of range", b->name,
-                                                 regions.size(), which, buffer_index));
+    throw BufferIndexOutOfRangeError(p, "block {} has {} {} buffers, buffer index {} is out of range", b->name,
+                                     regions.size(), which, buffer_index);
   const ir::Buffer buffer = regions[buffer_index].buffer;
   const auto* realize = path.nodes[path.nodes.size() - 2].as<ir::BlockRealizeNode>();
   if (!detail::child_block_realizes(b->body).empty())
-    throw NotLeafBlockError(p, fmt::format("block {} has child blocks, reindex needs a leaf block", b->name));
-  check_trivial_binding(path, realize);
+    throw NotLeafBlockError(p, "block {} has child blocks, reindex needs a leaf block", b->name);
+  check_loops_over_domains(func, path, realize);
   if (is_read && accesses(b->writes, buffer))
-    throw SharedAccessError(
-        p, fmt::format("block {} both reads and writes buffer {}, cannot reindex its read", b->name, buffer->name));
+    throw SharedAccessError(p, "block {} both reads and writes buffer {}, cannot reindex its read", b->name,
+                            buffer->name);
   // The block reads the buffer when it declares it or when its body loads it (an update
   // whose init was decomposed may not declare the output it accumulates into).
   bool body_loads = false;
@@ -182,17 +179,18 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
                                 static_cast<const ir::BufferLoadNode*>(n)->buffer.get() == buffer.get());
   });
   if (!is_read && (accesses(b->reads, buffer) || body_loads) && !b->init.defined())
-    throw SharedAccessError(p, fmt::format("block {} reads buffer {} before writing it and has no init, cannot reindex "
-                                           "its write",
-                                           b->name, buffer->name));
+    throw SharedAccessError(p,
+                            "block {} reads buffer {} before writing it and has no init, cannot reindex "
+                            "its write",
+                            b->name, buffer->name);
 
   // 1. The one index tuple of the buffer, simplified under the iteration domains.
   AccessCollector collector(buffer);
   collector.visit_stmt(b->body);
   if (b->init.defined()) collector.visit_stmt(b->init);
   if (collector.indices.empty())
-    throw InconsistentAccessError(
-        p, fmt::format("block {} does not load or store buffer {}, only accesses it opaquely", b->name, buffer->name));
+    throw InconsistentAccessError(p, "block {} does not load or store buffer {}, only accesses it opaquely", b->name,
+                                  buffer->name);
   arith::Analyzer analyzer;
   for (const ir::IterVar& iv : b->iter_vars) analyzer.bind(iv.var, iv.dom);
   auto simplified = [&](const std::vector<ir::Expr>& idx) {
@@ -206,9 +204,10 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
     bool same = other.size() == original.size();
     for (size_t d = 0; same && d < other.size(); ++d) same = same_expr(other[d], original[d]);
     if (!same)
-      throw InconsistentAccessError(p, fmt::format("block {} accesses buffer {} with more than one index pattern, "
-                                                   "cannot reindex it",
-                                                   b->name, buffer->name));
+      throw InconsistentAccessError(p,
+                                    "block {} accesses buffer {} with more than one index pattern, "
+                                    "cannot reindex it",
+                                    b->name, buffer->name);
   }
 
   // The copy runs over the whole iteration domain, unguarded: the indices must stay in the
@@ -216,13 +215,14 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
   for (size_t d = 0; d < original.size(); ++d) {
     if (!analyzer.can_prove(original[d] >= ir::make_int(0, original[d].dtype())) ||
         !analyzer.can_prove(original[d] < buffer->shape[d]))
-      throw InconsistentAccessError(p, fmt::format("block {} accesses buffer {} at index {} outside its shape over the "
-                                                   "iteration domain (a guarded access), cannot reindex it",
-                                                   b->name, buffer->name, d));
+      throw InconsistentAccessError(p,
+                                    "block {} accesses buffer {} at index {} outside its shape over the "
+                                    "iteration domain (a guarded access), cannot reindex it",
+                                    b->name, buffer->name, d);
   }
   if (!is_read && collector.conditional_store)
-    throw InconsistentAccessError(
-        p, fmt::format("block {} stores buffer {} under a condition, cannot reindex its write", b->name, buffer->name));
+    throw InconsistentAccessError(p, "block {} stores buffer {} under a condition, cannot reindex its write", b->name,
+                                  buffer->name);
 
   // 2. No other block of the block's subtree of the scope accesses the buffer.
   const ir::BlockNode* scope_block = scope->block.get();
@@ -238,9 +238,10 @@ BlockRV Schedule::reindex(const BlockRV& block_rv, BufferIndexType buffer_index_
   for (const ir::BlockRealizeNode* r : detail::child_block_realizes(top)) {
     const ir::BlockNode* other = r->block.get();
     if (other != b && (accesses(other->reads, buffer) || accesses(other->writes, buffer)))
-      throw SharedAccessError(p, fmt::format("block {} also accesses buffer {} under the same loops as block {}, "
-                                             "cannot reindex it",
-                                             other->name, buffer->name, b->name));
+      throw SharedAccessError(p,
+                              "block {} also accesses buffer {} under the same loops as block {}, "
+                              "cannot reindex it",
+                              other->name, buffer->name, b->name);
   }
 
   // 3. The new buffer over the iteration variables the indices use, in the block's order.
@@ -311,7 +312,7 @@ void register_reindex_kinds(InstructionRegistry& r) {
   InstructionKind kind{
       "ReIndex",
       "reindex",
-      {{"block", Role::Input, std::nullopt}, {"buffer", Role::Attr, std::nullopt}},
+      {{"block", Role::Input, std::nullopt, ParamKind::Block}, {"buffer", Role::Attr, std::nullopt}},
       /*pure=*/false,
       /*sampling=*/false,
       /*list_output=*/false,

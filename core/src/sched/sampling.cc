@@ -35,8 +35,8 @@ int64_t constant_extent(const Schedule& sch, const LoopRV& loop, const char* pri
   const ir::ForNode* f = sch.get(loop);
   auto extent = ir::as_const_int(f->extent);
   if (!extent)
-    throw NonConstantExtentError(
-        primitive, fmt::format("loop {} has a non-constant extent {}", f->loop_var.name(), ir::to_string(f->extent)));
+    throw NonConstantExtentError(primitive, "loop {} has a non-constant extent {}", f->loop_var.name(),
+                                 ir::to_string(f->extent));
   return *extent;
 }
 
@@ -58,8 +58,7 @@ std::vector<int64_t> choose_tiling(Schedule& sch, const std::vector<std::vector<
     for (const auto& c : candidates) {
       if (c == *decision) return c;
     }
-    throw InvalidDecisionError(primitive,
-                               fmt::format("decision {} is not a valid tiling: {}", list_str(*decision), rule));
+    throw InvalidDecisionError(primitive, "decision {} is not a valid tiling: {}", list_str(*decision), rule);
   }
   return candidates[sch.rng().uniform_int(0, static_cast<int64_t>(candidates.size()))];
 }
@@ -80,18 +79,17 @@ ExprRV Schedule::sample_categorical(const std::vector<int64_t>& candidates, cons
   const char* p = "sample_categorical";
   if (candidates.empty()) throw ScheduleError(p, "candidates is empty");
   if (candidates.size() != probs.size())
-    throw ScheduleError(p, fmt::format("{} candidates but {} probabilities", candidates.size(), probs.size()));
+    throw ScheduleError(p, "{} candidates but {} probabilities", candidates.size(), probs.size());
   double total = 0;
   for (double x : probs) {
-    if (!(x >= 0)) throw ScheduleError(p, fmt::format("probability {} is negative or NaN", x));
+    if (!(x >= 0)) throw ScheduleError(p, "probability {} is negative or NaN", x);
     total += x;
   }
   if (total <= 0) throw ScheduleError(p, "probabilities sum to zero");
   int64_t index;
   if (decision) {
     if (*decision < 0 || *decision >= static_cast<int64_t>(candidates.size()))
-      throw InvalidDecisionError(
-          p, fmt::format("decision {} is not an index into {} candidates", *decision, candidates.size()));
+      throw InvalidDecisionError(p, "decision {} is not an index into {} candidates", *decision, candidates.size());
     index = *decision;
   } else {
     index = rng_.categorical(probs);
@@ -107,9 +105,9 @@ ExprRV Schedule::sample_categorical(const std::vector<int64_t>& candidates, cons
 std::vector<ExprRV> Schedule::sample_perfect_tile(const LoopRV& loop, int n, int max_innermost_factor,
                                                   std::optional<std::vector<int64_t>> decision) {
   const char* p = "sample_perfect_tile";
-  if (n < 1) throw ScheduleError(p, fmt::format("n must be at least 1, got {}", n));
+  if (n < 1) throw ScheduleError(p, "n must be at least 1, got {}", n);
   int64_t extent = constant_extent(*this, loop, p);
-  if (extent < 1) throw ScheduleError(p, fmt::format("loop {} has extent {}", get(loop)->loop_var.name(), extent));
+  if (extent < 1) throw ScheduleError(p, "loop {} has extent {}", get(loop)->loop_var.name(), extent);
   std::vector<std::vector<int64_t>> all, ok;
   std::vector<int64_t> prefix;
   factorizations(extent, n, prefix, all);
@@ -131,11 +129,10 @@ std::vector<ExprRV> Schedule::sample_partitioned_tile(const LoopRV& loop, int n,
                                                       int innerpart_factor,
                                                       std::optional<std::vector<int64_t>> decision) {
   const char* p = "sample_partitioned_tile";
-  if (n < 1) throw ScheduleError(p, fmt::format("n must be at least 1, got {}", n));
+  if (n < 1) throw ScheduleError(p, "n must be at least 1, got {}", n);
   if (partition_pos < 0 || partition_pos >= n)
-    throw ScheduleError(p, fmt::format("partition_pos {} is not in [0, {})", partition_pos, n));
-  if (innerpart_factor < 1)
-    throw ScheduleError(p, fmt::format("innerpart_factor must be positive, got {}", innerpart_factor));
+    throw ScheduleError(p, "partition_pos {} is not in [0, {})", partition_pos, n);
+  if (innerpart_factor < 1) throw ScheduleError(p, "innerpart_factor must be positive, got {}", innerpart_factor);
   int64_t extent = constant_extent(*this, loop, p);
   std::vector<std::vector<int64_t>> all, ok;
   std::vector<int64_t> prefix;
@@ -184,7 +181,7 @@ void register_sampling_kinds(InstructionRegistry& r) {
          }});
   r.add({"SamplePerfectTile",
          "sample_perfect_tile",
-         {{"loop", Role::Input, std::nullopt},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop},
           {"n", Role::Attr, std::nullopt},
           {"max_innermost_factor", Role::Attr, Value(int64_t{16})}},
          true,
@@ -197,7 +194,7 @@ void register_sampling_kinds(InstructionRegistry& r) {
          }});
   r.add({"SamplePartitionedTile",
          "sample_partitioned_tile",
-         {{"loop", Role::Input, std::nullopt},
+         {{"loop", Role::Input, std::nullopt, ParamKind::Loop},
           {"n", Role::Attr, std::nullopt},
           {"partition_pos", Role::Attr, Value(int64_t{0})},
           {"innerpart_factor", Role::Attr, Value(int64_t{1})}},

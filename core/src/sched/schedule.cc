@@ -30,7 +30,7 @@ Schedule::Schedule(const ir::PrimFunc& func, int64_t seed, DebugMode debug)
 
 const Schedule::RVEntry& Schedule::entry(uint32_t id, RVEntry::Kind kind, const char* what) const {
   if (id == 0 || id > rvs_.size() || rvs_[id - 1].kind != kind)
-    throw InvalidRVError("get", fmt::format("the {} random variable #{} does not belong to this schedule", what, id));
+    throw InvalidRVError("get", "the {} random variable #{} does not belong to this schedule", what, id);
   return rvs_[id - 1];
 }
 
@@ -122,6 +122,24 @@ void Schedule::mark_removed_block(const std::string& func, const std::string& bl
 
 void Schedule::mark_removed_loop(const ir::Var& loop_var, const std::string& primitive) {
   removed_loops_[loop_var.get()] = {loop_var, primitive};
+}
+
+Schedule::Checkpoint Schedule::checkpoint() const {
+  Checkpoint c;
+  c.mod_ = mod_;
+  c.trace_size_ = trace_.size();
+  c.n_rvs_ = rvs_.size();
+  c.rng_ = rng_;
+  return c;
+}
+
+void Schedule::rollback(const Checkpoint& c) {
+  LOOM_ICHECK(c.trace_size_ <= trace_.size() && c.n_rvs_ <= rvs_.size(),
+              "Schedule::rollback: the checkpoint is not from this schedule's past");
+  mod_ = c.mod_;
+  trace_.truncate(c.trace_size_);
+  rvs_.resize(c.n_rvs_);
+  rng_ = c.rng_;
 }
 
 void Schedule::enter_postproc() { record(kEnterPostprocKind, {}, {}, {}); }

@@ -42,8 +42,9 @@ class Executor {
 
  private:
   [[noreturn]] void fail(ScriptLoc loc, const std::string& message, const std::string& primitive,
-                         const std::string& kind) const {
-    throw ScheduleScriptError(script_.error(loc, message), primitive, kind);
+                         const std::string& kind, std::exception_ptr cause = nullptr) const {
+    ir::PrimFunc func = cause ? sch_.mod().at(sch_.default_func()) : ir::PrimFunc();
+    throw ScheduleScriptError(script_.error(loc, message), primitive, kind, std::move(cause), std::move(func));
   }
 
   // ---- naming values in messages ---------------------------------------------------
@@ -185,7 +186,7 @@ class Executor {
       // Errors raised on behalf of another primitive (an RV lookup reports "sch.get") are
       // reported as this call's.
       std::string message = e.primitive() == c.method ? e.what() : fmt::format("sch.{}: {}", c.method, e.detail());
-      fail(c.loc, message, c.method, e.kind());
+      fail(c.loc, message, c.method, e.kind(), std::current_exception());
     } catch (const UserError& e) {
       fail(c.loc, fmt::format("sch.{}: {}", c.method, e.what()), c.method, "ArgumentError");
     }
@@ -199,6 +200,19 @@ class Executor {
 };
 
 }  // namespace
+
+std::string ScheduleScriptError::marked_function() const {
+  if (!cause_ || !func_.defined()) return {};
+  try {
+    std::rethrow_exception(cause_);
+  } catch (const ScheduleError& e) {
+    if (e.locations().empty()) return {};
+    std::string marked = e.render_marked(func_);
+    return marked.substr(marked.find('\n') + 1);  // the function, without the message line
+  } catch (...) {
+  }
+  return {};
+}
 
 ScriptVariables apply_schedule_script(Schedule& sch, const script::CallScript& script) {
   Schedule work = sch;

@@ -15,17 +15,14 @@ namespace loom::sched {
 
 namespace {
 
-LOOM_SCHEDULE_ERROR(StorageBufferIndexError, "BufferIndexOutOfRange");
 LOOM_SCHEDULE_ERROR(NonAllocatedBufferError, "NonAllocatedBuffer");
-LOOM_SCHEDULE_ERROR(StorageScopeError, "InvalidStorageScope");
 LOOM_SCHEDULE_ERROR(StorageAlignError, "InvalidStorageAlign");
 
 /// The `index`-th write buffer of `block`, checked.
 ir::Buffer write_buffer(const ir::Block& block, int index, const char* primitive) {
   if (index < 0 || index >= static_cast<int>(block->writes.size()))
-    throw StorageBufferIndexError(
-        primitive, fmt::format("block {} has {} write buffers, buffer_index {} is out of range", block->name,
-                               block->writes.size(), index));
+    throw BufferIndexOutOfRangeError(primitive, "block {} has {} write buffers, buffer_index {} is out of range",
+                                     block->name, block->writes.size(), index);
   return block->writes[index].buffer;
 }
 
@@ -46,9 +43,9 @@ void check_allocated(const ir::PrimFunc& func, const ir::Buffer& buffer, const i
                      const char* primitive) {
   if (!alloc_site(func, buffer))
     throw NonAllocatedBufferError(primitive,
-                                  fmt::format("buffer {} written by block {} is not allocated by a block (it is "
-                                              "a function parameter), its storage cannot be changed",
-                                              buffer->name, block->name));
+                                  "buffer {} written by block {} is not allocated by a block (it is "
+                                  "a function parameter), its storage cannot be changed",
+                                  buffer->name, block->name);
 }
 
 }  // namespace
@@ -60,10 +57,10 @@ void Schedule::set_scope(const BlockRV& block, int buffer_index, const std::stri
   const ir::PrimFunc& func = mod_.at(func_name);
   ir::Buffer buffer = write_buffer(b, buffer_index, p);
   if (!detail::is_known_storage_scope(storage_scope))
-    throw StorageScopeError(p,
-                            fmt::format("storage scope \"{}\" is not one of global, shared, shared.dyn, local, warp, "
-                                        "wmma.matrix_a, wmma.matrix_b, wmma.accumulator",
-                                        storage_scope));
+    throw InvalidStorageScopeError(p,
+                                   "storage scope \"{}\" is not one of global, shared, shared.dyn, local, warp, "
+                                   "wmma.matrix_a, wmma.matrix_b, wmma.accumulator",
+                                   storage_scope);
   check_allocated(func, buffer, b, p);
   ir::Stmt body = detail::replace_buffer(func->body, buffer, buffer.with_scope(storage_scope), /*allocations=*/true);
   update_func(func_name, func.with_body(body), p);
@@ -79,14 +76,11 @@ void Schedule::storage_align(const BlockRV& block, int buffer_index, int axis, i
   check_allocated(func, buffer, b, p);
   const int ndim = static_cast<int>(buffer->ndim());
   if (axis < -ndim || axis >= ndim)
-    throw StorageAlignError(
-        p, fmt::format("axis {} is out of range for buffer {} with {} dimensions", axis, buffer->name, ndim));
+    throw StorageAlignError(p, "axis {} is out of range for buffer {} with {} dimensions", axis, buffer->name, ndim);
   const int norm_axis = axis < 0 ? axis + ndim : axis;
-  if (factor <= 0)
-    throw StorageAlignError(p, fmt::format("factor must be positive, got {} for buffer {}", factor, buffer->name));
+  if (factor <= 0) throw StorageAlignError(p, "factor must be positive, got {} for buffer {}", factor, buffer->name);
   if (offset < 0 || offset >= factor)
-    throw StorageAlignError(
-        p, fmt::format("offset {} is not in [0, factor {}) for buffer {}", offset, factor, buffer->name));
+    throw StorageAlignError(p, "offset {} is not in [0, factor {}) for buffer {}", offset, factor, buffer->name);
 
   // One [buffer_index, axis, factor, offset] entry per (buffer, axis); a new call for the
   // same pair replaces the old entry.
@@ -119,7 +113,7 @@ void register_storage_kinds(InstructionRegistry& r) {
   using Role = InstParam::Role;
   r.add({"SetScope",
          "set_scope",
-         {{"block", Role::Input, std::nullopt},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block},
           {"buffer_index", Role::Attr, std::nullopt},
           {"storage_scope", Role::Attr, std::nullopt}},
          /*pure=*/false,
@@ -132,7 +126,7 @@ void register_storage_kinds(InstructionRegistry& r) {
          }});
   r.add({"StorageAlign",
          "storage_align",
-         {{"block", Role::Input, std::nullopt},
+         {{"block", Role::Input, std::nullopt, ParamKind::Block},
           {"buffer_index", Role::Attr, std::nullopt},
           {"axis", Role::Attr, std::nullopt},
           {"factor", Role::Attr, std::nullopt},

@@ -111,6 +111,12 @@ size_t Trace::postproc_start() const {
   return insts_.size();
 }
 
+void Trace::truncate(size_t size) {
+  if (size >= insts_.size()) return;
+  insts_.resize(size);
+  decisions_.erase(decisions_.lower_bound(size), decisions_.end());
+}
+
 Trace Trace::before_postproc() const {
   Trace cut;
   for (size_t i = 0, end = postproc_start(); i < end; ++i) cut.append(insts_[i], decision_of(i));

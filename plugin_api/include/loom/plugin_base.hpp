@@ -2,6 +2,7 @@
 // (included by loom/plugin.hpp): the host table, errors as exceptions, strings.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -34,31 +35,54 @@ inline std::string_view view(loom_str s) {
 }
 
 /// A failure reported by the host, or raised by the plugin to report one: status, message and,
-/// for a schedule primitive that refused, the schedule error's kind ("NotOnlyChild").
+/// for a schedule primitive that refused, the schedule error's kind ("NotOnlyChild"). An error
+/// from the host keeps the host's error object and asks it for the message only when what() is
+/// called: the host renders a schedule error's message on request, and most refusals are
+/// never read.
 class Error : public std::runtime_error {
  public:
   explicit Error(std::string message, loom_status status = LOOM_ERROR, std::string kind = {})
       : std::runtime_error(std::move(message)), status_(status), kind_(std::move(kind)) {}
+  /// The failure held by the host's error object `box` (owned from now on).
+  Error(std::shared_ptr<loom_error> box, loom_status status, std::string kind)
+      : std::runtime_error(std::string()), status_(status), kind_(std::move(kind)), box_(std::move(box)) {}
   loom_status status() const { return status_; }
   const std::string& kind() const { return kind_; }
+  const char* what() const noexcept override {
+    if (!box_) return std::runtime_error::what();
+    try {
+      if (!message_) message_ = std::make_shared<std::string>(view(host().error_message(box_.get())));
+      return message_->c_str();
+    } catch (...) {
+      return "loom plugin: the host's error message could not be read";
+    }
+  }
 
  private:
   loom_status status_;
   std::string kind_;
+  std::shared_ptr<loom_error> box_;
+  mutable std::shared_ptr<std::string> message_;
 };
 
 /// A host-owned error object, freed on destruction.
 class ErrorBox {
  public:
   ErrorBox() : error_(host().error_new()) {}
-  ~ErrorBox() { host().error_free(error_); }
+  ~ErrorBox() {
+    if (error_ != nullptr) host().error_free(error_);
+  }
   ErrorBox(const ErrorBox&) = delete;
   ErrorBox& operator=(const ErrorBox&) = delete;
   loom_error* get() const { return error_; }
-  /// Throws Error with the error's message when `status` is not LOOM_OK.
-  void check(loom_status status) const {
+  /// Throws Error when `status` is not LOOM_OK; the error object moves into it, so that the
+  /// message is asked for only if someone reads it.
+  void check(loom_status status) {
     if (status == LOOM_OK) return;
-    throw Error(std::string(view(host().error_message(error_))), status, std::string(view(host().error_kind(error_))));
+    std::string kind(view(host().error_kind(error_)));
+    std::shared_ptr<loom_error> box(error_, [](loom_error* e) { host().error_free(e); });
+    error_ = nullptr;
+    throw Error(std::move(box), status, std::move(kind));
   }
 
  private:

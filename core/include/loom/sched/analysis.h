@@ -1,21 +1,124 @@
-// Analysis of a schedule's blocks and loops for schedule rules, postprocessors and the C
-// ABI: what kind of block this is, what a loop iterates over, what a primitive would accept.
-// Nothing here changes the schedule or its trace.
+// The block analysis: every property of a block or loop that a primitive requires, defined
+// once, with TVM's definition (src/tir/schedule/analysis/analysis.cc), as a pair: `is_x()`
+// answers with a bool, `check_x()` throws the property's one error class (defined here) naming
+// the primitive, the block or loop and the violated condition. Primitives call the check_x()
+// functions; schedule rules, postprocessors and the C ABI ask analyze_block / analyze_loop and
+// the legality probes. Nothing here changes the schedule or its trace.
+//
+// The properties are of a block in its function (`func`, the block found by identity of its
+// node, which must be in `func`); "its scope" is the nearest block above it.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "loom/ir/function.h"
 #include "loom/ir/stmt.h"
+#include "loom/sched/error.h"
 #include "loom/sched/schedule.h"
 
 namespace loom::sched {
 
-/// Why `block` is not a reduction block in TVM's sense (an init; spatial and reduction
-/// iteration variables only; write regions independent of the reduction variables), or an
-/// empty string when it is one.
-std::string why_not_reduction_block(const ir::BlockNode& block);
+// ----- The errors of the properties ---------------------------------------------------------
+/// The root block of a function, where a primitive needs a block inside a scope.
+LOOM_SCHEDULE_ERROR(RootBlockError, "RootBlock");
+/// Not a complete block (is_complete_block).
+LOOM_SCHEDULE_ERROR(NotCompleteBlockError, "NotCompleteBlock");
+/// Not a reduction block (is_reduction_block).
+LOOM_SCHEDULE_ERROR(NotReductionBlockError, "NotReductionBlock");
+/// Neither a complete nor a reduction block.
+LOOM_SCHEDULE_ERROR(NotCompleteOrReductionBlockError, "NotCompleteOrReductionBlock");
+/// Another block of the scope writes a buffer the block writes (is_single_writer), or a buffer
+/// a primitive caches has several writers.
+LOOM_SCHEDULE_ERROR(NotSingleWriterError, "NotSingleWriter");
+/// The block writes a parameter of its function (is_output_block).
+LOOM_SCHEDULE_ERROR(OutputBlockError, "OutputBlock");
+/// The bindings are not the loops above the block in order (is_trivial_binding).
+LOOM_SCHEDULE_ERROR(NonTrivialBindingError, "NonTrivialBinding");
+/// The bindings are not an affine map of the loops above the block (is_affine_binding).
+LOOM_SCHEDULE_ERROR(NotAffineBindingError, "NotAffineBinding");
+/// An iteration variable of a type the primitive cannot handle (has_spatial_or_reduction_iters,
+/// or a loop driving a reduction variable where only spatial ones are allowed).
+LOOM_SCHEDULE_ERROR(WrongBlockIterTypeError, "WrongBlockIterType");
+/// A block under a loop that is neither complete nor a reduction block (is_compact_data_flow).
+LOOM_SCHEDULE_ERROR(NotCompactDataFlowError, "NotCompactDataFlow");
+/// A block would read a region that its producers do not write (reverse_compute_at).
+LOOM_SCHEDULE_ERROR(RegionCoverError, "RegionCover");
 
+// ----- Block properties ------------------------------------------------------------------------
+/// Whether `block` is the root block of `func` (the body's block, with no scope above it).
+bool is_root_block(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws RootBlockError when `block` is the root block.
+void check_not_root_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+
+/// Whether `block` is the only block of its scope that writes each buffer it writes (TVM's
+/// dominant block).
+bool is_single_writer(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws NotSingleWriterError naming the other writer.
+void check_single_writer(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+
+/// TVM's complete block: 1) every iteration variable is data parallel; 2) it is the single
+/// writer of its buffers in its scope; 3) it reads no buffer it writes. The root block is not.
+bool is_complete_block(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws NotCompleteBlockError naming the first violated condition.
+void check_complete_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+
+/// TVM's reduction block: 1) it has an init; 2) every iteration variable is data parallel or
+/// a reduction; 3) it is the single writer of its buffers in its scope; 4) no reduction
+/// variable indexes what it writes (its write regions and the indices of its stores to them).
+/// The root block is not. TVM also requires affine bindings; loom's detect_iter_map does not
+/// yet recognize all of TVM's affine maps (a floordiv of a fused loop split again), so that
+/// condition would refuse rfactor where TVM accepts it, and is left out.
+bool is_reduction_block(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws NotReductionBlockError naming the first violated condition.
+void check_reduction_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws NotCompleteOrReductionBlockError (with both reasons) unless one of the two holds.
+void check_complete_or_reduction_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+
+/// Whether `block` writes a buffer of `func`'s parameters.
+bool is_output_block(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws OutputBlockError naming the parameter.
+void check_not_output_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+
+/// TVM's trivial binding: as many loops between the scope and the block as iteration
+/// variables, and the i-th binding is the i-th loop's variable itself (in order). The loops'
+/// ranges and the predicate are not part of it. The root block has a trivial binding.
+bool is_trivial_binding(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws NonTrivialBindingError naming the first binding that is not its loop.
+void check_trivial_binding(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+
+/// TVM's affine binding: the bindings are a surjective affine iteration map (arith's
+/// detect_iter_map) of the loops between the scope and the block, whose ranges must be
+/// constant. The root block and a block without iteration variables have one.
+bool is_affine_binding(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// Throws NotAffineBindingError.
+void check_affine_binding(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
+
+/// Whether every iteration variable of `block` is data parallel or a reduction (what loop
+/// transformations and loop annotations can reason about).
+bool has_spatial_or_reduction_iters(const ir::BlockNode* block);
+/// Throws WrongBlockIterTypeError naming the first other iteration variable.
+void check_spatial_or_reduction_iters(const char* primitive, const ir::BlockNode* block);
+
+// ----- Loop properties -------------------------------------------------------------------------
+/// TVM's compact data flow of the subtree under `loop`: every block directly under it (not
+/// inside another block) is a complete block or a reduction block in its scope.
+bool is_compact_data_flow(const ir::PrimFunc& func, const ir::ForNode* loop);
+/// Throws NotCompactDataFlowError naming the first block that is neither, and why.
+void check_compact_data_flow(const char* primitive, const ir::PrimFunc& func, const ir::ForNode* loop);
+
+// ----- Legality probes ------------------------------------------------------------------------
+// Each runs the primitive's own check phase (defined next to the primitive, sharing it with
+// the primitive) without applying it.
+/// Whether compute_inline(block) would succeed.
+bool can_compute_inline(const Schedule& sch, const BlockRV& block);
+/// Whether reverse_compute_inline(block) would succeed.
+bool can_reverse_compute_inline(const Schedule& sch, const BlockRV& block);
+/// Whether compute_at(block, loop, preserve_unit_loops, index) would succeed (loop may be the
+/// compute-root or compute-inline location).
+bool can_compute_at(const Schedule& sch, const BlockRV& block, const LoopRV& loop, int index = -1);
+
+// ----- Summaries for rules, postprocessors and the C ABI ------------------------------------
 struct BlockInfo {
   int n_iter_vars = 0;
   int n_reads = 0;
@@ -23,13 +126,14 @@ struct BlockInfo {
   bool is_root = false;
   /// Every iteration variable is spatial.
   bool is_spatial = false;
+  /// is_reduction_block.
   bool is_reduction = false;
-  /// Writes a buffer of the function's parameters.
+  /// is_output_block.
   bool is_output = false;
   bool has_init = false;
-  /// Each iteration variable is bound to exactly one loop variable (of the loops between
-  /// the block and its scope), with no predicate.
+  /// is_trivial_binding.
   bool has_trivial_binding = false;
+  /// The legality probes.
   bool can_compute_inline = false;
   bool can_reverse_compute_inline = false;
   int n_producers = 0;

@@ -16,6 +16,17 @@ namespace loom::sched {
 
 class Schedule;
 
+/// What an input parameter takes, declared with the parameter. call_primitive checks the
+/// argument against it and, wherever a block is taken, accepts a block name (applied as
+/// get_block). Attributes are always literals (Any).
+enum class ParamKind : uint8_t {
+  Any,          // a literal or a sampled integer (ExprRV); not checked
+  Block,        // a BlockRV (or a block name)
+  Loop,         // a LoopRV
+  BlockOrLoop,  // a BlockRV (or a block name) or a LoopRV
+  BlockList,    // a list of BlockRVs (or block names)
+};
+
 /// One parameter of a primitive's Python signature.
 struct InstParam {
   enum class Role : uint8_t {
@@ -28,6 +39,8 @@ struct InstParam {
   Role role = Role::Input;
   /// The default when the caller omits it (attrs and trailing inputs); nullopt: required.
   std::optional<Value> default_value;
+  /// What the parameter takes; for a VariadicInput, what each element of the list is.
+  ParamKind kind = ParamKind::Any;
 };
 
 /// The kind name of the instruction that marks where postprocessing begins in a trace

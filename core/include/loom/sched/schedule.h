@@ -306,6 +306,25 @@ class Schedule {
   /// input indexed by it. Throws a ScheduleError subclass naming the block and the rule.
   void pad_einsum(const BlockRV& block, const std::vector<int64_t>& padding);
 
+  // ----- Undoing a failed call ------------------------------------------------------------
+  /// What a call that fails must leave as it was: the module, the trace, the random
+  /// variables and the RNG. Taking one is cheap (the IR is shared).
+  class Checkpoint {
+    friend class Schedule;
+    ir::IRModule mod_;
+    size_t trace_size_ = 0;
+    size_t n_rvs_ = 0;
+    RandomEngine rng_{1};
+  };
+  Checkpoint checkpoint() const;
+  /// Returns the schedule to `checkpoint` (taken from this schedule, with nothing but
+  /// appends since): the module, the trace and the RNG as they were, and the random
+  /// variables defined since then dropped. A composite call (call_primitive resolving a
+  /// block name with get_block before the primitive) uses it to undo its first steps when
+  /// a later one throws. The records of removed blocks and loops are kept: a primitive
+  /// writes them only after it succeeded.
+  void rollback(const Checkpoint& checkpoint);
+
   // ----- Internals for primitive implementations ---------------------------------------
   /// Records an instruction (called by every primitive after it succeeded).
   void record(const std::string& kind, std::vector<Value> inputs, std::vector<Value> attrs, std::vector<Value> outputs,

@@ -18,6 +18,7 @@
 // prints identically and gives the same module.
 #pragma once
 
+#include <exception>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,8 +34,13 @@ namespace loom::sched {
 ///     sched.py:4:1: sch.sample_perfect_tile: decision [3, 21] is not a valid tiling: ...
 class ScheduleScriptError : public script::ParseError {
  public:
-  ScheduleScriptError(const script::ParseError& located, std::string primitive, std::string error_kind)
-      : script::ParseError(located), primitive_(std::move(primitive)), error_kind_(std::move(error_kind)) {}
+  ScheduleScriptError(const script::ParseError& located, std::string primitive, std::string error_kind,
+                      std::exception_ptr cause = nullptr, ir::PrimFunc func = ir::PrimFunc())
+      : script::ParseError(located),
+        primitive_(std::move(primitive)),
+        error_kind_(std::move(error_kind)),
+        cause_(std::move(cause)),
+        func_(std::move(func)) {}
 
   /// The Python name of the primitive that failed ("split"); empty when the error is not
   /// about one primitive call (an undefined name, a failed unpacking).
@@ -43,10 +49,16 @@ class ScheduleScriptError : public script::ParseError {
   /// "ArgumentError" for arguments that do not fit the primitive's signature or types,
   /// "NameError" for undefined names, "UnpackError" for unpacking, "UnknownPrimitive".
   const std::string& error_kind() const { return error_kind_; }
+  /// When a primitive refused the call: the function as it was then, printed as TVMScript
+  /// with the blocks and loops the ScheduleError names marked (ScheduleError::render_marked);
+  /// empty for other errors or when the error names none.
+  std::string marked_function() const;
 
  private:
   std::string primitive_;
   std::string error_kind_;
+  std::exception_ptr cause_;  // the primitive's ScheduleError
+  ir::PrimFunc func_;
 };
 
 /// The variables a script defined, by name: random variables, literals, or lists of them.

@@ -27,6 +27,9 @@ class Trace {
 
   /// Appends an instruction (and its decision, for a sampling one).
   void append(Instruction inst, std::optional<Value> decision = std::nullopt);
+  /// Drops the instructions from index `size` on, with their decisions (a no-op when the
+  /// trace is not longer). Used to undo a call that failed after recording (Schedule::rollback).
+  void truncate(size_t size);
   /// A copy with the decision of instruction `inst_index` replaced. Requires a sampling
   /// instruction (UserError otherwise).
   Trace with_decision(size_t inst_index, Value decision) const;
