@@ -7,7 +7,10 @@
 #include <cstdlib>
 #include <random>
 
+#include "../common/expect_error.h"
 #include "loom/ir/ir.h"
+
+using loom::testing::throws_with;
 
 namespace loom::arith {
 namespace {
@@ -106,7 +109,8 @@ TEST(RelaxRegion, TiledAccessAndFallbackToShape) {
   // An index the analysis cannot bound covers the whole dimension.
   EXPECT_TRUE(same(region[2].min, 0));
   EXPECT_TRUE(same(region[2].extent, 64));
-  EXPECT_THROW(relax_region({BufferLoadNode::make(b, {i})}, dom), InternalError);
+  EXPECT_TRUE(throws_with<InternalError>([&] { relax_region({BufferLoadNode::make(b, {i})}, dom); },
+                                         "relax_region: unbounded index without a buffer shape"));
 }
 
 TEST(IntervalFromRange, EndsAreInclusive) {

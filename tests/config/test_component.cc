@@ -4,8 +4,11 @@
 
 #include <functional>
 
+#include "../common/expect_error.h"
 #include "loom/config/component.h"
 #include "loom/config/run_config.h"
+
+using loom::testing::throws_with;
 
 namespace loom::config {
 namespace {
@@ -79,8 +82,12 @@ TEST(ComponentConfig, UnreadKeysAreListedWithPositions) {
   EXPECT_THAT(r.unread_key_errors(),
               ElementsAre("c.toml:6:1: [[rule]] acme.tile: unknown key 'max_facter' (did you mean 'max_factor'?)",
                           "c.toml:7:1: [[rule]] acme.tile: unknown key 'other'"));
+  // Absent keys that were asked for count as read too: read_keys() is what the component knows.
+  r.get_int("absent", 1);
+  EXPECT_THAT(r.read_keys(), ElementsAre("absent", "max_factor"));
   // A getter that finds a wrong type still counts as a read.
-  EXPECT_THROW(r.get_bool("other", false), ConfigError);
+  EXPECT_TRUE(
+      throws_with<ConfigError>([&] { r.get_bool("other", false); }, "key 'other' must be a boolean, got an integer"));
   EXPECT_EQ(r.unread_keys().size(), 1u);
 }
 

@@ -8,7 +8,10 @@
 #include <limits>
 #include <set>
 
+#include "../common/expect_error.h"
 #include "loom/ir/error.h"
+
+using loom::testing::throws_with;
 
 namespace loom::interp {
 namespace {
@@ -36,9 +39,12 @@ TEST(NDArray, CreatesZeroedArraysOfEveryDtype) {
 }
 
 TEST(NDArray, RejectsUnsupportedDtypesAndNegativeShapes) {
-  EXPECT_THROW(NDArray(DataType::Float(32, 4), {2}), UserError);
-  EXPECT_THROW(NDArray(DataType::Handle(), {2}), UserError);
-  EXPECT_THROW(NDArray(DataType::Int(4), {2}), UserError);
+  EXPECT_TRUE(throws_with<UserError>([] { NDArray(DataType::Float(32, 4), {2}); },
+                                     "dtype float32x4 is not a supported scalar element type"));
+  EXPECT_TRUE(throws_with<UserError>([] { NDArray(DataType::Handle(), {2}); },
+                                     "dtype handle is not a supported scalar element type"));
+  EXPECT_TRUE(throws_with<UserError>([] { NDArray(DataType::Int(4), {2}); },
+                                     "dtype int4 is not a supported scalar element type"));
   try {
     NDArray(DataType::Float(32), {2, -1});
     FAIL() << "no error";
@@ -128,9 +134,13 @@ TEST(NDArray, FromValuesAndCoordinates) {
   EXPECT_EQ(a.get_double(a.flat_index({1, 2})), 6.0);
   EXPECT_EQ(a.flat_index({1, 0}), 3);
   EXPECT_EQ(a.coord(4), (std::vector<int64_t>{1, 1}));
-  EXPECT_THROW(a.flat_index({2, 0}), UserError);
-  EXPECT_THROW(a.flat_index({0}), UserError);
-  EXPECT_THROW(NDArray::from_doubles(DataType::Float(32), {2, 3}, {1, 2}), UserError);
+  EXPECT_TRUE(throws_with<UserError>([&] { a.flat_index({2, 0}); }, "coordinate [2, 0] is outside shape (2, 3)"));
+  EXPECT_TRUE(throws_with<UserError>([&] { a.flat_index({0}); }, "coordinate of rank 1 for an array of shape (2, 3)"));
+  EXPECT_TRUE(throws_with<UserError>(
+      [] {
+        NDArray::from_doubles(DataType::Float(32), {2, 3}, {1, 2});
+      },
+      "NDArray::from_doubles: 2 values for shape (2, 3) of 6 elements"));
   NDArray b = NDArray::from_ints(DataType::Int(8), {2}, {1, 300});
   EXPECT_EQ(b.get_int(1), 44);
 }

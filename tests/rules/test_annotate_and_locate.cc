@@ -4,7 +4,10 @@
 
 #include <set>
 
+#include "../common/expect_error.h"
 #include "rules_test_util.h"
+
+using loom::testing::throws_with;
 
 namespace loom::rules_test {
 namespace {
@@ -133,8 +136,9 @@ TEST(RandomComputeLocation, LeavesOutputsTiledBlocksAndNestedOnes) {
   sched::Schedule fused(relu);
   fused.compute_at(fused.get_block("bias_add"), fused.get_loops(fused.get_block("relu"))[0]);
   EXPECT_EQ(count(apply(*rule, fused, "bias_add")[0], "SampleComputeLocation"), 0);
-  EXPECT_THROW(make_rule("loom.random_compute_location", {entry("p", config::ConfigValue::integer(1))}),
-               std::exception);
+  EXPECT_TRUE(throws_with<config::ConfigError>(
+      [&] { make_rule("loom.random_compute_location", {entry("p", config::ConfigValue::integer(1))}); },
+      "rules.toml:4:1: [[rule]] loom.random_compute_location: unknown key 'p'"));
 }
 
 TEST(RandomComputeLocation, AlsoPlacesTheRFactorProducer) {

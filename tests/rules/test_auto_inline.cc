@@ -2,7 +2,10 @@
 // which they must not, and their config keys.
 #include <gmock/gmock.h>
 
+#include "../common/expect_error.h"
 #include "rules_test_util.h"
+
+using loom::testing::throws_with;
 
 namespace loom::rules_test {
 namespace {
@@ -221,8 +224,9 @@ def main(S: T.Buffer((), "float32")):
         S[()] = T.float32(3)
 )");
   EXPECT_TRUE(has_block(func_of(inline_at(*rule, output, "s")), "s"));
-  EXPECT_THROW(make_rule("loom.inline_constant_scalars", {entry("max", config::ConfigValue::integer(1))}),
-               std::exception);
+  EXPECT_TRUE(throws_with<config::ConfigError>(
+      [&] { make_rule("loom.inline_constant_scalars", {entry("max", config::ConfigValue::integer(1))}); },
+      "rules.toml:4:1: [[rule]] loom.inline_constant_scalars: unknown key 'max'"));
 }
 
 }  // namespace

@@ -55,6 +55,9 @@ class ComponentConfig {
   std::vector<double> get_float_list(const std::string& key, const std::vector<double>& default_value) const;
   std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& default_value) const;
 
+  /// The keys the getters were asked for so far (present in the table or not), sorted: after
+  /// a component was created from this table, the keys the component knows.
+  std::vector<std::string> read_keys() const { return {read_.begin(), read_.end()}; }
   /// The keys no getter asked for, with where they were written, in file order.
   std::vector<std::pair<std::string, SourcePos>> unread_keys() const;
   /// One message per unread key: "file:line:col: [[rule]] loom.auto_inline: unknown key
