@@ -57,10 +57,10 @@ def oob(A: T.Buffer((16,), "float32"), B: T.Buffer((16,), "float32")):
 /// Per candidate: "ok", or the failure's kind and reason.
 std::vector<std::string> outcomes(const host::ComponentInstance& runner,
                                   const std::vector<host::MeasureCandidate>& cands) {
-  std::vector<host::MeasureRecord> records = runner.measure(cands);
+  std::vector<db::MeasureResult> records = runner.measure(cands);
   EXPECT_EQ(records.size(), cands.size());
   std::vector<std::string> out;
-  for (const host::MeasureRecord& r : records) out.push_back(r.ok() ? "ok" : r.error_kind + ": " + r.error);
+  for (const db::MeasureResult& r : records) out.push_back(r.ok() ? "ok" : r.error_kind + ": " + r.error);
   return out;
 }
 
