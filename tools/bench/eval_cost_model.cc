@@ -11,7 +11,7 @@
 // workload, and Kendall's tau and the top-k recall of their scores on each held-out part are
 // printed, then per workload the medians (and ranges) over the splits. The cost model
 // plugins are found on the plugin search path, as `loom` finds them ($LOOM_PLUGIN_PATH, then
-// the build's and the install's plugin folders).
+// the installed plugin folder beside the executable, or else the build's).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdint>
