@@ -12,7 +12,8 @@ void add_plugin_commands(CLI::App& app, ExitCode& exit_code) {
   auto* cmd = app.add_subcommand(
       "plugins",
       "List the loadable plugins' components (kind, name, version, plugin, file): the plugins in $LOOM_PLUGIN_PATH "
-      "(colon-separated folders), the installed plugins (<prefix>/lib/loom/plugins beside the executable) or else the build's, and the files given with --load. A "
+      "(colon-separated folders), the installed plugins (<prefix>/lib/loom/plugins beside the executable) or else the "
+      "build's, and the files given with --load. A "
       "plugin that cannot be loaded is reported on stderr (exit 2 when it was named with --load).");
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--load", *files, "Also load this plugin file (repeatable)");
