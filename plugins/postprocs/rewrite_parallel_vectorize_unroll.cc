@@ -328,7 +328,8 @@ bool RewriteParallelVectorizeUnroll::apply(lp::Schedule& sch) {
         unroll(sch, block, outer, parsed.unroll_implicit, false, false);
     } catch (const lp::Error& e) {
       if (!is_schedule_error(e)) throw;
-      lp::log(LOOM_LOG_DEBUG, kName, std::string("a block stays serial: ") + e.what());
+      // The error's kind, not its message (rendered only when read; most refusals are not).
+      lp::log(LOOM_LOG_DEBUG, kName, "a block stays serial (" + e.kind() + ")");
     }
   }
   return true;

@@ -30,7 +30,9 @@ bool RewriteReductionBlock::apply(lp::Schedule& sch) {
       sch.decompose_reduction(block, *point);
     } catch (const lp::Error& e) {
       if (!is_schedule_error(e)) throw;
-      lp::log(LOOM_LOG_DEBUG, "loom.rewrite_reduction_block", "cannot decompose block " + name + ": " + e.what());
+      // The error's kind, not its message: a refusal's message is rendered only when read,
+      // and the tuner discards thousands of these.
+      lp::log(LOOM_LOG_DEBUG, "loom.rewrite_reduction_block", "cannot decompose block " + name + " (" + e.kind() + ")");
       return false;
     }
   }
