@@ -18,8 +18,11 @@ passed=0
 failed=0
 cc="${CC:-cc}"
 cxx="${CXX:-c++}"
-cflags=(-std=c99 -pedantic -Wall -Wextra -Werror -I"$tmp")
-cxxflags=(-std=c++17 -pedantic -Wall -Wextra -Werror -I"$tmp")
+# LOOM_EXPORT_EXTRA_FLAGS: flags every compile and link adds (the sanitizer build's runtime
+# library needs its programs built with the same sanitizers).
+read -r -a extra <<<"${LOOM_EXPORT_EXTRA_FLAGS:-}"
+cflags=(-std=c99 -pedantic -Wall -Wextra -Werror -I"$tmp" "${extra[@]}")
+cxxflags=(-std=c++17 -pedantic -Wall -Wextra -Werror -I"$tmp" "${extra[@]}")
 
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }

@@ -28,8 +28,8 @@ std::vector<std::vector<int64_t>> tile_decisions(const sched::Schedule& sch) {
   for (size_t i = 0; i < trace.instructions().size(); ++i) {
     if (trace.instructions()[i].kind->name != "SamplePerfectTile") continue;
     std::vector<int64_t> tiles;
-    for (const sched::Value& v : trace.decision_of(i)->as<std::vector<sched::Value>>())
-      tiles.push_back(v.as<int64_t>());
+    const std::optional<sched::Value> decision = trace.decision_of(i);  // kept: the loop borrows from it
+    for (const sched::Value& v : decision->as<std::vector<sched::Value>>()) tiles.push_back(v.as<int64_t>());
     out.push_back(tiles);
   }
   return out;
