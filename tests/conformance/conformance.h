@@ -20,7 +20,6 @@
 #include "../common/random_schedule.h"
 #include "../common/tuning_context.h"
 #include "loom/config/component.h"
-#include "nlohmann/json.hpp"
 #include "loom/config/run_config.h"
 #include "loom/host/plugin_host.h"
 #include "loom/host/target.h"
@@ -30,6 +29,7 @@
 #include "loom/script/printer.h"
 #include "loom/tune/space.h"
 #include "loom/workloads/zoo.h"
+#include "nlohmann/json.hpp"
 
 namespace loom::conformance {
 
