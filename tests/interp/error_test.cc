@@ -120,6 +120,15 @@ TEST(RuntimeErrors, OutOfBoundsStoreNamesBufferIndexShapeAndBlock) {
             "out-of-bounds store to C[0, 128]: shape is (128, 128), in block \"C\" of function \"oob\"");
 }
 
+TEST(RuntimeErrors, GpuCollectivesNeedTheSimtMode) {
+  Buffer b = make_buffer("B", DataType::Int(32), {1});
+  PrimFunc f = make_func("sync", {b}, store(b, ir::CallNode::make(ir::Intrinsic::storage_sync, {}), {0}));
+  NDArray y(DataType::Int(32), {1});
+  const std::string msg = error_of<RuntimeError>([&] { run(f, {y}); });
+  EXPECT_NE(msg.find("T.storage_sync is a collective operation of the threads of a GPU launch"), std::string::npos)
+      << msg;
+}
+
 TEST(RuntimeErrors, OutOfBoundsLoadWithNegativeIndex) {
   Var i("i");
   Buffer a = make_buffer("A", DataType::Int(32), {3, 2});

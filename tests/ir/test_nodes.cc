@@ -105,10 +105,34 @@ TEST(Names, ForKindIterTypeIntrinsic) {
   EXPECT_FALSE(intrinsic_from_name("tanhh").has_value());
   EXPECT_FALSE(intrinsic_from_name("").has_value());
   // Every intrinsic's name maps back to it.
-  for (int op = 0; op <= static_cast<int>(Intrinsic::if_then_else); ++op) {
+  for (int op = 0; op <= static_cast<int>(Intrinsic::warp_shuffle_down); ++op) {
     auto in = static_cast<Intrinsic>(op);
     EXPECT_EQ(intrinsic_from_name(intrinsic_name(in)), in) << intrinsic_name(in);
   }
+}
+
+// The GPU collectives: storage_sync is an int32 of no arguments; the shuffles keep the
+// value's dtype and take int32 lanes and widths.
+TEST(Intrinsics, GpuCollectives) {
+  EXPECT_TRUE(is_gpu_intrinsic(Intrinsic::storage_sync));
+  EXPECT_TRUE(is_gpu_intrinsic(Intrinsic::warp_shuffle_down));
+  EXPECT_FALSE(is_gpu_intrinsic(Intrinsic::exp));
+  Expr sync = CallNode::make(Intrinsic::storage_sync, {});
+  EXPECT_EQ(sync.dtype(), DataType::Int(32));
+  Var v("v", DataType::Float(32));
+  Expr lane = IntImmNode::make(DataType::Int(32), 0);
+  Expr width = IntImmNode::make(DataType::Int(32), 32);
+  Expr shfl = CallNode::make(Intrinsic::warp_shuffle, {v, lane, width});
+  EXPECT_EQ(shfl.dtype(), DataType::Float(32));
+  Var i("i", DataType::Int(32));
+  EXPECT_EQ(CallNode::make(Intrinsic::warp_shuffle_down, {i, lane, width}).dtype(), DataType::Int(32));
+  loom::testing::expect_throw_with([&] { CallNode::make(Intrinsic::storage_sync, {lane}); },
+                                   "T.storage_sync takes 0 argument(s), got 1");
+  loom::testing::expect_throw_with(
+      [&] {
+        CallNode::make(Intrinsic::warp_shuffle, {v, IntImmNode::make(DataType::Int(64), 0), width});
+      },
+      "T.warp_shuffle: argument 2 must be int32, got int64");
 }
 
 // ---------------------------------------------------------------------------------------

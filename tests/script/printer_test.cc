@@ -103,6 +103,20 @@ TEST(Printer, ShadowedNamesAreMadeUnique) {
   EXPECT_EQ(print(g), text);
 }
 
+TEST(Printer, GpuCollectivesRoundTrip) {
+  PrimFunc f = parse_func(R"(
+@T.prim_func
+def f(A: T.Buffer((32,), "float32")):
+    for tx in T.thread_binding(32, thread="threadIdx.x"):
+        T.evaluate(T.storage_sync())
+        A[tx] = T.warp_shuffle_down(A[tx], 16, 32) + T.warp_shuffle(A[tx], 0, 32)
+)");
+  std::string text = print(f);
+  EXPECT_NE(text.find("T.evaluate(T.storage_sync())"), std::string::npos) << text;
+  EXPECT_NE(text.find("T.warp_shuffle_down(A[tx], 16, 32) + T.warp_shuffle(A[tx], 0, 32)"), std::string::npos) << text;
+  expect_roundtrip(f);
+}
+
 TEST(Printer, SiblingScopesKeepTheirNames) {
   Buffer c = buf("C", {make_int(8)});
   Var i1("i"), i2("i");

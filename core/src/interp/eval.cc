@@ -182,6 +182,11 @@ Value Machine::eval_if_then_else(const ir::CallNode* op) {
 
 Value Machine::eval_call(const ir::CallNode* op) {
   if (op->op == ir::Intrinsic::if_then_else) return eval_if_then_else(op);
+  if (ir::is_gpu_intrinsic(op->op)) {
+    throw RuntimeError(std::string("T.") + ir::intrinsic_name(op->op) +
+                       " is a collective operation of the threads of a GPU launch: the interpreter runs it only "
+                       "in SIMT mode");
+  }
   std::vector<Value> args;
   args.reserve(op->args.size());
   for (const Expr& arg : op->args) args.push_back(eval(arg));

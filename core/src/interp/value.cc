@@ -377,6 +377,9 @@ double float_math(Intrinsic op, DataType t, double x, double y) {
     case Intrinsic::fmod:
       return float_arith(t, x, y, [](auto a, auto b) { return std::fmod(a, b); });
     case Intrinsic::if_then_else:
+    case Intrinsic::storage_sync:
+    case Intrinsic::warp_shuffle:
+    case Intrinsic::warp_shuffle_down:
       break;
   }
   LOOM_ICHECK(false, std::string("not a math intrinsic: ") + ir::intrinsic_name(op));

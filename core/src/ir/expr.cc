@@ -236,11 +236,26 @@ std::optional<Intrinsic> intrinsic_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+bool is_gpu_intrinsic(Intrinsic op) {
+  return op == Intrinsic::storage_sync || op == Intrinsic::warp_shuffle || op == Intrinsic::warp_shuffle_down;
+}
+
 Expr CallNode::make(Intrinsic op, std::vector<Expr> args) {
   const char* name = intrinsic_name(op);
   if (static_cast<int>(args.size()) != intrinsic_arity(op))
     fail(fmt::format("T.{} takes {} argument(s), got {}", name, intrinsic_arity(op), args.size()));
   for (const Expr& a : args) check_defined(a, name);
+  if (op == Intrinsic::storage_sync) return Expr(Ref<ExprNode>(new CallNode(DataType::Int(32), op, {})));
+  if (op == Intrinsic::warp_shuffle || op == Intrinsic::warp_shuffle_down) {
+    const DataType t = args[0].dtype();
+    if (!t.is_scalar() || !(t.is_float() || t.is_integer() || t.is_bool()))
+      fail(fmt::format("T.{}: the value must be a numeric scalar, got {}", name, t.to_string()));
+    for (size_t i = 1; i < 3; ++i) {
+      if (args[i].dtype() != DataType::Int(32))
+        fail(fmt::format("T.{}: argument {} must be int32, got {}", name, i + 1, args[i].dtype().to_string()));
+    }
+    return Expr(Ref<ExprNode>(new CallNode(t, op, std::move(args))));
+  }
   if (op == Intrinsic::if_then_else) {
     if (!args[0].dtype().is_bool())
       fail(fmt::format("T.if_then_else: condition must be bool, got {}", args[0].dtype().to_string()));

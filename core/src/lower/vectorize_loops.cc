@@ -112,7 +112,8 @@ class LoopVectorizer {
       case ir::NodeKind::Call: {
         const auto* op = e.as<ir::CallNode>();
         // The lazy select guards loads lane by lane; it stays scalar (the loop stays a loop).
-        if (op->op == ir::Intrinsic::if_then_else) throw CannotVectorize{};
+        // The GPU collectives are per-thread scalars.
+        if (op->op == ir::Intrinsic::if_then_else || ir::is_gpu_intrinsic(op->op)) throw CannotVectorize{};
         std::vector<ir::Expr> args;
         for (const ir::Expr& a : op->args) args.push_back(broadcast(expr(a)));
         return ir::CallNode::make(op->op, std::move(args));

@@ -313,6 +313,7 @@ Expr IRBuilder::build_call(const PyExpr& e) {
     expect_args(static_cast<size_t>(intrinsic_arity(*op)));
     std::vector<Expr> args;
     for (size_t i = 0; i < nargs; ++i) args.push_back(build_expr(arg(i)));
+    if (is_gpu_intrinsic(*op)) return guarded(e.loc, [&] { return CallNode::make(*op, std::move(args)); });
     return guarded(e.loc, [&] {
       bool all_float = true;
       for (const Expr& a : args) all_float = all_float && a.dtype().is_float();

@@ -118,16 +118,17 @@ class ExprScan : public IRVisitor {
     binary(op, kFloatMinMax, kIntMinMaxCmp); \
     IRVisitor::visit(op);                    \
   }
-      LOOM_X(Min) LOOM_X(Max)
+  LOOM_X(Min)
+  LOOM_X(Max)
 #undef LOOM_X
 #define LOOM_X(T)                                                                      \
   void visit(const T##Node* op) override {                                             \
     counts[op->a.dtype().is_float() ? kFloatCmp : kIntMinMaxCmp] += op->dtype.lanes(); \
     IRVisitor::visit(op);                                                              \
   }
-          LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
+      LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
 #undef LOOM_X
-              void visit(const AndNode* op) override {
+          void visit(const AndNode* op) override {
     add(kLogical, op);
     IRVisitor::visit(op);
   }
@@ -148,7 +149,7 @@ class ExprScan : public IRVisitor {
     IRVisitor::visit(op);
   }
   void visit(const CallNode* op) override {
-    add(op->op == Intrinsic::if_then_else ? kSelect : kFloatMath, op);
+    if (!is_gpu_intrinsic(op->op)) add(op->op == Intrinsic::if_then_else ? kSelect : kFloatMath, op);
     IRVisitor::visit(op);
   }
   void visit(const BufferLoadNode* op) override {

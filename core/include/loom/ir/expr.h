@@ -248,12 +248,24 @@ class BroadcastNode : public ExprNode {
 
 // The fixed set of intrinsics: X(name, arity). Math functions take and return floats of
 // one dtype (abs also accepts integers); if_then_else(cond, a, b) is the lazy select.
-#define LOOM_FOR_EACH_INTRINSIC(X)                                                                                   \
-  X(exp, 1)                                                                                                          \
-  X(exp2, 1)                                                                                                         \
-  X(exp10, 1) X(log, 1) X(log2, 1) X(log10, 1) X(log1p, 1) X(sqrt, 1) X(rsqrt, 1) X(sigmoid, 1) X(tanh, 1) X(sin, 1) \
-      X(cos, 1) X(tan, 1) X(atan, 1) X(erf, 1) X(abs, 1) X(floor, 1) X(ceil, 1) X(round, 1) X(trunc, 1) X(pow, 2)    \
-          X(fmod, 2) X(if_then_else, 3)
+// The GPU intrinsics are collective operations of the threads of one launch (they only
+// have a meaning inside threadIdx-bound loops, in the interpreter's SIMT mode or on a GPU):
+//   storage_sync()                      a barrier of the thread block for shared memory
+//                                       (CUDA __syncthreads); int32, used as a statement;
+//   warp_shuffle(value, lane, width)    `value` as held by lane `lane` of this thread's
+//                                       group of `width` consecutive lanes (__shfl_sync);
+//   warp_shuffle_down(value, delta, width)  `value` as held by the lane `delta` above this
+//                                       one in its group of `width`, or this thread's own
+//                                       value past the group's end (__shfl_down_sync).
+// value is a scalar of any numeric dtype and the result has its dtype; lane, delta and
+// width are int32, width a power of two up to the warp size.
+#define LOOM_FOR_EACH_INTRINSIC(X)                                                                                 \
+  X(exp, 1)                                                                                                        \
+  X(exp2, 1)                                                                                                       \
+  X(exp10, 1)                                                                                                      \
+  X(log, 1) X(log2, 1) X(log10, 1) X(log1p, 1) X(sqrt, 1) X(rsqrt, 1) X(sigmoid, 1) X(tanh, 1) X(sin, 1) X(cos, 1) \
+      X(tan, 1) X(atan, 1) X(erf, 1) X(abs, 1) X(floor, 1) X(ceil, 1) X(round, 1) X(trunc, 1) X(pow, 2) X(fmod, 2) \
+          X(if_then_else, 3) X(storage_sync, 0) X(warp_shuffle, 3) X(warp_shuffle_down, 3)
 
 enum class Intrinsic : uint8_t {
 #define LOOM_X(name, arity) name,
@@ -265,6 +277,8 @@ const char* intrinsic_name(Intrinsic op);
 int intrinsic_arity(Intrinsic op);
 /// nullopt when `name` is not an intrinsic.
 std::optional<Intrinsic> intrinsic_from_name(std::string_view name);
+/// storage_sync, warp_shuffle, warp_shuffle_down: the collective GPU intrinsics (above).
+bool is_gpu_intrinsic(Intrinsic op);
 
 /// A call of an intrinsic.
 class CallNode : public ExprNode {
