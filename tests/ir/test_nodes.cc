@@ -126,13 +126,9 @@ TEST(Intrinsics, GpuCollectives) {
   EXPECT_EQ(shfl.dtype(), DataType::Float(32));
   Var i("i", DataType::Int(32));
   EXPECT_EQ(CallNode::make(Intrinsic::warp_shuffle_down, {i, lane, width}).dtype(), DataType::Int(32));
-  loom::testing::expect_throw_with([&] { CallNode::make(Intrinsic::storage_sync, {lane}); },
-                                   "T.storage_sync takes 0 argument(s), got 1");
-  loom::testing::expect_throw_with(
-      [&] {
-        CallNode::make(Intrinsic::warp_shuffle, {v, IntImmNode::make(DataType::Int(64), 0), width});
-      },
-      "T.warp_shuffle: argument 2 must be int32, got int64");
+  EXPECT_USER_ERROR(CallNode::make(Intrinsic::storage_sync, {lane}), "T.storage_sync takes 0 argument(s), got 1");
+  EXPECT_USER_ERROR(CallNode::make(Intrinsic::warp_shuffle, {v, IntImmNode::make(DataType::Int(64), 0), width}),
+                    "T.warp_shuffle: argument 2 must be int32, got int64");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include "fmt/format.h"
 #include "loom/arith/iter_map.h"
 #include "loom/ir/builder.h"
+#include "loom/ir/printer.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/visitor.h"
 #include "tree.h"
@@ -347,6 +348,73 @@ LoopInfo analyze_loop(const Schedule& sch, const LoopRV& rv) {
     info.is_only_child = parent != nullptr && parent->body.get() == loop;
   }
   return info;
+}
+
+// ----- Region cover ----------------------------------------------------------------------------
+
+bool is_read_region_covered(const ir::BlockNode* consumer, const arith::VarIntervalMap& domains,
+                            const ProvidedRegions& provided, arith::Analyzer* analyzer, const ir::BufferNode** buffer,
+                            int* dim) {
+  for (const ir::BufferRegion& br : consumer->reads) {
+    auto it = provided.find(br.buffer.get());
+    if (it == provided.end()) continue;
+    for (size_t d = 0; d < br.region.size(); ++d) {
+      const ir::Range& r = br.region[d];
+      arith::Interval lo = arith::eval_interval(r.min, domains, analyzer);
+      arith::Interval hi = arith::eval_interval(analyzer->simplify(r.min + r.extent - 1), domains, analyzer);
+      const arith::Interval& want = it->second[d];
+      bool ok = lo.has_lower_bound() && hi.has_upper_bound() && want.is_bounded() &&
+                analyzer->can_prove(lo.min >= want.min) && analyzer->can_prove(hi.max <= want.max);
+      if (!ok) {
+        if (buffer) *buffer = br.buffer.get();
+        if (dim) *dim = static_cast<int>(d);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+void check_read_region_covered(const char* primitive, const ir::BlockNode* consumer,
+                               const arith::VarIntervalMap& domains, const ProvidedRegions& provided,
+                               const ir::Var& loop, arith::Analyzer* analyzer) {
+  const ir::BufferNode* buffer = nullptr;
+  int dim = 0;
+  if (is_read_region_covered(consumer, domains, provided, analyzer, &buffer, &dim)) return;
+  throw RegionCoverError(primitive,
+                         "cannot prove that block {} reads only the part of buffer {} (dimension {}) that its "
+                         "producers write in one iteration of loop {}",
+                         consumer->name, buffer->name, dim, loop.name());
+}
+
+bool is_iteration_domain_covered(const ir::BlockNode* block, const std::vector<arith::Interval>& ranges,
+                                 const arith::VarIntervalMap& loops, arith::Analyzer* analyzer, int* var) {
+  for (size_t i = 0; i < ranges.size() && i < block->iter_vars.size(); ++i) {
+    const ir::IterVar& iv = block->iter_vars[i];
+    arith::Interval lo = arith::eval_interval(ranges[i].min, loops, analyzer);
+    arith::Interval hi = arith::eval_interval(ranges[i].max, loops, analyzer);
+    ir::Expr dmax = analyzer->simplify(iv.dom.min + iv.dom.extent - 1);
+    bool covered = lo.has_lower_bound() && hi.has_upper_bound() && analyzer->can_prove(lo.min <= iv.dom.min) &&
+                   analyzer->can_prove(hi.max >= dmax);
+    if (!covered) {
+      if (var) *var = static_cast<int>(i);
+      return false;
+    }
+  }
+  return true;
+}
+
+void check_iteration_domain_covered(const char* primitive, const ir::BlockNode* block,
+                                    const std::vector<arith::Interval>& ranges, const arith::VarIntervalMap& loops,
+                                    const ir::Var& loop, arith::Analyzer* analyzer) {
+  int var = 0;
+  if (is_iteration_domain_covered(block, ranges, loops, analyzer, &var)) return;
+  const ir::IterVar& iv = block->iter_vars[static_cast<size_t>(var)];
+  throw RegionCoverError(primitive,
+                         "block {} would no longer compute all of its iteration variable {} (domain [{}, {}]): "
+                         "its producers under loop {} provide only part of it",
+                         block->name, iv.var.name(), ir::to_string(iv.dom.min),
+                         ir::to_string(analyzer->simplify(iv.dom.min + iv.dom.extent - 1)), loop.name());
 }
 
 }  // namespace loom::sched

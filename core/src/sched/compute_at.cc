@@ -416,50 +416,25 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
   predicate = an.simplify(predicate);
 
   // Step 6b (reverse_compute_at). The consumer must read only what the producers write in
-  // one iteration of the loop.
+  // one iteration of the loop (analysis.h's read cover).
   if (!is_compute_at) {
     arith::VarIntervalMap dom;
     for (const auto& [v, fd] : final_doms) dom[v] = fd;
-    for (const ir::BufferRegion& br : block->reads) {
-      auto it = required.find(br.buffer.get());
-      if (it == required.end()) continue;
-      for (size_t d = 0; d < br.region.size(); ++d) {
-        arith::Interval got = relax_range(br.region[d], dom, &an);
-        const arith::Interval& req = it->second[d];
-        bool ok = got.is_bounded() && req.is_bounded() && an.can_prove(got.min >= req.min) &&
-                  an.can_prove(got.max <= req.max);
-        if (!ok)
-          throw RegionCoverError(prim,
-                                 "cannot prove that block {} reads only the part of buffer {} (dimension {}) that its "
-                                 "producers write in one iteration of loop {}",
-                                 block_name, br.buffer->name, d, loop_var.name());
-      }
-    }
+    check_read_region_covered(prim, block, dom, required, loop_var, &an);
   }
 
   // Step 6c (reverse_compute_at). Over all iterations of the loop (and the loops above it),
   // the consumer must still cover its whole iteration domain: it writes what later blocks
   // read, and a part its producers do not provide (e.g. the padding of a padded copy)
-  // would be left unwritten.
+  // would be left unwritten (analysis.h's domain cover).
   if (!is_compute_at) {
     arith::VarIntervalMap loops_dom;
     for (const ir::ForNode* f : detail::loops_above(*lpath))
       loops_dom[f->loop_var] = arith::Interval::from_range(ir::Range{f->min, f->extent}, &an);
     loops_dom[loop->loop_var] = arith::Interval::from_range(ir::Range{loop->min, loop->extent}, &an);
-    for (size_t i = 0; i < final_doms.size(); ++i) {
-      const ir::IterVar& iv = block->iter_vars[i];
-      arith::Interval lo = arith::eval_interval(final_doms[i].second.min, loops_dom, &an);
-      arith::Interval hi = arith::eval_interval(final_doms[i].second.max, loops_dom, &an);
-      ir::Expr dmax = an.simplify(iv.dom.min + iv.dom.extent - 1);
-      bool covered = lo.has_lower_bound() && hi.has_upper_bound() && an.can_prove(lo.min <= iv.dom.min) &&
-                     an.can_prove(hi.max >= dmax);
-      if (!covered)
-        throw RegionCoverError(prim,
-                               "block {} would no longer compute all of its iteration variable {} (domain [{}, {}]): "
-                               "its producers under loop {} provide only part of it",
-                               block_name, iv.var.name(), ir::to_string(iv.dom.min), ir::to_string(dmax),
-                               loop_var.name());
-    }
+    std::vector<arith::Interval> ranges;
+    for (const auto& fd : final_doms) ranges.push_back(fd.second);
+    check_iteration_domain_covered(prim, block, ranges, loops_dom, loop_var, &an);
   }
 
   ir::Stmt moved = ir::BlockRealizeNode::make(values, predicate, realize->block);

@@ -10,8 +10,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
+#include "loom/arith/analyzer.h"
+#include "loom/arith/interval.h"
 #include "loom/ir/function.h"
 #include "loom/ir/stmt.h"
 #include "loom/sched/error.h"
@@ -106,6 +110,34 @@ void check_spatial_or_reduction_iters(const char* primitive, const ir::BlockNode
 bool is_compact_data_flow(const ir::PrimFunc& func, const ir::ForNode* loop);
 /// Throws NotCompactDataFlowError naming the first block that is neither, and why.
 void check_compact_data_flow(const char* primitive, const ir::PrimFunc& func, const ir::ForNode* loop);
+
+// ----- Region cover --------------------------------------------------------------------------
+// TVM's region cover, for a consumer block placed under a loop next to its producers
+// (reverse_compute_at), in two parts.
+
+/// The elements each producer writes under the loop, per buffer, one interval per dimension.
+using ProvidedRegions = std::map<const ir::BufferNode*, std::vector<arith::Interval>>;
+
+/// Read cover: with its iteration variables ranging over `domains`, every read of `consumer`
+/// of a buffer in `provided` stays inside what the producers write. On failure, `*buffer` and
+/// `*dim` (when not null) name the first read that does not.
+bool is_read_region_covered(const ir::BlockNode* consumer, const arith::VarIntervalMap& domains,
+                            const ProvidedRegions& provided, arith::Analyzer* analyzer,
+                            const ir::BufferNode** buffer = nullptr, int* dim = nullptr);
+/// Throws RegionCoverError naming the block, the buffer, the dimension and `loop`.
+void check_read_region_covered(const char* primitive, const ir::BlockNode* consumer,
+                               const arith::VarIntervalMap& domains, const ProvidedRegions& provided,
+                               const ir::Var& loop, arith::Analyzer* analyzer);
+/// Domain cover: over the iterations of `loops` (the loop and those above it), the ranges
+/// `ranges[i]` (in terms of the loop variables) given to iteration variable i of `block` still
+/// cover its whole domain -- a part left out would never be computed. On failure `*var` (when
+/// not null) is the first iteration variable left partly uncovered.
+bool is_iteration_domain_covered(const ir::BlockNode* block, const std::vector<arith::Interval>& ranges,
+                                 const arith::VarIntervalMap& loops, arith::Analyzer* analyzer, int* var = nullptr);
+/// Throws RegionCoverError naming the block, the iteration variable with its domain, and `loop`.
+void check_iteration_domain_covered(const char* primitive, const ir::BlockNode* block,
+                                    const std::vector<arith::Interval>& ranges, const arith::VarIntervalMap& loops,
+                                    const ir::Var& loop, arith::Analyzer* analyzer);
 
 // ----- Legality probes ------------------------------------------------------------------------
 // Each runs the primitive's own check phase (defined next to the primitive, sharing it with
