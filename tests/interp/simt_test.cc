@@ -322,5 +322,62 @@ def f(A: T.Buffer((8,), "float32"), B: T.Buffer((8,), "float32")):
   EXPECT_TRUE(r) << r.message;
 }
 
+TEST(Simt, ThreadsAtDifferentBarriersAreAnError) {
+  PrimFunc f = parse(R"(
+@T.prim_func
+def f(A: T.Buffer((32,), "float32")):
+    for tx in T.thread_binding(32, thread="threadIdx.x"):
+        if tx < 16:
+            T.evaluate(T.storage_sync())
+        else:
+            T.evaluate(T.storage_sync())
+        A[tx] = T.float32(1)
+)");
+  EXPECT_EQ(simt_error(f),
+            "divergent barrier in kernel 0 of function \"f\": thread (0,0,0)/(0,0,0) waits at a T.storage_sync() but "
+            "thread (0,0,0)/(16,0,0) waits at a different T.storage_sync() (every thread of a block must reach the "
+            "same barrier)");
+}
+
+TEST(Simt, AMillionThreadIterationsRunQuickly) {
+  // 64 blocks x 256 threads x 64 iterations, each with a global load, a shared store and
+  // load and a barrier per iteration.
+  PrimFunc f = parse(R"(
+@T.prim_func
+def f(A: T.Buffer((16384,), "float32"), B: T.Buffer((16384,), "float32")):
+    for bx in T.thread_binding(64, thread="blockIdx.x"):
+        S = T.decl_buffer((256,), "float32", scope="shared")
+        for k in T.serial(64):
+            for tx in T.thread_binding(256, thread="threadIdx.x"):
+                S[tx] = S[tx] + A[bx * 256 + (tx + k) % 256]
+            T.evaluate(T.storage_sync())
+        for tx in T.thread_binding(256, thread="threadIdx.x"):
+            B[bx * 256 + tx] = S[255 - tx]
+)");
+  SimtReport report;
+  std::vector<NDArray> got = simt_random(f, 11, &report);
+  EXPECT_EQ(report.race_count, 0u);
+  for (int64_t i = 0; i < 16384; i += 1001) {
+    const int64_t b = i / 256, t = 255 - i % 256;
+    float sum = 0;
+    for (int64_t k = 0; k < 64; ++k) sum += static_cast<float>(got[0].get_double(b * 256 + (t + k) % 256));
+    EXPECT_EQ(got[1].get_double(i), sum) << "element " << i;
+  }
+}
+
+TEST(Simt, CollectedRacesStopAtTheLimit) {
+  PrimFunc f = parse(with(kReversal, "SYNC", "T.evaluate(0)"));
+  std::vector<NDArray> arrays = random_params(f, 1);
+  SimtOptions options;
+  options.throw_on_race = false;
+  options.max_races = 3;
+  const SimtReport report = run_simt(f, args_of(arrays), options);
+  EXPECT_EQ(report.races.size(), 3u);
+  EXPECT_GT(report.race_count, 3u);
+  EXPECT_EQ(report.races[0].to_string(),
+            "data race on S[32] in kernel 0: read by thread (0,0,0)/(31,0,0) and write by thread (0,0,0)/(32,0,0) "
+            "with no barrier between them");
+}
+
 }  // namespace
 }  // namespace loom::interp
