@@ -379,5 +379,27 @@ TEST(Simt, CollectedRacesStopAtTheLimit) {
             "with no barrier between them");
 }
 
+TEST(Simt, AFailingThreadStopsTheLaunch) {
+  PrimFunc f = parse(R"(
+@T.prim_func
+def f(A: T.Buffer((32,), "float32"), B: T.Buffer((32,), "float32")):
+    for tx in T.thread_binding(32, thread="threadIdx.x"):
+        B[tx] = A[tx - 1]
+)");
+  std::vector<NDArray> arrays = random_params(f, 2);
+  const NDArray before = arrays[1];
+  try {
+    run_simt(f, args_of(arrays));
+    FAIL() << "no error";
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(
+        std::string(e.what()),
+        "out-of-bounds load from A[-1]: shape is (32,), in function \"f\", in thread (0,0,0)/(0,0,0) of kernel 0");
+  }
+  // Thread 0 runs first and fails; the others never run.
+  const CompareResult r = allclose(arrays[1], before, 0, 0);
+  EXPECT_TRUE(r) << r.message;
+}
+
 }  // namespace
 }  // namespace loom::interp

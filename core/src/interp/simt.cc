@@ -190,6 +190,8 @@ class Thread final : public ThreadHooks {
   void start();
   /// Runs the thread until it blocks or finishes.
   void resume();
+  /// Whether the thread ran since its start (a thread that did not has no frames to unwind).
+  bool started() const { return started_; }
 
   Launch* launch;
   Machine machine;
@@ -207,6 +209,7 @@ class Thread final : public ThreadHooks {
   void yield();
 
   Stack stack_;
+  bool started_ = false;
   ucontext_t context_;
   ucontext_t return_;
 #ifdef LOOM_SIMT_ASAN
@@ -260,6 +263,8 @@ class Launch {
   void run_block(std::vector<std::unique_ptr<Thread>>& threads);
   void resolve_shuffles(std::vector<std::unique_ptr<Thread>>& threads);
   void release_barrier(std::vector<std::unique_ptr<Thread>>& threads);
+  /// After an error: unwinds every blocked thread's frames; threads that have not started
+  /// are dropped without running.
   void abandon(std::vector<std::unique_ptr<Thread>>& threads);
 };
 
@@ -365,6 +370,7 @@ void Thread::entry(unsigned int hi, unsigned int lo) {
 
 void Thread::start() {
   state = State::Running;
+  started_ = false;
   error = nullptr;
   allocations.clear();
   getcontext(&context_);
@@ -378,6 +384,7 @@ void Thread::start() {
 
 void Thread::resume() {
   state = State::Running;
+  started_ = true;
 #ifdef LOOM_SIMT_ASAN
   __sanitizer_start_switch_fiber(&fake_stack_, stack_.base(), kStackBytes);
 #endif
@@ -415,7 +422,12 @@ std::string state_name(const Thread& t) {
 void Launch::abandon(std::vector<std::unique_ptr<Thread>>& threads) {
   cancel = true;
   for (auto& t : threads) {
-    if (t->state != State::Done) t->resume();
+    if (t->state == State::Done) continue;
+    if (t->started()) {
+      t->resume();
+    } else {
+      t->state = State::Done;
+    }
   }
   cancel = false;
 }
