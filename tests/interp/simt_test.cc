@@ -401,5 +401,22 @@ def f(A: T.Buffer((32,), "float32"), B: T.Buffer((32,), "float32")):
   EXPECT_TRUE(r) << r.message;
 }
 
+TEST(Simt, WarpsAreConsecutiveLinearThreadIndices) {
+  // A 16 x 4 block: warp 0 holds rows ty = 0, 1 and warp 1 rows 2, 3.
+  PrimFunc f = parse(R"(
+@T.prim_func
+def f(A: T.Buffer((64,), "int32"), B: T.Buffer((64,), "int32")):
+    for ty in T.thread_binding(4, thread="threadIdx.y"):
+        for tx in T.thread_binding(16, thread="threadIdx.x"):
+            B[ty * 16 + tx] = T.warp_shuffle(A[ty * 16 + tx], 31 - (ty % 2) * 16 - tx, 32)
+)");
+  SimtReport report;
+  std::vector<NDArray> got = simt_random(f, 6, &report);
+  for (int64_t i = 0; i < 64; ++i) {
+    const int64_t lane = 31 - i % 32;
+    EXPECT_EQ(got[1].get_int(i), got[0].get_int(i / 32 * 32 + lane)) << "thread " << i;
+  }
+}
+
 }  // namespace
 }  // namespace loom::interp
