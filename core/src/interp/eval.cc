@@ -48,8 +48,9 @@ const Value* Machine::lookup_var(const ir::VarNode* var) const {
 }
 
 std::string Machine::where() const {
-  if (blocks_.empty()) return ", in function \"" + func_name_ + "\"";
-  return ", in block \"" + *blocks_.back() + "\" of function \"" + func_name_ + "\"";
+  const std::string thread = hooks_ ? hooks_->thread_name() : std::string();
+  if (blocks_.empty()) return ", in function \"" + func_name_ + "\"" + thread;
+  return ", in block \"" + *blocks_.back() + "\" of function \"" + func_name_ + "\"" + thread;
 }
 
 bool Machine::lane_active(int lane, int lanes) const {
@@ -123,6 +124,7 @@ Value Machine::eval_load(const ir::BufferLoadNode* op) {
   for (int l = 0; l < lanes; ++l) {
     if (!lane_active(l, lanes)) continue;
     const int64_t offset = element_offset(view, indices, l, /*is_store=*/false);
+    if (view.shadow) hooks_->on_access(view, offset, /*is_store=*/false);
     out.lane_ref(l) = load_scalar(view.data + offset * bytes, elem);
   }
   return out;
@@ -183,6 +185,12 @@ Value Machine::eval_if_then_else(const ir::CallNode* op) {
 Value Machine::eval_call(const ir::CallNode* op) {
   if (op->op == ir::Intrinsic::if_then_else) return eval_if_then_else(op);
   if (ir::is_gpu_intrinsic(op->op)) {
+    if (hooks_) {
+      std::vector<Value> args;
+      args.reserve(op->args.size());
+      for (const Expr& arg : op->args) args.push_back(eval(arg));
+      return hooks_->collective(op, args);
+    }
     throw RuntimeError(std::string("T.") + ir::intrinsic_name(op->op) +
                        " is a collective operation of the threads of a GPU launch: the interpreter runs it only "
                        "in SIMT mode");

@@ -198,6 +198,7 @@ void Machine::bind_match_buffer(const ir::MatchBufferRegion& match, Scope* scope
   view.name = buffer->name;
   view.dtype = buffer->dtype;
   view.data = source.data;
+  view.shadow = source.shadow;
   view.storage_elems = source.storage_elems;
   int64_t offset = source.elem_offset;
   for (size_t d = 0; d < rank; ++d) offset += mins[d] * source.strides[d];
@@ -222,6 +223,15 @@ void Machine::exec_for(const ir::ForNode* op) {
   const DataType dtype = op->loop_var.dtype();
   Scope scope(this);
   Value& slot = scope.bind_var(op->loop_var.get(), Value::from_int(dtype, min));
+  if (hooks_ && op->for_kind == ir::ForKind::ThreadBinding) {
+    // One logical thread runs the body once, with its own index, or skips it when its
+    // index is outside the loop.
+    const int64_t t = hooks_->thread_index(op->thread_tag);
+    if (t >= extent) return;
+    slot = Value::from_int(dtype, min + t);
+    exec(op->body);
+    return;
+  }
   // Every loop kind runs serially: kinds change how targets execute a loop, not its result.
   for (int64_t i = 0; i < extent; ++i) {
     slot = Value::from_int(dtype, min + i);
@@ -308,6 +318,7 @@ void Machine::exec_store(const ir::BufferStoreNode* op) {
   const int64_t bytes = elem.bytes();
   for (int l = 0; l < lanes; ++l) {
     const int64_t offset = element_offset(view, indices, l, /*is_store=*/true);
+    if (view.shadow) hooks_->on_access(view, offset, /*is_store=*/true);
     store_scalar(view.data + offset * bytes, elem, value.lane(l));
   }
 }
@@ -315,6 +326,12 @@ void Machine::exec_store(const ir::BufferStoreNode* op) {
 void Machine::exec_allocate(const ir::AllocateNode* op) {
   std::vector<uint8_t> storage;
   Scope scope(this);
+  BufferView shared;
+  if (hooks_ && hooks_->on_allocate(op->buffer, &shared)) {
+    scope.bind_buffer(op->buffer.get(), std::move(shared));
+    exec(op->body);
+    return;
+  }
   scope.bind_buffer(op->buffer.get(), allocate(op->buffer, &storage));
   exec(op->body);
 }

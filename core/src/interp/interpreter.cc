@@ -57,8 +57,8 @@ Value scalar_arg(const ir::PrimFunc& func, size_t index, const Arg& arg) {
   return Value::from_int(dtype, v);
 }
 
-/// Binds every parameter. Scalars first, then the variables that appear bare as buffer
-/// dimensions, strides or offsets, so that any dimension expression can then be checked.
+}  // namespace
+
 void bind_args(Machine* machine, const ir::PrimFunc& func, const std::vector<Arg>& args) {
   if (args.size() != func->params.size()) {
     std::string names;
@@ -143,8 +143,6 @@ void bind_args(Machine* machine, const ir::PrimFunc& func, const std::vector<Arg
     machine->define_buffer(b.buffer.get(), std::move(view));
   }
 }
-
-}  // namespace
 
 void run(const ir::PrimFunc& func, const std::vector<Arg>& args) {
   if (!func.defined()) throw ArgumentError("run: the function is null");

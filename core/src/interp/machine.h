@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "loom/interp/interpreter.h"
 #include "loom/ir/stmt.h"
 #include "value.h"
 
@@ -26,6 +27,27 @@ struct BufferView {
   int64_t elem_offset = 0;
   uint8_t* data = nullptr;
   int64_t storage_elems = 0;
+  /// The SIMT race-detection shadow of the storage (one entry per storage element), or null
+  /// for storage private to one thread.
+  void* shadow = nullptr;
+};
+
+/// What a SIMT run adds to one logical thread's Machine: its thread indices, the race
+/// checks on shared storage, block-shared allocations, collectives and error locations.
+class ThreadHooks {
+ public:
+  virtual ~ThreadHooks() = default;
+  /// The thread's index for a ThreadBinding tag ("blockIdx.x", "threadIdx.y", ...).
+  virtual int64_t thread_index(const std::string& tag) = 0;
+  /// Records an access to element `offset` of `view` (which has a shadow).
+  virtual void on_access(const BufferView& view, int64_t offset, bool is_store) = 0;
+  /// Provides the storage of an allocation that is not private to the thread ("shared"
+  /// scope): returns true and fills `view` when it did.
+  virtual bool on_allocate(const ir::Buffer& buffer, BufferView* view) = 0;
+  /// Runs a collective intrinsic (storage_sync, warp_shuffle, warp_shuffle_down).
+  virtual Value collective(const ir::CallNode* op, const std::vector<Value>& args) = 0;
+  /// The suffix naming the thread in error messages.
+  virtual std::string thread_name() const = 0;
 };
 
 /// Walks the IR with an environment of variable values and buffer views. Bindings are
@@ -42,6 +64,13 @@ class Machine {
   /// Binds a variable / buffer for the rest of the run (parameters).
   void define_var(const ir::VarNode* var, Value value) { vars_[var] = VarSlot{std::move(value), true}; }
   void define_buffer(const ir::BufferNode* buffer, BufferView view) { buffers_[buffer] = std::move(view); }
+  /// Makes this Machine one logical thread of a SIMT run (null: the sequential interpreter).
+  void set_hooks(ThreadHooks* hooks) { hooks_ = hooks; }
+  /// Calls `attach` on every bound buffer view (SIMT mode gives them race shadows).
+  template <typename F>
+  void attach_shadows(F attach) {
+    for (auto& entry : buffers_) attach(&entry.second);
+  }
   /// The value of a bound variable, or null.
   const Value* lookup_var(const ir::VarNode* var) const;
 
@@ -85,6 +114,7 @@ class Machine {
   };
 
   std::string func_name_;
+  ThreadHooks* hooks_ = nullptr;
   std::unordered_map<const ir::VarNode*, VarSlot> vars_;
   std::unordered_map<const ir::BufferNode*, BufferView> buffers_;
   /// Lanes that a lazy vector if_then_else selected; empty means all lanes are active.
@@ -92,5 +122,10 @@ class Machine {
   /// Names of the blocks being executed, innermost last (for error messages).
   std::vector<const std::string*> blocks_;
 };
+
+/// Binds every parameter of `func` to `args` in `machine` (the checks of run()). Scalars
+/// first, then the variables that appear bare as buffer dimensions, strides or offsets, so
+/// that any dimension expression can then be checked. Throws ArgumentError.
+void bind_args(Machine* machine, const ir::PrimFunc& func, const std::vector<Arg>& args);
 
 }  // namespace loom::interp
