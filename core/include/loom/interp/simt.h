@@ -1,5 +1,6 @@
-// The SIMT mode of the reference interpreter: runs a GPU-lowered function (the form of
-// loom/lower/lower_gpu.h: top-level global Allocates around a sequence of kernels whose
+// The SIMT mode of the reference interpreter: runs a GPU-lowered function (the form
+// docs/ARCHITECTURE.md "The GPU-lowered form" defines: top-level global Allocates around a
+// sequence of kernels whose
 // ThreadBinding loops bind blockIdx / threadIdx) with one logical thread per (blockIdx,
 // threadIdx), and reports data races. It is the oracle for barrier insertion and warp
 // reductions on machines without a GPU.
