@@ -164,6 +164,22 @@ TEST(RewriteReductionBlock, DecomposesAtTheFirstReductionLoop) {
   EXPECT_EQ(ir::structural_hash(func_of(spatial)), hash);
 }
 
+TEST(RewriteReductionBlock, LeavesCrossThreadReductionsAlone) {
+  // gmm with k split and its inner part bound to threadIdx.x: the threads carry the
+  // reduction, so the block keeps its init.
+  sched::Schedule sch(gmm());
+  sched::BlockRV c = sch.get_block("C");
+  std::vector<sched::LoopRV> loops = sch.get_loops(c);
+  std::vector<sched::LoopRV> k = sch.split(loops[2], std::vector<std::optional<int64_t>>{std::nullopt, 4});
+  sch.bind(k[1], "threadIdx.x");
+  uint64_t hash = ir::structural_hash(func_of(sch));
+  ASSERT_TRUE(run("loom.rewrite_reduction_block", sch));
+  ir::PrimFunc f = func_of(sch);
+  EXPECT_EQ(ir::structural_hash(f), hash) << script::print(f);
+  EXPECT_EQ(block_named(f, "C_init"), nullptr);
+  EXPECT_TRUE(block_named(f, "C")->init.defined());
+}
+
 TEST(Postprocs, DefaultChainKeepsSpacePointsEquivalent) {
   tune::PostOrderApply generator(default_rules());
   std::vector<tune::Postproc> postprocs = default_postprocs();
