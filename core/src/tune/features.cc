@@ -126,9 +126,9 @@ class ExprScan : public IRVisitor {
     counts[op->a.dtype().is_float() ? kFloatCmp : kIntMinMaxCmp] += op->dtype.lanes(); \
     IRVisitor::visit(op);                                                              \
   }
-      LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
+  LOOM_FOR_EACH_COMPARE_EXPR(LOOM_X)
 #undef LOOM_X
-          void visit(const AndNode* op) override {
+  void visit(const AndNode* op) override {
     add(kLogical, op);
     IRVisitor::visit(op);
   }

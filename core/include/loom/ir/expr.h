@@ -263,8 +263,9 @@ class BroadcastNode : public ExprNode {
   X(exp, 1)                                                                                                        \
   X(exp2, 1)                                                                                                       \
   X(exp10, 1)                                                                                                      \
-  X(log, 1) X(log2, 1) X(log10, 1) X(log1p, 1) X(sqrt, 1) X(rsqrt, 1) X(sigmoid, 1) X(tanh, 1) X(sin, 1) X(cos, 1) \
-      X(tan, 1) X(atan, 1) X(erf, 1) X(abs, 1) X(floor, 1) X(ceil, 1) X(round, 1) X(trunc, 1) X(pow, 2) X(fmod, 2) \
+  X(log, 1)                                                                                                        \
+  X(log2, 1) X(log10, 1) X(log1p, 1) X(sqrt, 1) X(rsqrt, 1) X(sigmoid, 1) X(tanh, 1) X(sin, 1) X(cos, 1) X(tan, 1) \
+      X(atan, 1) X(erf, 1) X(abs, 1) X(floor, 1) X(ceil, 1) X(round, 1) X(trunc, 1) X(pow, 2) X(fmod, 2)           \
           X(if_then_else, 3) X(storage_sync, 0) X(warp_shuffle, 3) X(warp_shuffle_down, 3)
 
 enum class Intrinsic : uint8_t {
