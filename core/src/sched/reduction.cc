@@ -11,6 +11,7 @@
 #include "loom/ir/builder.h"
 #include "loom/ir/mutator.h"
 #include "loom/ir/printer.h"
+#include "loom/ir/reducer.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/visitor.h"
 #include "loom/sched/analysis.h"
@@ -165,46 +166,7 @@ BlockRV Schedule::decompose_reduction(const BlockRV& block, const LoopRV& loop) 
 
 namespace {
 
-/// A recognized reduction: W[indices] = combine(W[indices], rhs), with the combiner's
-/// identity.
-struct Reducer {
-  ir::NodeKind combiner;
-  ir::Buffer buffer;
-  std::vector<ir::Expr> indices;
-  ir::Expr rhs;
-  ir::Expr identity;
-
-  ir::Expr combine(const ir::Expr& a, const ir::Expr& b) const {
-    switch (combiner) {
-      case ir::NodeKind::Add:
-        return ir::AddNode::make(a, b);
-      case ir::NodeKind::Mul:
-        return ir::MulNode::make(a, b);
-      case ir::NodeKind::Max:
-        return ir::MaxNode::make(a, b);
-      default:
-        return ir::MinNode::make(a, b);
-    }
-  }
-};
-
-bool is_load_of(const ir::Expr& e, const ir::Buffer& buffer, const std::vector<ir::Expr>& indices) {
-  const auto* load = e.as<ir::BufferLoadNode>();
-  if (!load || !load->buffer.same_as(buffer) || load->indices.size() != indices.size()) return false;
-  for (size_t i = 0; i < indices.size(); ++i) {
-    if (!ir::structural_equal(load->indices[i], indices[i], {false, false})) return false;
-  }
-  return true;
-}
-
-bool reads_buffer(const ir::Expr& e, const ir::Buffer& buffer) {
-  bool found = false;
-  ir::post_order_visit(e, [&](const ir::Object* n) {
-    if (n->kind() == ir::NodeKind::BufferLoad && static_cast<const ir::BufferLoadNode*>(n)->buffer.same_as(buffer))
-      found = true;
-  });
-  return found;
-}
+using ir::Reducer;
 
 Reducer match_reducer(const ir::Block& b, const char* primitive) {
   auto fail = [&](const std::string& why) {
@@ -216,46 +178,14 @@ Reducer match_reducer(const ir::Block& b, const char* primitive) {
   if (b->writes.size() != 1) throw fail("it must write exactly one buffer");
   if (!init->buffer.same_as(body->buffer) || !body->buffer.same_as(b->writes[0].buffer))
     throw fail("its init and body must store to the buffer it writes");
-  Reducer r{ir::NodeKind::Add, body->buffer, body->indices, ir::Expr(), ir::Expr()};
   for (size_t i = 0; i < init->indices.size(); ++i) {
     if (!ir::structural_equal(init->indices[i], body->indices[i], {false, false}))
       throw fail("its init and body store to different elements");
   }
-  const ir::Expr& v = body->value;
-  ir::Expr a, c;
-  if (const auto* n = v.as<ir::AddNode>())
-    a = n->a, c = n->b, r.combiner = ir::NodeKind::Add;
-  else if (const auto* n = v.as<ir::MulNode>())
-    a = n->a, c = n->b, r.combiner = ir::NodeKind::Mul;
-  else if (const auto* n = v.as<ir::MaxNode>())
-    a = n->a, c = n->b, r.combiner = ir::NodeKind::Max;
-  else if (const auto* n = v.as<ir::MinNode>())
-    a = n->a, c = n->b, r.combiner = ir::NodeKind::Min;
-  else
-    throw fail("the update is not +, *, max or min of the output element and a value");
-  if (is_load_of(a, r.buffer, r.indices))
-    r.rhs = c;
-  else if (is_load_of(c, r.buffer, r.indices))
-    r.rhs = a;
-  else
-    throw fail("the update does not combine the output element with a value");
-  if (reads_buffer(r.rhs, r.buffer)) throw fail("the combined value reads the output buffer");
-  ir::DataType t = r.buffer->dtype;
-  switch (r.combiner) {
-    case ir::NodeKind::Add:
-      r.identity = ir::make_const(t, int64_t{0});
-      break;
-    case ir::NodeKind::Mul:
-      r.identity = ir::make_const(t, int64_t{1});
-      break;
-    case ir::NodeKind::Max:
-      r.identity = ir::min_value(t);
-      break;
-    default:
-      r.identity = ir::max_value(t);
-      break;
-  }
-  return r;
+  std::string why;
+  std::optional<Reducer> r = ir::match_reduction_update(body, &why);
+  if (!r) throw fail(why);
+  return *r;
 }
 
 }  // namespace
