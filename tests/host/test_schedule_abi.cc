@@ -239,11 +239,20 @@ TEST_F(ScheduleAbi, LoweringOptionsChooseThePasses) {
     return true;
   });
   EXPECT_EQ(unroll_loops, 1);
-  // The GPU pipeline does not exist yet: a clear refusal, not a CPU lowering.
+  // The GPU pipeline: an unbound function is one kernel of one thread.
   lp::LowerOptions gpu;
   gpu.pipeline = LOOM_LOWER_PIPELINE_GPU;
-  lp::Error e = expect_abi_error([&] { lp::lower(f, gpu); }, LOOM_ERROR_UNSUPPORTED);
-  EXPECT_THAT(e.what(), HasSubstr("no GPU lowering pipeline"));
+  std::vector<std::string> tags;
+  lp::ir::walk(lp::lower(f, gpu).node(), [&](const lp::ir::Node& n) {
+    if (auto loop = n.as<lp::ir::For>(); loop && loop->for_kind() == "thread_binding")
+      tags.emplace_back(loop->thread_tag());
+    return true;
+  });
+  EXPECT_EQ(tags, (std::vector<std::string>{"blockIdx.x", "threadIdx.x"}));
+  // A schedule a GPU cannot run as written: the error names the loop.
+  s.bind(j[0], "blockIdx.x");
+  lp::Error e = expect_abi_error([&] { lp::lower(s.func(), gpu); }, LOOM_ERROR_ARGUMENT);
+  EXPECT_THAT(e.what(), HasSubstr("is below another statement"));
 }
 
 // A plugin built against this header (ABI 1.1) given the host table of an ABI 1.0 host:

@@ -58,16 +58,15 @@ loom_status func_lower_opts(const loom_func* func, const loom_lower_options* opt
     o.pipeline = LOOM_LOWER_PIPELINE_CPU;
     o.unroll = o.vectorize = o.verify = 1;
     copy_known_fields(&o, *options);
-    if (o.pipeline == LOOM_LOWER_PIPELINE_GPU)
-      return fail(error, LOOM_ERROR_UNSUPPORTED, "func_lower_opts_new: loom has no GPU lowering pipeline yet");
-    if (o.pipeline != LOOM_LOWER_PIPELINE_CPU)
+    if (o.pipeline != LOOM_LOWER_PIPELINE_CPU && o.pipeline != LOOM_LOWER_PIPELINE_GPU)
       return fail(error, LOOM_ERROR_ARGUMENT,
                   "func_lower_opts_new: unknown pipeline " + std::to_string(o.pipeline) + " (0: cpu, 1: gpu)");
     lower::LowerOptions lo;
     lo.unroll = o.unroll != 0;
     lo.vectorize = o.vectorize != 0;
     lo.verify = o.verify != 0;
-    *out = new loom_func{lower::lower(func->func, lo)};
+    *out = new loom_func{o.pipeline == LOOM_LOWER_PIPELINE_GPU ? lower::lower_gpu(func->func, lo)
+                                                               : lower::lower(func->func, lo)};
     return LOOM_OK;
   });
 }

@@ -437,8 +437,8 @@ typedef struct loom_tuning_context {
 /* How func_lower_opts_new lowers a function (caller-allocated). */
 typedef enum loom_lower_pipeline {
   LOOM_LOWER_PIPELINE_CPU = 0, /* loops for a CPU code generator (lower.h's pipeline) */
-  LOOM_LOWER_PIPELINE_GPU = 1  /* kernels for a GPU code generator (not available yet:
-                                  LOOM_ERROR_UNSUPPORTED) */
+  LOOM_LOWER_PIPELINE_GPU = 1  /* kernels for a GPU code generator (lower.h's lower_gpu; the
+                                  form is docs/ARCHITECTURE.md "The GPU-lowered form") */
 } loom_lower_pipeline;
 
 typedef struct loom_lower_options {
@@ -797,8 +797,12 @@ typedef struct loom_host_api {
    * options->unroll is 0), vectorized loops turned into vector statements over Ramp /
    * Broadcast or, where that is not possible (and with options->vectorize 0), serial loops
    * -- no vectorized loop is left; parallel loops stay for the code generator. Allocations
-   * start zeroed. LOOM_LOWER_PIPELINE_GPU is LOOM_ERROR_UNSUPPORTED until the GPU pipeline
-   * exists. */
+   * start zeroed. LOOM_LOWER_PIPELINE_GPU (core lower.h's lower_gpu) gives the GPU-lowered
+   * form: global allocations at the top, then one kernel per top-level statement whose
+   * blockIdx / threadIdx loops give its launch extents, shared allocations below the
+   * blockIdx loops, barriers as storage_sync calls, cross-thread reductions as warp
+   * shuffles; a schedule a GPU cannot run as written fails with LOOM_ERROR_ARGUMENT and a
+   * message naming the loop, buffer or block. */
   loom_status (*func_lower_opts_new)(const loom_func* func, const loom_lower_options* options, loom_func** out,
                                      loom_error* error);
 } loom_host_api;
