@@ -3,6 +3,7 @@
 // - loom.disallow_dynamic_loop (disallow_dynamic_loop.cc)
 // - loom.rewrite_parallel_vectorize_unroll (rewrite_parallel_vectorize_unroll.cc)
 // - loom.rewrite_reduction_block (rewrite_reduction_block.cc)
+// - loom.rewrite_unbound_block (rewrite_unbound_block.cc), for GPU targets
 // and the IR helpers they share.
 #pragma once
 
@@ -57,6 +58,18 @@ class RewriteReductionBlock : public lp::Postproc {
  public:
   explicit RewriteReductionBlock(const lp::Config& config);
   bool apply(lp::Schedule& sch) override;
+};
+
+class RewriteUnboundBlock : public lp::Postproc {
+ public:
+  explicit RewriteUnboundBlock(const lp::Config& config);
+  void initialize(const lp::TuningContext& context) override;
+  bool apply(lp::Schedule& sch) override;
+
+ private:
+  int64_t max_threadblocks_;
+  int64_t max_threads_per_block_;  // 0: the target's
+  int64_t threads_ = 0;            // the target's, once initialized
 };
 
 }  // namespace loom::postprocs

@@ -10,4 +10,6 @@ LOOM_DEFINE_PLUGIN("loom.postprocs", "1.0") {
       "turns the root's meta_schedule.parallel / vectorize / unroll annotations into loop kinds");
   registry.add_postproc<RewriteReductionBlock>("loom.rewrite_reduction_block", "1.0",
                                                "decomposes reduction blocks at their first reduction loop");
+  registry.add_postproc<RewriteUnboundBlock>("loom.rewrite_unbound_block", "1.0",
+                                             "binds the leading spatial loops of every unbound block to GPU threads");
 }

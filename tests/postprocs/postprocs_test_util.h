@@ -48,10 +48,11 @@ inline config::ConfigEntry entry(const std::string& key, config::ConfigValue val
 
 inline std::shared_ptr<host::ComponentInstance> make(loom_component_kind kind, const std::string& section,
                                                      const std::string& name,
-                                                     std::vector<config::ConfigEntry> keys = {}) {
+                                                     std::vector<config::ConfigEntry> keys = {},
+                                                     const host::TuningContext& context = testing::test_context()) {
   auto instance = plugin_host().instantiate(
       kind, config::ComponentConfig(section, name, config::SourcePos{"postprocs.toml", 3, 1}, std::move(keys)));
-  instance->initialize(testing::test_context());
+  instance->initialize(context);
   return instance;
 }
 inline std::shared_ptr<host::ComponentInstance> make_postproc(const std::string& name,
