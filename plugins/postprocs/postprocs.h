@@ -4,6 +4,7 @@
 // - loom.rewrite_parallel_vectorize_unroll (rewrite_parallel_vectorize_unroll.cc)
 // - loom.rewrite_reduction_block (rewrite_reduction_block.cc)
 // - loom.rewrite_unbound_block (rewrite_unbound_block.cc), for GPU targets
+// - loom.verify_gpu_code (verify_gpu_code.cc), for GPU targets
 // and the IR helpers they share.
 #pragma once
 
@@ -70,6 +71,19 @@ class RewriteUnboundBlock : public lp::Postproc {
   int64_t max_threadblocks_;
   int64_t max_threads_per_block_;  // 0: the target's
   int64_t threads_ = 0;            // the target's, once initialized
+};
+
+class VerifyGpuCode : public lp::Postproc {
+ public:
+  explicit VerifyGpuCode(const lp::Config& config);
+  void initialize(const lp::TuningContext& context) override;
+  bool apply(lp::Schedule& sch) override;
+
+ private:
+  int64_t max_threads_per_block_;        // 0 until initialized: the target's
+  int64_t max_shared_memory_per_block_;  // 0 until initialized: the target's
+  int64_t max_vthread_;
+  int64_t max_vector_bytes_;
 };
 
 }  // namespace loom::postprocs

@@ -12,4 +12,6 @@ LOOM_DEFINE_PLUGIN("loom.postprocs", "1.0") {
                                                "decomposes reduction blocks at their first reduction loop");
   registry.add_postproc<RewriteUnboundBlock>("loom.rewrite_unbound_block", "1.0",
                                              "binds the leading spatial loops of every unbound block to GPU threads");
+  registry.add_postproc<VerifyGpuCode>(
+      "loom.verify_gpu_code", "1.0", "drops candidates over the GPU's thread, shared-memory, vthread or vector limits");
 }

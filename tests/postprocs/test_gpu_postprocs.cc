@@ -153,5 +153,81 @@ TEST(RewriteUnboundBlock, EveryZooWorkloadBoundRunsInSimtModeAsSequentially) {
   EXPECT_EQ(checked, static_cast<int>(workloads::workloads().size()));
 }
 
+bool verify(sched::Schedule& sch, std::vector<config::ConfigEntry> keys = {}) {
+  sch.enter_postproc();
+  return make(LOOM_COMPONENT_POSTPROC, "[[postproc]]", "loom.verify_gpu_code", std::move(keys),
+              testing::cuda_test_context())
+      ->apply_postproc(sch);
+}
+
+/// A kernel staging 256 floats (1 KiB) of A through shared memory per block of 64 threads.
+ir::PrimFunc staged() {
+  return script::parse_func(R"(
+@T.prim_func
+def f(A: T.Buffer((1024,), "float32"), B: T.Buffer((1024,), "float32")):
+    S = T.alloc_buffer((1024,), "float32", scope="shared")
+    for bx in T.thread_binding(4, thread="blockIdx.x"):
+        for tx in T.thread_binding(64, thread="threadIdx.x"):
+            for j in range(4):
+                with T.block("S"):
+                    vb, vt, vj = T.axis.remap("SSS", [bx, tx, j])
+                    S[vb * 256 + vj * 64 + vt] = A[vb * 256 + vj * 64 + vt]
+        for tx in T.thread_binding(64, thread="threadIdx.x"):
+            for j in range(4):
+                with T.block("B"):
+                    vb, vt, vj = T.axis.remap("SSS", [bx, tx, j])
+                    B[vb * 256 + vj * 64 + vt] = S[vb * 256 + 255 - vj * 64 - vt]
+)",
+                            "f");
+}
+
+TEST(VerifyGpuCode, KeepsAKernelWithinTheLimits) {
+  sched::Schedule sch(staged());
+  EXPECT_TRUE(verify(sch));
+}
+
+TEST(VerifyGpuCode, DropsAKernelOverTheThreadLimit) {
+  sched::Schedule sch(staged());
+  EXPECT_FALSE(verify(sch, {entry("max_threads_per_block", config::ConfigValue::integer(32))}));
+}
+
+TEST(VerifyGpuCode, DropsAKernelOverTheSharedMemoryLimit) {
+  sched::Schedule within(staged());
+  EXPECT_TRUE(verify(within, {entry("max_shared_memory_per_block", config::ConfigValue::integer(1024))}));
+  sched::Schedule over(staged());
+  EXPECT_FALSE(verify(over, {entry("max_shared_memory_per_block", config::ConfigValue::integer(1023))}));
+}
+
+TEST(VerifyGpuCode, DropsTooManyVirtualThreads) {
+  sched::Schedule sch(elementwise(800));
+  auto loops = sch.get_loops(sch.get_block("B"));
+  auto parts = sch.split(loops[0], std::vector<std::optional<int64_t>>{std::nullopt, 16, 25});
+  sch.bind(parts[0], "blockIdx.x");
+  sch.bind(parts[1], "vthread.x");
+  sch.bind(parts[2], "threadIdx.x");
+  sched::Schedule copy = sch;
+  EXPECT_FALSE(verify(sch));
+  EXPECT_TRUE(verify(copy, {entry("max_vthread", config::ConfigValue::integer(16))}));
+}
+
+TEST(VerifyGpuCode, DropsWhatTheGpuLoweringRefuses) {
+  sched::Schedule sch(elementwise(64));
+  auto loops = sch.get_loops(sch.get_block("B"));
+  sch.bind(loops[1], "blockIdx.x");  // below the serial loop i
+  EXPECT_FALSE(verify(sch));
+}
+
+TEST(VerifyGpuCode, ACpuTargetIsAClearError) {
+  sched::Schedule sch(staged());
+  sch.enter_postproc();
+  auto postproc = make(LOOM_COMPONENT_POSTPROC, "[[postproc]]", "loom.verify_gpu_code");
+  try {
+    postproc->apply_postproc(sch);
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no GPU limits"));
+  }
+}
+
 }  // namespace
 }  // namespace loom::postprocs_test
