@@ -169,11 +169,18 @@ inline config::ComponentConfig table(const Component& c, const std::vector<std::
   }
 }
 
-/// The tuning context of the suite: the test CPU target (a runner's resolved by `runner`
-/// when given), the workload `workload` (may be undefined) and seed 7.
+/// Components made for GPU targets, which refuse to run without a GPU's limits: they go
+/// through the suite with the test cuda target.
+inline bool is_gpu_component(const std::string& name) {
+  return name == "loom.rewrite_unbound_block" || name == "loom.verify_gpu_code";
+}
+
+/// The tuning context of the suite: the test CPU target (the test cuda target with `gpu`; a
+/// runner's resolved by `runner` when given), the workload `workload` (may be undefined)
+/// and seed 7.
 inline host::TuningContext context_for(const ir::PrimFunc& workload = {},
-                                       const host::ComponentInstance* runner = nullptr) {
-  host::TuningContext context = testing::test_context();
+                                       const host::ComponentInstance* runner = nullptr, bool gpu = false) {
+  host::TuningContext context = gpu ? testing::cuda_test_context() : testing::test_context();
   if (runner != nullptr) context.target = runner->resolve_target(context.target);
   context.workload = workload;
   context.task_name = workload.defined() ? workload->name : "";
@@ -185,7 +192,8 @@ inline host::TuningContext context_for(const ir::PrimFunc& workload = {},
 inline std::shared_ptr<host::ComponentInstance> make(const Component& c, const ir::PrimFunc& workload = {},
                                                      const std::optional<config::ComponentConfig>& cfg = {}) {
   std::shared_ptr<host::ComponentInstance> instance = plugins().instantiate(c.kind, cfg ? *cfg : table(c));
-  instance->initialize(context_for(workload, c.kind == LOOM_COMPONENT_RUNNER ? instance.get() : nullptr));
+  instance->initialize(
+      context_for(workload, c.kind == LOOM_COMPONENT_RUNNER ? instance.get() : nullptr, is_gpu_component(c.name)));
   return instance;
 }
 
