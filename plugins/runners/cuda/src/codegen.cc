@@ -13,6 +13,17 @@ namespace loom::cuda {
 
 namespace {
 
+// `text` without the parentheses around all of it, if it has them.
+std::string strip_parens(const std::string& text) {
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') return text;
+  int depth = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+    if (depth == 0) return text;  // the first parenthesis closes before the end
+  }
+  return text.substr(1, text.size() - 2);
+}
+
 const char* const kTags[6] = {"blockIdx.x", "blockIdx.y", "blockIdx.z", "threadIdx.x", "threadIdx.y", "threadIdx.z"};
 
 int64_t constant_elements(const pir::Buffer& buffer, const std::string& what) {
@@ -280,7 +291,13 @@ void KernelEmitter::emit_thread_loop(const pir::For& loop) {
     line("if (" + tag + " < " + std::to_string(extent) + ") {");
     ++indent_;
   }
-  line("const " + reg_type(v.dtype()) + " " + name + " = " + tag + ";");
+  // The variable, when the body uses it (a guarded loop of extent 1 often does not).
+  bool used = false;
+  pir::walk(loop.body(), [&](const pir::Node& n) {
+    used = used || n.same(v);
+    return !used;
+  });
+  if (used) line("const " + reg_type(v.dtype()) + " " + name + " = " + tag + ";");
   stmt(loop.body());
   if (guarded) {
     --indent_;
@@ -348,7 +365,7 @@ void KernelEmitter::emit_store(const pir::BufferStore& s) {
 
 void KernelEmitter::emit_if(const pir::IfThenElse& s) {
   if (s.condition().dtype().lanes != 1) fail("kernel " + kernel_name_ + ": an if with a vector condition");
-  const std::string cond = expr(s.condition());
+  const std::string cond = strip_parens(expr(s.condition()));
   flush_pending();
   const bool varies = thread_dependent(s.condition());
   if (varies) ++divergent_;

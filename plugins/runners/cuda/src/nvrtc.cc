@@ -62,28 +62,39 @@ const CudaResourceUsage& CudaBinary::resources_of(const std::string& kernel) con
 
 std::vector<CudaResourceUsage> parse_ptxas_report(const std::string& log) {
   static const std::regex kEntry(R"(Compiling entry function '([^']+)')");
+  static const std::regex kProperties(R"(Function properties for (\S+))");
   static const std::regex kFrame(R"((\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads)");
   static const std::regex kUsed(R"(Used (\d+) registers)");
   static const std::regex kShared(R"((\d+) bytes smem)");
   static const std::regex kConstant(R"((\d+) bytes cmem\[\d+\])");
   std::vector<CudaResourceUsage> out;
+  // The entry the last "Compiling entry function" named, and the function the last
+  // "Function properties for" named (a device function's own frame is not the entry's).
+  std::string properties_of;
   std::istringstream in(log);
   for (std::string l; std::getline(in, l);) {
     std::smatch m;
     if (std::regex_search(l, m, kEntry)) {
       out.push_back(CudaResourceUsage{});
       out.back().kernel = m[1].str();
+      properties_of.clear();
       continue;
     }
-    if (out.empty()) continue;
-    CudaResourceUsage& r = out.back();
+    if (std::regex_search(l, m, kProperties)) {
+      properties_of = m[1].str();
+      continue;
+    }
     if (std::regex_search(l, m, kFrame)) {
-      r.local_bytes = number(m, 1);
-      r.spill_stores_bytes = number(m, 2);
-      r.spill_loads_bytes = number(m, 3);
+      for (CudaResourceUsage& r : out) {
+        if (r.kernel != properties_of) continue;
+        r.local_bytes = number(m, 1);
+        r.spill_stores_bytes = number(m, 2);
+        r.spill_loads_bytes = number(m, 3);
+      }
       continue;
     }
-    if (!std::regex_search(l, m, kUsed)) continue;
+    if (out.empty() || !std::regex_search(l, m, kUsed)) continue;
+    CudaResourceUsage& r = out.back();
     r.registers = static_cast<int>(number(m, 1));
     if (std::regex_search(l, m, kShared)) r.shared_bytes = number(m, 1);
     for (auto it = std::sregex_iterator(l.begin(), l.end(), kConstant); it != std::sregex_iterator(); ++it) {
