@@ -37,7 +37,8 @@ struct CudaResourceUsage {
   int64_t shared_bytes = 0;
   /// The stack frame.
   int64_t local_bytes = 0;
-  /// Constant bank bytes (the parameters' bank 0 and any others, summed).
+  /// Constant bank bytes ("N bytes cmem[B]" summed over the banks); 0 with CUDA 13's
+  /// ptxas, which no longer lists them.
   int64_t constant_bytes = 0;
 };
 
