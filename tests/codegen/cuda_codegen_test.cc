@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -467,6 +468,7 @@ TEST_F(CudaCodegen, IntegerDivisionCastsAndLogicMatchTheInterpreter) {
 }
 
 TEST_F(CudaCodegen, MathIntrinsicsInEveryFloatType) {
+  expect_simt_matches_sequential(parse(kMath));
   CudaSource s = emit(parse(kMath), "math");
   for (const char* call : {"expf(A[tx])",
                            "exp2f(A[tx])",
@@ -732,13 +734,30 @@ TEST(Nvrtc, ArchitectureAutoAndBadNamesAreRefused) {
                                                  "arch \"gfx90a\" is not a GPU architecture such as sm_90"));
 }
 
-TEST(Nvrtc, OtherArchitecturesAndToolkitOverride) {
+TEST(Nvrtc, OtherArchitectures) {
   const std::string source = "extern \"C\" __global__ void k(float* a) { a[threadIdx.x] = 1.0f; }\n";
   CudaBinary b = compile_cuda(source, "sm_80");
   EXPECT_EQ(b.arch, "sm_80");
   EXPECT_THAT(b.log, HasSubstr("Compiling entry function 'k' for 'sm_80'"));
   EXPECT_EQ(b.resources_of("k").kernel, "k");
   EXPECT_TRUE(throws_with<std::out_of_range>([&] { b.resources_of("other"); }, "the ptxas report has no kernel other"));
+}
+
+TEST(Nvrtc, CudaHomeOverridesTheToolkit) {
+  const std::string configured = cuda_toolkit_dir();
+  const char* old_home = std::getenv("CUDA_HOME");
+  const std::string saved = old_home == nullptr ? "" : old_home;
+  EXPECT_EQ(compile_cuda("#include <cuda_fp16.h>\n").arch, "sm_90");
+  ASSERT_EQ(::setenv("CUDA_HOME", "/nonexistent/cuda", 1), 0);
+  EXPECT_EQ(cuda_toolkit_dir(), "/nonexistent/cuda");
+  // The headers are looked for there now.
+  EXPECT_TRUE(throws_with<CudaCompileError>([] { compile_cuda("#include <cuda_fp16.h>\n"); }, "cuda_fp16.h"));
+  if (old_home == nullptr) {
+    ::unsetenv("CUDA_HOME");
+  } else {
+    ::setenv("CUDA_HOME", saved.c_str(), 1);
+  }
+  EXPECT_EQ(cuda_toolkit_dir(), configured);
 }
 
 }  // namespace
