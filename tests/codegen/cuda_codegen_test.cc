@@ -676,6 +676,18 @@ def f(A: T.Buffer((64,), "float32")):
         A[tx] = S[tx]
 )"),
                                             "allocation S of scope \"shared\" outside every kernel"));
+  EXPECT_TRUE(throws_with<CudaCodegenError>(emit_text(R"(
+@T.prim_func
+def f(A: T.Buffer((64,), "float32")):
+    for bx in T.thread_binding(1, thread="blockIdx.x"):
+        S = T.decl_buffer((8192,), "float32", scope="shared")
+        S2 = T.decl_buffer((4097,), "float32", scope="shared")
+        for tx in T.thread_binding(64, thread="threadIdx.x"):
+            A[tx] = S[tx] + S2[tx]
+)"),
+                                            "kernel bad_kernel0: shared allocation S2 brings the kernel's shared "
+                                            "memory to 49156 bytes; static __shared__ arrays are limited to 49152 "
+                                            "bytes per block"));
 }
 
 TEST_F(CudaCodegen, BarriersAndShufflesWhereNotEveryThreadArrivesAreRefused) {

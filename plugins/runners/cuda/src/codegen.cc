@@ -24,6 +24,9 @@ std::string strip_parens(const std::string& text) {
   return text.substr(1, text.size() - 2);
 }
 
+// The most static shared memory a CUDA block may declare (more needs dynamic shared memory).
+constexpr int64_t kMaxStaticShared = 48 * 1024;
+
 const char* const kTags[6] = {"blockIdx.x", "blockIdx.y", "blockIdx.z", "threadIdx.x", "threadIdx.y", "threadIdx.z"};
 
 int64_t constant_elements(const pir::Buffer& buffer, const std::string& what) {
@@ -425,6 +428,11 @@ void KernelEmitter::emit_allocate(const pir::Allocate& s) {
            " inside a thread-dependent branch or a guarded thread loop (it must be above the threadIdx loops)");
     }
     shared_bytes_ += n * element_bytes(elem);
+    if (shared_bytes_ > kMaxStaticShared) {
+      fail("kernel " + kernel_name_ + ": shared allocation " + std::string(buffer.name()) + " brings the kernel's " +
+           "shared memory to " + std::to_string(shared_bytes_) + " bytes; static __shared__ arrays are limited to " +
+           std::to_string(kMaxStaticShared) + " bytes per block");
+    }
     line("__shared__ __align__(16) " + type + " " + name + "[" + std::to_string(n) + "];");
     // Zeroed as every allocation starts (all threads of the block reach this point).
     if (loop_depth_ > 0) line("__syncthreads();");

@@ -27,7 +27,8 @@
 // Storage: shared Allocates are `__shared__ __align__(16) T name[n];`, zeroed on entry by
 // all threads of the block (each a strided part) followed by `__syncthreads()` (with one
 // more barrier before the zeroing when the allocation is inside a loop, so that the previous
-// iteration's readers are done); local Allocates are `__align__(16) T name[n] = {};`.
+// iteration's readers are done), at most 48 KiB per kernel (static shared memory); local
+// Allocates are `__align__(16) T name[n] = {};`.
 //
 // Semantics follow the reference interpreter (loom/interp/interpreter.h) as the CPU code
 // generator's do: integer division and modulo by zero give 0 and MIN / -1 wraps, floordiv /
@@ -51,8 +52,8 @@
 // `__shfl_sync` / `__shfl_down_sync` with the mask of the lanes of the warp that reach the
 // call: 0xffffffff when no enclosing thread loop is guarded and the block's thread count is a
 // multiple of 32, else computed from the launch extents and the enclosing guards
-// (loom_warp_mask). A shuffle under a branch that depends on the thread or on loaded data,
-// or in a loop whose bounds are not constant, is refused (its set of lanes is not known).
+// (loom_warp_mask). A shuffle under a branch, or in a loop whose bounds, depend on the thread
+// or on loaded data is refused (its set of lanes is not known).
 //
 // Anything the generator does not handle (a block, a parallel or vthread loop, a symbolic
 // shape, a multi-dimensional index, ...) is a CudaCodegenError naming the construct.
