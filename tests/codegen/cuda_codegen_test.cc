@@ -349,6 +349,25 @@ extern "C" __global__ void __launch_bounds__(128) copy4_kernel0(const float* __r
   compile(s);
 }
 
+TEST_F(CudaCodegen, VectorLoadsInsideIfThenElseAreNotHoisted) {
+  ir::PrimFunc f = parse(R"(
+@T.prim_func
+def lazy(A: T.Buffer((64,), "float32"), B: T.Buffer((64,), "float32")):
+    for tx in T.thread_binding(16, thread="threadIdx.x"):
+        B[T.Ramp(tx * 4, 1, 4)] = T.if_then_else(tx < 15, A[T.Ramp(tx * 4 + 4, 1, 4)], T.Broadcast(T.float32(0), 4)) + T.Select(A[T.Ramp(tx * 4, 1, 4)] > T.Broadcast(T.float32(0), 4), A[T.Ramp(tx * 4, 1, 4)], T.Broadcast(T.float32(1), 4))
+)");
+  expect_simt_matches_sequential(f);
+  CudaSource s = emit(f, "lazy");
+  // The guarded load of the next four elements stays inside the ?: lane by lane; the
+  // unconditional one is one float4 load before the statement, read lane by lane.
+  EXPECT_THAT(s.code, HasSubstr("  const float4 A_vec = *reinterpret_cast<const float4*>(&A[(tx * 4)]);\n"
+                                "  *reinterpret_cast<float4*>(&B[(tx * 4)]) = make_float4((((tx < 15) ? "
+                                "A[((tx * 4) + 4)] : 0.0f) + ((A_vec.x > 0.0f) ? A_vec.x : 1.0f)), "));
+  EXPECT_THAT(s.code,
+              HasSubstr("(((tx < 15) ? A[(((tx * 4) + 4) + 3)] : 0.0f) + ((A_vec.w > 0.0f) ? A_vec.w : 1.0f)));"));
+  compile(s);
+}
+
 TEST_F(CudaCodegen, Float16LoadsStoresAndArithmetic) {
   ir::PrimFunc f = parse(kHalf);
   expect_simt_matches_sequential(f);

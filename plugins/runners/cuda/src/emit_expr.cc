@@ -340,13 +340,14 @@ std::string KernelEmitter::load(const pir::BufferLoad& e, int lane) {
     pir::Expr index = flat_index(buffer, e.indices());
     const std::string vtype = vector_type(buffer, index, t);
     if (!vtype.empty()) {
-      auto it = hoisted_.find(e.ptr());
+      // One load per element address in the statement (its loads all read before it writes).
+      const std::string address = "&" + name + "[" + expr(pir::Ramp(index).base()) + "]";
+      auto it = hoisted_.find(address);
       if (it == hoisted_.end()) {
-        const std::string base = expr(pir::Ramp(index).base());
         const std::string temp = names_.fresh(name + "_vec");
-        pending_.push_back("const " + vtype + " " + temp + " = *reinterpret_cast<const " + vtype + "*>(&" + name + "[" +
-                           base + "]);");
-        it = hoisted_.emplace(e.ptr(), temp).first;
+        pending_.push_back("const " + vtype + " " + temp + " = *reinterpret_cast<const " + vtype + "*>(" + address +
+                           ");");
+        it = hoisted_.emplace(address, temp).first;
       }
       return it->second + "." + "xyzw"[lane];
     }

@@ -135,7 +135,8 @@ class KernelEmitter {
   /// The per-lane names of a vector let variable.
   std::unordered_map<const void*, std::vector<std::string>> lane_names_;
   std::unordered_set<const void*> written_;
-  std::unordered_map<const void*, std::string> hoisted_;
+  /// The hoisted vector loads of the statement being emitted, by address text.
+  std::unordered_map<std::string, std::string> hoisted_;
   std::vector<std::string> pending_;
   std::string body_;
   int indent_ = 1;
