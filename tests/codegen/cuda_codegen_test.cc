@@ -264,8 +264,7 @@ TEST_F(CudaCodegen, SharedReversalWithBarrier) {
 extern "C" __global__ void __launch_bounds__(64) reversal_kernel0(const float* __restrict__ A, float* __restrict__ B) {
   const int bx = blockIdx.x;
   __shared__ __align__(16) float S[64];
-  for (int S_zero = (int)(threadIdx.x); S_zero < 64; S_zero += 64) S[S_zero] = 0;
-  __syncthreads();
+  // S is written in full before it is read: not zeroed.
   const int tx = threadIdx.x;
   S[tx] = A[((bx * 64) + tx)];
   __syncthreads();
@@ -425,23 +424,77 @@ extern "C" __global__ void __launch_bounds__(32) two_kernel1(float* __restrict__
   compile(s);
 }
 
-TEST_F(CudaCodegen, SharedMemoryInALoopIsZeroedBetweenBarriers) {
+TEST_F(CudaCodegen, SharedMemoryInALoopWaitsForThePreviousIterationsReaders) {
   ir::PrimFunc f = parse(kTiled);
   expect_simt_matches_sequential(f, 3, parse(without_barriers(kTiled)));
   CudaSource s = emit(f, "tiled");
   EXPECT_EQ(s.kernels[0].block[0], 16);
   EXPECT_EQ(s.kernels[0].block[1], 4);
-  EXPECT_THAT(s.code,
-              HasSubstr("    __shared__ __align__(16) float S[64];\n"
-                        "    __syncthreads();\n"
-                        "    for (int S_zero = (int)(threadIdx.x + threadIdx.y * 16); S_zero < 64; S_zero += 64) "
-                        "S[S_zero] = 0;\n"
-                        "    __syncthreads();\n"));
+  // Fully written by the (ty, tx) fetch before it is read: a barrier, no zeroing.
+  EXPECT_THAT(s.code, HasSubstr("    __shared__ __align__(16) float S[64];\n"
+                                "    __syncthreads();\n"
+                                "    // S is written in full before it is read: not zeroed.\n"
+                                "    const int ty = threadIdx.y;\n"));
   // The guarded loop of extent 1 does not use its variable, which is then not declared.
   EXPECT_THAT(s.code,
               HasSubstr("    if (threadIdx.x < 1) {\n      #pragma unroll\n      for (int k = 0; k < 16; ++k) {\n"));
   CudaBinary b = compile(s);
   EXPECT_EQ(b.log.find("warning"), std::string::npos) << b.log;
+}
+
+TEST_F(CudaCodegen, VectorFetchUnderNestedAllocationsCoversSharedMemory) {
+  const std::string text = R"(
+@T.prim_func
+def fetch(A: T.Buffer((128,), "float32"), B: T.Buffer((64,), "float32")):
+    for bx in T.thread_binding(2, thread="blockIdx.x"):
+        S = T.decl_buffer((64,), "float32", scope="shared")
+        R = T.decl_buffer((16,), "float32", scope="shared")
+        for tx in T.thread_binding(16, thread="threadIdx.x"):
+            S[T.Ramp(tx * 4, 1, 4)] = A[T.Ramp(bx * 64 + tx * 4, 1, 4)]
+        T.evaluate(T.storage_sync())
+        for tx in T.thread_binding(16, thread="threadIdx.x"):
+            R[tx] = S[tx * 4] + S[tx * 4 + 3]
+        T.evaluate(T.storage_sync())
+        for tx in T.thread_binding(16, thread="threadIdx.x"):
+            B[bx * 16 + tx] = R[15 - tx]
+)";
+  ir::PrimFunc f = parse(text);
+  expect_simt_matches_sequential(f, 3, parse(without_barriers(text)));
+  CudaSource s = emit(f, "fetch");
+  EXPECT_THAT(s.code, HasSubstr("  // S is written in full before it is read: not zeroed.\n"));
+  EXPECT_THAT(s.code, HasSubstr("  // R is written in full before it is read: not zeroed.\n"));
+  EXPECT_THAT(s.code, HasSubstr("*reinterpret_cast<float4*>(&S[(tx * 4)]) = *reinterpret_cast<const float4*>(&A[((bx * "
+                                "64) + (tx * 4))]);"));
+  EXPECT_EQ(s.kernels[0].shared_bytes, 320);
+  compile(s);
+}
+
+TEST_F(CudaCodegen, SharedMemoryReadBeforeItIsWrittenInFullIsZeroed) {
+  for (const char* first : {"S[tx] = A[tx]", "S[tx] = S[tx] + A[tx]", "S[tx * 2] = A[tx]"}) {
+    SCOPED_TRACE(first);
+    // Half of S written (tx < 32 of 64), S read by its own first write, only the even
+    // elements written: each reads some of the zeros.
+    std::string text = R"(
+@T.prim_func
+def z(A: T.Buffer((64,), "float32"), B: T.Buffer((64,), "float32")):
+    for bx in T.thread_binding(1, thread="blockIdx.x"):
+        S = T.decl_buffer((64,), "float32", scope="shared")
+        for tx in T.thread_binding(EXTENT, thread="threadIdx.x"):
+            FIRST
+        T.evaluate(T.storage_sync())
+        for tx in T.thread_binding(64, thread="threadIdx.x"):
+            B[tx] = S[63 - tx]
+)";
+    text.replace(text.find("FIRST"), 5, first);
+    text.replace(text.find("EXTENT"), 6, std::string(first) == "S[tx] = S[tx] + A[tx]" ? "64" : "32");
+    ir::PrimFunc f = parse(text);
+    expect_simt_matches_sequential(f, 3, parse(without_barriers(text)));
+    CudaSource s = emit(f, "z");
+    EXPECT_THAT(s.code, HasSubstr("  __shared__ __align__(16) float S[64];\n"
+                                  "  for (int S_zero = (int)(threadIdx.x); S_zero < 64; S_zero += 64) S[S_zero] = 0;\n"
+                                  "  __syncthreads();\n"));
+    compile(s);
+  }
 }
 
 TEST_F(CudaCodegen, IntegerDivisionCastsAndLogicMatchTheInterpreter) {

@@ -434,8 +434,14 @@ void KernelEmitter::emit_allocate(const pir::Allocate& s) {
            std::to_string(kMaxStaticShared) + " bytes per block");
     }
     line("__shared__ __align__(16) " + type + " " + name + "[" + std::to_string(n) + "];");
-    // Zeroed as every allocation starts (all threads of the block reach this point).
+    // In a loop, the previous iteration's readers finish before it is written again.
     if (loop_depth_ > 0) line("__syncthreads();");
+    if (written_before_read(buffer, n, s.body())) {
+      line("// " + name + " is written in full before it is read: not zeroed.");
+      stmt(s.body());
+      return;
+    }
+    // Zeroed as every allocation starts (all threads of the block reach this point).
     const std::string i = names_.fresh(name + "_zero");
     std::string zero = "0";
     if (elem.code == LOOM_DTYPE_FLOAT && elem.bits == 16) zero = "__float2half_rn(0.0f)";

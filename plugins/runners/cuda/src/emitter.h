@@ -157,6 +157,11 @@ class KernelEmitter {
   int64_t shared_bytes_ = 0;
 };
 
+/// Whether the first statement of `body` (below any further Allocates) that uses `buffer`
+/// only stores to it, in loops of known bounds at indices it can evaluate, writing each of its
+/// `elements` elements (shared_cover.cc): then nothing reads the buffer's initial zeros.
+bool written_before_read(const pir::Buffer& buffer, int64_t elements, const pir::Stmt& body);
+
 /// The launch-dimension slot of a thread tag ("blockIdx.x" -> 0, ..., "threadIdx.z" -> 5);
 /// -1 for another tag.
 int tag_slot(std::string_view tag);

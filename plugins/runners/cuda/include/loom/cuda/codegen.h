@@ -25,10 +25,11 @@
 // kernel that uses them.
 //
 // Storage: shared Allocates are `__shared__ __align__(16) T name[n];`, zeroed on entry by
-// all threads of the block (each a strided part) followed by `__syncthreads()` (with one
-// more barrier before the zeroing when the allocation is inside a loop, so that the previous
-// iteration's readers are done), at most 48 KiB per kernel (static shared memory); local
-// Allocates are `__align__(16) T name[n] = {};`.
+// all threads of the block (each a strided part) followed by `__syncthreads()`, unless the
+// first statement that uses the buffer provably only writes it, every element (loops of known
+// bounds, indices evaluated for every iteration: a cooperative fetch), so that no zero is
+// ever read; inside a loop, a barrier first lets the previous iteration's readers finish, at most 48 KiB per kernel
+// (static shared memory); local Allocates are `__align__(16) T name[n] = {};`.
 //
 // Semantics follow the reference interpreter (loom/interp/interpreter.h) as the CPU code
 // generator's do: integer division and modulo by zero give 0 and MIN / -1 wraps, floordiv /
