@@ -43,6 +43,33 @@ TEST(Features, NamesCoverEveryColumn) {
   EXPECT_EQ(feature_names().back(), "alloc_innermost_bytes");
 }
 
+TEST(Features, ThreadBindingsAreColumns) {
+  ir::PrimFunc f = script::parse_func(R"(
+@T.prim_func
+def add(A: T.Buffer((4096,), "float32"), C: T.Buffer((4096,), "float32")):
+    for bx in T.thread_binding(8, thread="blockIdx.x"):
+        for v in T.thread_binding(4, thread="vthread.x"):
+            for tx in T.thread_binding(128, thread="threadIdx.x"):
+                C[bx * 512 + v * 128 + tx] = A[bx * 512 + v * 128 + tx] + T.float32(1)
+)");
+  auto rows = extract_features(f);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FLOAT_EQ(at(rows[0], "blockIdx_x"), slog(8));
+  EXPECT_FLOAT_EQ(at(rows[0], "blockIdx_y"), 0);
+  EXPECT_FLOAT_EQ(at(rows[0], "threadIdx_x"), slog(128));
+  EXPECT_FLOAT_EQ(at(rows[0], "threadIdx_y"), 0);
+  EXPECT_FLOAT_EQ(at(rows[0], "vthread"), slog(4));
+  // A CPU loop nest has none.
+  auto cpu = extract_features(script::parse_func(R"(
+@T.prim_func
+def add(A: T.Buffer((64,), "float32"), C: T.Buffer((64,), "float32")):
+    for i in T.parallel(64):
+        C[i] = A[i] + T.float32(1)
+)"));
+  EXPECT_FLOAT_EQ(at(cpu[0], "threadIdx_x"), 0);
+  EXPECT_FLOAT_EQ(at(cpu[0], "vthread"), 0);
+}
+
 TEST(Features, ExactValuesOnAVectorizedAdd) {
   ir::PrimFunc f = script::parse_func(R"(
 @T.prim_func

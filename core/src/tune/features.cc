@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "loom/ir/structural_equal.h"
+#include "loom/ir/thread_tag.h"
 #include "loom/ir/visitor.h"
 #include "loom/lower/lower.h"
 
@@ -38,6 +39,7 @@ struct Loop {
   const VarNode* var;
   int64_t extent;
   ForKind kind;
+  std::optional<ThreadTag> tag;  // a loop bound to a GPU thread tag
 };
 
 // One access of a buffer by a store: its (flat) index and whether it writes.
@@ -169,7 +171,7 @@ class Extractor : public IRVisitor {
  protected:
   void visit(const ForNode* op) override {
     const auto* extent = op->extent.as<IntImmNode>();
-    loops_.push_back({op->loop_var.get(), extent != nullptr ? extent->value : 1, op->for_kind});
+    loops_.push_back({op->loop_var.get(), extent != nullptr ? extent->value : 1, op->for_kind, thread_tag_of(op)});
     visit_stmt(op->body);
     loops_.pop_back();
   }
@@ -260,6 +262,19 @@ class Extractor : public IRVisitor {
     out.push_back(slog(loops_.empty() ? 0 : static_cast<double>(loops_.back().extent)));
     out.push_back(reduction ? 1.0f : 0.0f);
     out.push_back(static_cast<float>(store->value.dtype().lanes()));
+    // Thread bindings: blockIdx.{x,y,z}, threadIdx.{x,y,z} extents, the vthread product.
+    double grid[3] = {0, 0, 0}, block[3] = {0, 0, 0}, vthreads = 0;
+    for (const Loop& l : loops_) {
+      if (!l.tag) continue;
+      const double e = static_cast<double>(l.extent);
+      const auto d = static_cast<size_t>(l.tag->dim);
+      if (l.tag->rank == ThreadRank::Block) grid[d] = e;
+      if (l.tag->rank == ThreadRank::Thread) block[d] = e;
+      if (l.tag->rank == ThreadRank::VThread) vthreads = (vthreads == 0 ? 1 : vthreads) * e;
+    }
+    for (double e : grid) out.push_back(slog(e));
+    for (double e : block) out.push_back(slog(e));
+    out.push_back(slog(vthreads));
 
     // 3. Buffers, grouped, in decreasing order of bytes accessed.
     struct BufferStats {
@@ -394,7 +409,14 @@ const std::vector<std::string>& feature_names() {
                                   "trip_count",
                                   "innermost_extent",
                                   "is_reduction_update",
-                                  "lanes"};
+                                  "lanes",
+                                  "blockIdx_x",
+                                  "blockIdx_y",
+                                  "blockIdx_z",
+                                  "threadIdx_x",
+                                  "threadIdx_y",
+                                  "threadIdx_z",
+                                  "vthread"};
     for (size_t slot = 0; slot < kBufferSlots; ++slot) {
       for (const char* f : {"kind", "bytes", "unique_bytes", "lines", "stride", "reuse_type", "reuse_distance",
                             "reuse_count", "bytes_per_reuse", "is_param"}) {

@@ -13,14 +13,16 @@
 //    ...), int add/sub, int mul, int div/mod (floor and truncating), int min/max/compare,
 //    logical (and/or/not), selects (Select, if_then_else), casts. Each counts once per lane,
 //    in the stored value and the indices of S and of its loads.
-// 2. Loops (12 columns): vectorization (innermost vectorized loop's extent, product of the
+// 2. Loops (19 columns): vectorization (innermost vectorized loop's extent, product of the
 //    vectorized extents, distance of the vectorized loop from the innermost, +1; 0 when none;
 //    a vector store counting as an innermost vectorized loop of its lanes), unrolling
 //    (innermost unrolled extent, product of unrolled extents; loops the lowering unrolled
 //    show as their copies' rows instead), parallelism
 //    (outermost parallel extent, product of parallel extents), number of loops, T, innermost
 //    loop's extent, whether S is a reduction update (its value loads the element it stores),
-//    lanes stored per execution.
+//    lanes stored per execution, and the GPU thread bindings: the extents of the enclosing
+//    loops bound to blockIdx.x/y/z and threadIdx.x/y/z and the product of the vthread
+//    extents (0 when none), so that the cost model can tell GPU schedules apart.
 // 3. Buffer accesses (kBufferSlots = 5 slots x 10 columns): the buffers S touches (its own
 //    store and every load in it), grouped per buffer, the slots filled in decreasing order of
 //    bytes accessed (unused slots are 0): access kind (1 read, 2 write, 3 read and write),
@@ -49,7 +51,7 @@ namespace loom::tune {
 
 inline constexpr size_t kBufferSlots = 5;
 inline constexpr size_t kArithmeticFeatures = 13;
-inline constexpr size_t kLoopFeatures = 12;
+inline constexpr size_t kLoopFeatures = 19;
 inline constexpr size_t kBufferFeatures = 10;
 inline constexpr size_t kAllocationFeatures = 3;
 inline constexpr size_t kNumFeatures =
