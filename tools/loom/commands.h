@@ -32,5 +32,7 @@ void add_export_command(CLI::App& app, ExitCode& exit_code);
 void add_db_commands(CLI::App& app, ExitCode& exit_code);
 /// loom tune CONFIG.toml [--trials N] [--report FILE.html] [--db FILE] [-q] (tune_command.cc)
 void add_tune_command(CLI::App& app, ExitCode& exit_code);
+/// loom sample CONFIG.toml [-n N] [-o DIR] [--compile] (sample_command.cc)
+void add_sample_command(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli

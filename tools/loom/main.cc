@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   loom::cli::add_export_command(app, exit_code);
   loom::cli::add_db_commands(app, exit_code);
   loom::cli::add_tune_command(app, exit_code);
+  loom::cli::add_sample_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -220,4 +220,55 @@ SessionReport run_session(const config::RunConfig& config, const SessionOptions&
   return report;
 }
 
+SampleReport sample_space(const config::RunConfig& config, const SampleOptions& options) {
+  if (options.count < 1) throw UserError(fmt::format("sample: the count must be at least 1, not {}", options.count));
+  config::RunConfig run = config;
+  run.search.strategy = "replay-trace";  // random decisions; no mutators or cost model
+  Components components;
+  set_up_components(run, components);
+  std::vector<tune::TuneTask> tasks = make_tasks(run, components);
+  std::vector<tune::Postproc> postprocs;
+  for (const auto& p : components.run.postprocs) postprocs.push_back(host::as_postproc(p));
+  SampleReport report;
+  report.target = components.context.target.description;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    report.tasks.push_back(tasks[t].name);
+    report.spaces.push_back(tasks[t].generator->describe());
+    tune::TaskContext context;
+    context.func = tasks[t].func;
+    context.generator = tasks[t].generator;
+    context.postprocs = postprocs;
+    context.seed = config.tune.seed + static_cast<int64_t>(t);
+    context.threads = static_cast<int>(config.tune.threads);
+    tune::SearchOptions search;
+    search.strategy = "replay-trace";
+    std::unique_ptr<tune::SearchStrategy> strategy = tune::make_search_strategy(search, std::move(context));
+    std::vector<tune::Candidate> batch = strategy->next_batch(static_cast<size_t>(options.count));
+    report.sampled += strategy->stats().sampled;
+    report.postproc_failed += strategy->stats().postproc_failed;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      SampledCandidate c;
+      c.task = t;
+      c.index = i;
+      c.func = batch[i].func;
+      c.script = batch[i].sch.trace().as_python();
+      if (!options.compile_directory.empty()) {
+        host::ComponentInstance::ExportRequest request;
+        request.name = fmt::format("task{}_{}", t, i);
+        request.directory = options.compile_directory;
+        request.origin = fmt::format("`loom sample {}`, task {} candidate {}", config.source, tasks[t].name, i);
+        try {
+          host::ComponentInstance::ExportResult built = components.run.runner->export_func(c.func, request);
+          c.files = built.files;
+          c.notes = built.notes;
+        } catch (const host::ComponentError& e) {
+          c.compile_error = e.what();
+        }
+      }
+      report.candidates.push_back(std::move(c));
+    }
+  }
+  return report;
+}
+
 }  // namespace loom::session

@@ -104,4 +104,43 @@ std::string workload_name(const config::WorkloadConfig& workload);
 /// holds several functions and none is named.
 ir::PrimFunc workload_function(const config::WorkloadConfig& workload);
 
+/// What sample_space does besides drawing.
+struct SampleOptions {
+  /// Candidates per workload.
+  int64_t count = 10;
+  /// When not empty, every candidate is also built for the target by the config's runner
+  /// (its export entry) into this directory, as TASKINDEX_N.* files.
+  std::string compile_directory;
+};
+
+/// One candidate of the design space, postprocessed, not measured.
+struct SampledCandidate {
+  size_t task = 0;    ///< index into SampleReport::tasks
+  size_t index = 0;   ///< its number among the task's candidates
+  ir::PrimFunc func;  ///< the scheduled function
+  /// Its trace as a schedule script (Trace::as_python): `loom apply` replays it.
+  std::string script;
+  /// With SampleOptions::compile_directory: the files written and the runner's notes (for
+  /// a GPU runner, each kernel's registers and shared memory), or why the build failed.
+  std::vector<std::string> files;
+  std::vector<std::string> notes;
+  std::string compile_error;
+};
+
+/// What sample_space drew.
+struct SampleReport {
+  std::string target;               ///< the resolved target's description
+  std::vector<std::string> tasks;   ///< workload names
+  std::vector<std::string> spaces;  ///< each task's design space, described
+  std::vector<SampledCandidate> candidates;
+  int64_t sampled = 0;          ///< schedules drawn from the spaces
+  int64_t postproc_failed = 0;  ///< of them, dropped by a postprocessor
+};
+
+/// Draws up to options.count postprocessed candidates of each workload's design space as
+/// the config defines it (the rules, template, postprocessors and target of a tuning run,
+/// with random decisions: the replay-trace strategy), without measuring them. Throws
+/// UserError as run_session does for a bad config or space.
+SampleReport sample_space(const config::RunConfig& config, const SampleOptions& options);
+
 }  // namespace loom::session
