@@ -3,10 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
+#include "fmt/format.h"
 #include "loom/lower/compact_buffers.h"
 #include "loom/lower/lower.h"
 #include "loom/lower/lower_blocks.h"
 #include "loom/lower/lower_init.h"
+#include "loom/sched/random.h"
 #include "loom/sched/schedule.h"
 #include "lower_test_util.h"
 
@@ -137,6 +141,68 @@ def main(A: T.Buffer((8,), "float32"), C: T.Buffer((8,), "float32")):
   EXPECT_THAT(text, HasSubstr("S[t] = A[b * 4 + t]")) << text;
   EXPECT_THAT(text, HasSubstr("T.decl_buffer((1,), \"float32\", scope=\"local\")")) << text;
   expect_lowered_equivalent(before, after);
+}
+
+TEST(CompactBuffersGpuProperty, RandomTiledKernelsLowerToWhatTheyCompute) {
+  const char* soak = std::getenv("LOOM_SOAK_SEEDS");
+  const int kSeeds = soak ? std::atoi(soak) : 20;
+  const char* scopes[] = {"shared", "local", "global", "warp"};
+  int moved = 0;
+  for (int seed = 0; seed < kSeeds; ++seed) {
+    SCOPED_TRACE(::testing::Message() << "seed " << seed);
+    sched::RandomEngine rng(seed + 11);
+    int64_t m = rng.uniform_int(3, 13), n = rng.uniform_int(3, 13), kk = rng.uniform_int(2, 9);
+    ir::PrimFunc before = script::parse_func(fmt::format(R"(
+@T.prim_func
+def main(A: T.Buffer(({0}, {2}), "float32"), B: T.Buffer(({2}, {1}), "float32"), C: T.Buffer(({0}, {1}), "float32")):
+    for i, j, k in T.grid({0}, {1}, {2}):
+        with T.block("C"):
+            vi, vj, vk = T.axis.remap("SSR", [i, j, k])
+            with T.init():
+                C[vi, vj] = T.float32(0)
+            C[vi, vj] = C[vi, vj] + A[vi, vk] * B[vk, vj]
+)",
+                                                         m, n, kk));
+    sched::Schedule sch(before, seed, sched::DebugMode::Verify);
+    sched::BlockRV c = sch.get_block("C");
+    std::vector<sched::LoopRV> loops = sch.get_loops(c);
+    auto split3 = [&](const sched::LoopRV& l) {
+      return sch.split(l,
+                       std::vector<std::optional<int64_t>>{std::nullopt, rng.uniform_int(1, 4), rng.uniform_int(1, 3)});
+    };
+    std::vector<sched::LoopRV> i = split3(loops[0]), j = split3(loops[1]);
+    std::vector<sched::LoopRV> k =
+        sch.split(loops[2], std::vector<std::optional<int64_t>>{std::nullopt, rng.uniform_int(1, 4)});
+    sch.reorder({i[0], j[0], i[1], j[1], k[0], k[1], i[2], j[2]});
+    sch.bind(i[0], "blockIdx.x");
+    sch.bind(j[0], "blockIdx.y");
+    sch.bind(i[1], rng.uniform_int(0, 2) == 0 ? "threadIdx.x" : "vthread.x");
+    sch.bind(j[1], "threadIdx.y");
+    std::vector<sched::LoopRV> order = {i[0], j[0], i[1], j[1], k[0], k[1], i[2]};
+    for (const char* buffer : {"A", "B"}) {
+      int index = 0;
+      while (sch.get(c)->reads[index].buffer->name != buffer) ++index;
+      sched::BlockRV cache = sch.cache_read(c, index, scopes[rng.uniform_int(0, 4)]);
+      try {
+        sch.compute_at(cache, order[rng.uniform_int(0, order.size())]);
+        ++moved;
+      } catch (const sched::ScheduleError&) {
+      }
+    }
+    if (rng.uniform_int(0, 2) == 1) {
+      sched::BlockRV wb = sch.cache_write(c, 0, scopes[rng.uniform_int(0, 4)]);
+      try {
+        sch.reverse_compute_at(wb, order[rng.uniform_int(0, 4)]);
+        ++moved;
+      } catch (const sched::ScheduleError&) {
+      }
+    }
+    ir::PrimFunc scheduled = sch.mod().at("main");
+    expect_lowered_equivalent(before, compacted(scheduled), static_cast<uint64_t>(seed) + 1);
+    expect_lowered_equivalent(before, lower(scheduled), static_cast<uint64_t>(seed) + 1);
+    if (::testing::Test::HasFailure()) return;
+  }
+  EXPECT_GT(moved, kSeeds);
 }
 
 }  // namespace
