@@ -3,12 +3,14 @@
 
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "loom/arith/analyzer.h"
 #include "loom/arith/interval.h"
 #include "loom/ir/builder.h"
 #include "loom/ir/error.h"
 #include "loom/ir/mutator.h"
+#include "loom/ir/storage_scope.h"
 #include "loom/ir/visitor.h"
 
 namespace loom::lower {
@@ -35,10 +37,71 @@ bool uses(const ir::Expr& expr, const ir::BufferNode* buffer) {
   return found;
 }
 
+/// Whether a buffer of storage scope `scope` is shared by the iterations of `loop` (a
+/// thread-bound loop whose tag the scope relaxes, ir/storage_scope.h).
+bool shared_across(const ir::ForNode* loop, const std::string& scope) {
+  return loop->for_kind == ir::ForKind::ThreadBinding && ir::thread_tag_relaxed_by_scope(scope, loop->thread_tag);
+}
+
+/// The one child of `stmt` that holds every access to `b` and that an allocation of `b`
+/// can move into: the body of a loop or let whose header does not use it, the only
+/// statement of a sequence or the only branch of an `if` that uses it, the body of another
+/// allocation; null when there is none.
+const ir::Stmt* holder(const ir::Stmt& stmt, const ir::BufferNode* b) {
+  if (const auto* loop = stmt.as<ir::ForNode>()) {
+    return uses(loop->min, b) || uses(loop->extent, b) ? nullptr : &loop->body;
+  }
+  if (const auto* seq = stmt.as<ir::SeqStmtNode>()) {
+    const ir::Stmt* user = nullptr;
+    for (const ir::Stmt& s : seq->seq) {
+      if (!uses(s, b)) continue;
+      if (user) return nullptr;
+      user = &s;
+    }
+    return user;
+  }
+  if (const auto* branch = stmt.as<ir::IfThenElseNode>()) {
+    if (uses(branch->condition, b)) return nullptr;
+    bool in_then = uses(branch->then_case, b);
+    bool in_else = branch->else_case.defined() && uses(branch->else_case, b);
+    if (in_then == in_else) return nullptr;
+    return in_then ? &branch->then_case : &branch->else_case;
+  }
+  if (const auto* let = stmt.as<ir::LetStmtNode>()) return uses(let->value, b) ? nullptr : &let->body;
+  if (const auto* alloc = stmt.as<ir::AllocateNode>()) return &alloc->body;
+  return nullptr;
+}
+
+/// `stmt` with its child `child` (one that holder returned) replaced by `replacement`.
+ir::Stmt with_child(const ir::Stmt& stmt, const ir::Stmt* child, ir::Stmt replacement) {
+  if (const auto* loop = stmt.as<ir::ForNode>()) {
+    return ir::ForNode::make(loop->loop_var, loop->min, loop->extent, loop->for_kind, std::move(replacement),
+                             loop->thread_tag, loop->annotations);
+  }
+  if (const auto* seq = stmt.as<ir::SeqStmtNode>()) {
+    std::vector<ir::Stmt> stmts = seq->seq;
+    stmts[static_cast<size_t>(child - seq->seq.data())] = std::move(replacement);
+    return ir::SeqStmtNode::make(std::move(stmts));
+  }
+  if (const auto* branch = stmt.as<ir::IfThenElseNode>()) {
+    if (child == &branch->then_case)
+      return ir::IfThenElseNode::make(branch->condition, std::move(replacement), branch->else_case);
+    return ir::IfThenElseNode::make(branch->condition, branch->then_case, std::move(replacement));
+  }
+  if (const auto* let = stmt.as<ir::LetStmtNode>()) {
+    return ir::LetStmtNode::make(let->var, let->value, std::move(replacement));
+  }
+  const auto* alloc = stmt.as<ir::AllocateNode>();
+  LOOM_ICHECK(alloc != nullptr, "compact_buffers: with_child of a statement holder does not descend into");
+  return ir::AllocateNode::make(alloc->buffer, std::move(replacement));
+}
+
 /// Moves each Allocate down to the innermost statement that holds all the accesses to its
 /// buffer (TVM's PlanAndUpdateBufferAllocationLocation): through loops, into the one
 /// statement of a sequence that uses it, into the one branch of an `if` that does, through
-/// lets and other allocations.
+/// lets and other allocations; but never into a thread-bound loop whose threads share the
+/// buffer by its storage scope (a "shared" one stays above threadIdx / vthread loops, a
+/// "global" one above blockIdx and threadIdx loops).
 class AllocationSinker : public ir::IRMutator {
  protected:
   using ir::IRMutator::visit;
@@ -46,52 +109,40 @@ class AllocationSinker : public ir::IRMutator {
 
  private:
   static ir::Stmt sink(const ir::Buffer& buffer, const ir::Stmt& body) {
-    const ir::BufferNode* b = buffer.get();
-    auto keep = [&] { return ir::AllocateNode::make(buffer, body); };
-    if (const auto* loop = body.as<ir::ForNode>()) {
-      if (uses(loop->min, b) || uses(loop->extent, b)) return keep();
-      return ir::ForNode::make(loop->loop_var, loop->min, loop->extent, loop->for_kind, sink(buffer, loop->body),
-                               loop->thread_tag, loop->annotations);
-    }
-    if (const auto* seq = body.as<ir::SeqStmtNode>()) {
-      int user = -1;
-      for (size_t i = 0; i < seq->seq.size(); ++i) {
-        if (!uses(seq->seq[i], b)) continue;
-        if (user >= 0) return keep();
-        user = static_cast<int>(i);
-      }
-      if (user < 0) return keep();
-      std::vector<ir::Stmt> stmts = seq->seq;
-      stmts[static_cast<size_t>(user)] = sink(buffer, stmts[static_cast<size_t>(user)]);
-      return ir::SeqStmtNode::make(std::move(stmts));
-    }
-    if (const auto* branch = body.as<ir::IfThenElseNode>()) {
-      if (uses(branch->condition, b)) return keep();
-      bool in_then = uses(branch->then_case, b);
-      bool in_else = branch->else_case.defined() && uses(branch->else_case, b);
-      if (in_then && !in_else)
-        return ir::IfThenElseNode::make(branch->condition, sink(buffer, branch->then_case), branch->else_case);
-      if (in_else && !in_then)
-        return ir::IfThenElseNode::make(branch->condition, branch->then_case, sink(buffer, branch->else_case));
-      return keep();
-    }
-    if (const auto* let = body.as<ir::LetStmtNode>()) {
-      if (uses(let->value, b)) return keep();
-      return ir::LetStmtNode::make(let->var, let->value, sink(buffer, let->body));
-    }
-    if (const auto* alloc = body.as<ir::AllocateNode>()) {
-      return ir::AllocateNode::make(alloc->buffer, sink(buffer, alloc->body));
-    }
-    return keep();
+    const auto* loop = body.as<ir::ForNode>();
+    const ir::Stmt* child = loop && shared_across(loop, buffer->scope) ? nullptr : holder(body, buffer.get());
+    if (!child) return ir::AllocateNode::make(buffer, body);
+    return with_child(body, child, sink(buffer, *child));
   }
 };
 
+/// The loops an allocation of `b` at `body` could still move into (the chain holder
+/// follows), minus those whose threads share the buffer: an allocation kept above a thread
+/// loop by its scope is still private to one iteration of each of these loops.
+std::vector<const ir::ForNode*> private_loops(const ir::Stmt& body, const ir::BufferNode* b) {
+  std::vector<const ir::ForNode*> out;
+  for (const ir::Stmt* s = &body; s;) {
+    const ir::Stmt* next = holder(*s, b);
+    const auto* loop = s->as<ir::ForNode>();
+    if (loop && next && !shared_across(loop, b->scope)) out.push_back(loop);
+    s = next;
+  }
+  return out;
+}
+
 /// The hull, per dimension, of the accesses to one buffer, with the loops (and lets) inside
-/// the visited statement relaxed over their ranges.
+/// the visited statement relaxed over their ranges, except the loops in `symbolic`, which
+/// stay symbolic (bound in the analyzer); `relaxed` gives the intervals of variables of
+/// enclosing loops relaxed too.
 class AccessHull : public ir::IRVisitor {
  public:
-  AccessHull(const ir::BufferNode* buffer, arith::Analyzer* analyzer)
-      : buffer_(buffer), analyzer_(analyzer), hull_(buffer->ndim()) {}
+  AccessHull(const ir::BufferNode* buffer, arith::Analyzer* analyzer, arith::VarIntervalMap relaxed,
+             std::unordered_set<const ir::VarNode*> symbolic)
+      : buffer_(buffer),
+        analyzer_(analyzer),
+        relaxed_(std::move(relaxed)),
+        symbolic_(std::move(symbolic)),
+        hull_(buffer->ndim()) {}
 
   bool seen() const { return seen_; }
   const std::vector<arith::Interval>& hull() const { return hull_; }
@@ -101,6 +152,12 @@ class AccessHull : public ir::IRVisitor {
   void visit(const ir::ForNode* op) override {
     visit_expr(op->min);
     visit_expr(op->extent);
+    if (symbolic_.count(op->loop_var.get())) {
+      analyzer_->bind(op->loop_var, ir::Range::from_min_extent(op->min, op->extent));
+      visit_stmt(op->body);
+      analyzer_->unbind(op->loop_var);
+      return;
+    }
     arith::Interval lo = arith::eval_interval(op->min, relaxed_, analyzer_);
     arith::Interval hi = arith::eval_interval(op->min + op->extent - 1, relaxed_, analyzer_);
     relaxed_[op->loop_var] = arith::Interval{lo.min, hi.max};
@@ -135,6 +192,7 @@ class AccessHull : public ir::IRVisitor {
   const ir::BufferNode* buffer_;
   arith::Analyzer* analyzer_;
   arith::VarIntervalMap relaxed_;
+  std::unordered_set<const ir::VarNode*> symbolic_;
   std::vector<arith::Interval> hull_;
   bool seen_ = false;
 };
@@ -180,7 +238,9 @@ class Compactor : public ir::IRMutator {
   using ir::IRMutator::visit;
   ir::Stmt visit(const ir::ForNode* op) override {
     analyzer_.bind(op->loop_var, ir::Range::from_min_extent(op->min, op->extent));
+    ancestors_.push_back(op);
     ir::Stmt result = ir::IRMutator::visit(op);
+    ancestors_.pop_back();
     analyzer_.unbind(op->loop_var);
     return result;
   }
@@ -195,11 +255,27 @@ class Compactor : public ir::IRMutator {
     if (buffer->ndim() == 0 || !buffer->strides.empty() || buffer->elem_offset.defined()) {
       return body.same_as(op->body) ? ir::Stmt(ir::Ref<ir::StmtNode>(op)) : ir::AllocateNode::make(buffer, body);
     }
-    // 2. The hull of the accesses, loops inside relaxed.
-    AccessHull hull(buffer.get(), &analyzer_);
+    // 2. The hull of the accesses: the loops inside relaxed, but those the allocation was
+    // kept above by its scope only and is still private to; the enclosing thread loops
+    // whose threads share it relaxed too.
+    arith::VarIntervalMap relaxed;
+    for (const ir::ForNode* loop : ancestors_) {
+      if (!shared_across(loop, buffer->scope)) continue;
+      arith::Interval lo = arith::eval_interval(loop->min, relaxed, &analyzer_);
+      arith::Interval hi = arith::eval_interval(loop->min + loop->extent - 1, relaxed, &analyzer_);
+      relaxed[loop->loop_var] = arith::Interval{lo.min, hi.max};
+    }
+    std::vector<const ir::ForNode*> private_chain;
+    if (ir::storage_rank(buffer->scope) != ir::StorageRank::Global) private_chain = private_loops(body, buffer.get());
+    std::unordered_set<const ir::VarNode*> symbolic;
+    for (const ir::ForNode* loop : private_chain) symbolic.insert(loop->loop_var.get());
+    AccessHull hull(buffer.get(), &analyzer_, std::move(relaxed), std::move(symbolic));
     hull.visit_stmt(body);
     if (!hull.seen()) return ir::AllocateNode::make(buffer, body);
-    // 3. Per dimension: [lo, hi] within [0, shape), a constant extent.
+    // 3. Per dimension: [lo, hi] within [0, shape), a constant extent (the private loops'
+    // variables may appear in lo: they are in scope at every access).
+    for (const ir::ForNode* loop : private_chain)
+      analyzer_.bind(loop->loop_var, ir::Range::from_min_extent(loop->min, loop->extent));
     std::vector<ir::Expr> shape, mins;
     bool changed = false;
     for (size_t d = 0; d < buffer->ndim(); ++d) {
@@ -228,6 +304,7 @@ class Compactor : public ir::IRMutator {
       shape.push_back(ir::make_const(dim.dtype(), *extent));
       mins.push_back(lo);
     }
+    for (const ir::ForNode* loop : private_chain) analyzer_.unbind(loop->loop_var);
     if (!changed) return ir::AllocateNode::make(buffer, body);
     // 4. The new buffer, indices shifted.
     ir::Buffer compact = ir::Buffer::make(buffer->name, buffer->dtype, shape, {}, {}, buffer->scope);
@@ -237,6 +314,7 @@ class Compactor : public ir::IRMutator {
 
  private:
   arith::Analyzer analyzer_;
+  std::vector<const ir::ForNode*> ancestors_;
 };
 
 }  // namespace

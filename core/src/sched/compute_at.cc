@@ -17,6 +17,7 @@
 #include "loom/ir/builder.h"
 #include "loom/ir/mutator.h"
 #include "loom/ir/printer.h"
+#include "loom/ir/storage_scope.h"
 #include "loom/ir/visitor.h"
 #include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
@@ -272,31 +273,51 @@ MovePlan plan_move(const ir::PrimFunc& func, const std::string& block_name, cons
   for (const ir::ForNode* f : detail::loops_above(*lpath)) an.bind(f->loop_var, ir::Range{f->min, f->extent});
   an.bind(loop->loop_var, ir::Range{loop->min, loop->extent});
 
-  // Step 4. The region required by the blocks on the other side under the loop, per buffer.
+  // Step 4. The region required by the blocks on the other side under the loop, per buffer:
+  // the loops inside the loop relaxed, and for compute_at the thread loops the buffer's
+  // storage scope shares it across.
   const std::vector<ir::BufferRegion>& provided = is_compute_at ? block->writes : block->reads;
   BufferSet provided_buffers = buffers_of(provided);
   std::map<const ir::BufferNode*, std::vector<arith::Interval>> required;
   const std::set<const ir::BlockNode*>& others = is_compute_at ? consumers : producers;
+  // The loops to relax for a buffer of storage scope `scope`, outermost first (TVM's
+  // LoopDomainOfSRefTreePath): compute_at also relaxes the thread-bound loops from `loop`
+  // up to the function body whose threads share the buffer (a "shared" cache under
+  // threadIdx covers every thread of its block, the cooperative fetch). As in TVM, a
+  // "global" buffer (whose every thread computes what it reads itself) and
+  // reverse_compute_at relax only the loops inside `loop`.
+  auto relaxed_loops = [&](const std::vector<ir::Stmt>& opath_nodes, const std::string& scope) {
+    std::vector<const ir::ForNode*> out;
+    if (is_compute_at && ir::storage_rank(scope) != ir::StorageRank::Global) {
+      for (const ir::Stmt& s : lpath->nodes) {
+        const auto* f = s.as<ir::ForNode>();
+        if (f && f->for_kind == ir::ForKind::ThreadBinding && ir::thread_tag_relaxed_by_scope(scope, f->thread_tag))
+          out.push_back(f);
+      }
+    }
+    bool inside = false;
+    for (const ir::Stmt& s : opath_nodes) {
+      const auto* f = s.as<ir::ForNode>();
+      if (!f) continue;
+      if (inside) out.push_back(f);
+      if (f == loop) inside = true;
+    }
+    return out;
+  };
   for (const ir::BlockNode* other : others) {
     std::optional<detail::StmtPath> opath = detail::find_block(func, other->name);
     const auto* orealize = opath->nodes[opath->nodes.size() - 2].as<ir::BlockRealizeNode>();
-    // Relax the loops strictly inside `loop`, outermost first.
-    arith::VarIntervalMap dom;
-    bool inside = false;
-    for (const ir::Stmt& s : opath->nodes) {
-      const auto* f = s.as<ir::ForNode>();
-      if (!f) continue;
-      if (inside) {
-        arith::Interval lo = arith::eval_interval(f->min, dom, &an);
-        arith::Interval hi = arith::eval_interval(an.simplify(f->min + f->extent - 1), dom, &an);
-        dom[f->loop_var] = arith::Interval{lo.min, hi.max};
-      }
-      if (f == loop) inside = true;
-    }
     std::unordered_map<ir::Var, ir::Expr, ir::RefHash, ir::RefEqual> binding;
     for (size_t i = 0; i < other->iter_vars.size(); ++i) binding[other->iter_vars[i].var] = orealize->iter_values[i];
     for (const ir::BufferRegion& br : is_compute_at ? other->reads : other->writes) {
       if (!provided_buffers.count(br.buffer.get())) continue;
+      // Relax the loops, outermost first.
+      arith::VarIntervalMap dom;
+      for (const ir::ForNode* f : relaxed_loops(opath->nodes, br.buffer->scope)) {
+        arith::Interval lo = arith::eval_interval(f->min, dom, &an);
+        arith::Interval hi = arith::eval_interval(an.simplify(f->min + f->extent - 1), dom, &an);
+        dom[f->loop_var] = arith::Interval{lo.min, hi.max};
+      }
       std::vector<arith::Interval> region;
       for (const ir::Range& r : br.region) {
         ir::Range sub{ir::substitute(r.min, binding), ir::substitute(r.extent, binding)};

@@ -162,9 +162,14 @@ class Schedule {
   // ----- Compute location (compute_at.cc, compute_inline.cc) --------------------------
   /// Moves a producer block under `loop`, an ancestor of all its consumers, regenerating
   /// the loops above it so that it computes exactly the region its consumers under `loop`
-  /// need in one iteration (a predicate keeps it inside its own domain). `index` picks the
-  /// position among the loop's children: -1 just before the first consumer, -2 just after
-  /// the last producer, or an index in between. `loop` may also be the compute-root RV
+  /// need in one iteration (a predicate keeps it inside its own domain). For a buffer whose
+  /// storage scope shares it across threads (ir/storage_scope.h), that region is also
+  /// relaxed over the thread-bound loops at and above `loop` that the scope relaxes, as in
+  /// TVM: a "shared" buffer covers every threadIdx / vthread iteration of its block, so
+  /// each thread computes the block's whole tile (rewrite_cooperative_fetch later splits
+  /// it among them); "warp" relaxes threadIdx.x; "global" and "local" relax nothing
+  /// more. `index` picks the position among the loop's children: -1 just before the first
+  /// consumer, -2 just after the last producer, or an index in between. `loop` may also be the compute-root RV
   /// (no-op) or the compute-inline RV (compute_inline) returned by sample_compute_location.
   /// requires: 1) the block is a complete or reduction block and not an output block;
   /// 2) the loop is in the block's scope and not an ancestor of the block; 3) every
@@ -172,7 +177,8 @@ class Schedule {
   /// throws: a ScheduleError naming the block, the loop and the violated rule.
   void compute_at(const BlockRV& block, const LoopRV& loop, bool preserve_unit_loops = false, int index = -1);
   /// The symmetric move of a consumer block under `loop`, an ancestor of all its
-  /// producers, computing exactly what those producers write in one iteration.
+  /// producers, computing exactly what those producers write in one iteration (no
+  /// relaxation by storage scope, as in TVM).
   /// requires: the block is a complete or reduction block; every producer is under the
   /// loop and does not finish a reduction outside it. throws: ScheduleError.
   void reverse_compute_at(const BlockRV& block, const LoopRV& loop, bool preserve_unit_loops = false, int index = -1);
