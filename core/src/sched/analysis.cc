@@ -79,6 +79,7 @@ std::string why_not_affine(const Located& l, const ir::BlockNode* b) {
 std::string why_not_reduction(const Located& l, const ir::BlockNode* b) {
   if (!l.scope) return "it is the root block";
   if (!b->init.defined()) return "it has no init";
+  if (std::string why = why_not_affine(l, b); !why.empty()) return why;
   for (const ir::IterVar& iv : b->iter_vars) {
     if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
       return fmt::format("iteration variable {} is neither spatial nor a reduction", iv.var.name());

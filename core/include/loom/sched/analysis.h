@@ -67,12 +67,10 @@ bool is_complete_block(const ir::PrimFunc& func, const ir::BlockNode* block);
 /// Throws NotCompleteBlockError naming the first violated condition.
 void check_complete_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
 
-/// TVM's reduction block: 1) it has an init; 2) every iteration variable is data parallel or
-/// a reduction; 3) it is the single writer of its buffers in its scope; 4) no reduction
-/// variable indexes what it writes (its write regions and the indices of its stores to them).
-/// The root block is not. TVM also requires affine bindings; loom's detect_iter_map does not
-/// yet recognize all of TVM's affine maps (a floordiv of a fused loop split again), so that
-/// condition would refuse rfactor where TVM accepts it, and is left out.
+/// TVM's reduction block: 1) it has an init; 2) its bindings are affine (is_affine_binding);
+/// 3) every iteration variable is data parallel or a reduction; 4) it is the single writer of
+/// its buffers in its scope; 5) no reduction variable indexes what it writes (its write
+/// regions and the indices of its stores to them). The root block is not.
 bool is_reduction_block(const ir::PrimFunc& func, const ir::BlockNode* block);
 /// Throws NotReductionBlockError naming the first violated condition.
 void check_reduction_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
