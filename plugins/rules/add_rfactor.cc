@@ -19,19 +19,17 @@ bool needs_rfactor(const lp::Schedule& sch, lp::BlockRV block_rv, int64_t max_pa
   if (info.n_writes == 0 || !info.is_reduction || !info.has_trivial_binding) return false;
   ir::Block block = block_of(sch, block_rv);
   if (has_been_multi_level_tiled(block)) return false;
-  lp::Schedule probe = sch.copy();
-  std::vector<lp::LoopRV> loops = probe.get_loops(block_rv);
+  std::vector<ir::For> loops = sch.query_loops(block);
   if (loops.empty()) return false;
   int64_t space = 1, reduce = 1;
   bool has_reduce = false;
   for (size_t i = 0; i < loops.size(); ++i) {
-    lp::LoopInfo li = probe.loop_info(loops[i]);
+    lp::LoopInfo li = sch.query_loop_info(loops[i]);
     if (li.iter_kind != LOOM_ITER_SPATIAL && li.iter_kind != LOOM_ITER_REDUCE) return false;
     // Perfectly nested: each loop's body is the next loop, the last one's the block.
-    ir::For loop(probe.loop_node(loops[i]));
-    ir::Stmt body = loop.body();
+    ir::Stmt body = loops[i].body();
     if (i + 1 < loops.size()) {
-      if (!body.same(probe.loop_node(loops[i + 1]))) return false;
+      if (!body.same(loops[i + 1])) return false;
     } else {
       auto realize = body.as<ir::BlockRealize>();
       if (!realize || realize->block().name() != block.name()) return false;
@@ -93,6 +91,7 @@ std::vector<lp::Schedule> AddRFactor::apply(const lp::Schedule& sch, lp::BlockRV
   std::vector<lp::ExprRV> factors = work.sample_perfect_tile(fused, 2, static_cast<int>(max_innermost_factor_));
   std::vector<lp::LoopRV> parts = work.split(fused, std::vector<lp::Arg>(factors.begin(), factors.end()));
   for (lp::LoopRV part : parts) {
+    // A real fork, one result per part; rfactor has no legality probe, so it is tried.
     lp::Schedule fork = work.copy();
     fork.seed(work.rng().fork_seed());
     try {

@@ -52,10 +52,9 @@ AutoInline::Kind AutoInline::check(const lp::Schedule& sch, lp::BlockRV block_rv
   // 7. Into the consumers, or into the only producer when that one is complete.
   if (into_consumer_ && info.n_consumers > 0 && info.can_compute_inline) return Kind::IntoConsumer;
   if (into_producer_ && info.can_reverse_compute_inline) {
-    lp::Schedule probe = sch.copy();
-    std::vector<lp::BlockRV> producers = probe.get_producers(block_rv);
-    if (producers.size() == 1 && probe.block_info(producers[0]).is_spatial &&
-        !has_annotation(block_of(probe, producers[0]).annotations(), lp::attr::kAutoTensorize)) {
+    std::vector<ir::Block> producers = sch.query_producers(block);
+    if (producers.size() == 1 && sch.query_block_info(producers[0]).is_spatial &&
+        !has_annotation(producers[0].annotations(), lp::attr::kAutoTensorize)) {
       return Kind::IntoProducer;
     }
   }

@@ -102,6 +102,8 @@ std::vector<lp::Schedule> MultiLevelTiling::apply(const lp::Schedule& sch, lp::B
     for (int64_t level : levels) {
       const std::vector<lp::LoopRV>& tile = base.tiles[static_cast<size_t>(level - 1)];
       if (tile.empty()) continue;
+      // A real fork, one result per level; reverse_compute_at has no legality probe (its
+      // check is its region analysis), so the fork tries it and is dropped when it refuses.
       State fork = base.copy();
       try {
         fork.sch.reverse_compute_at(cache, tile.back(), /*preserve_unit_loops=*/true);
@@ -117,12 +119,14 @@ std::vector<lp::Schedule> MultiLevelTiling::apply(const lp::Schedule& sch, lp::B
     return out;
   }
   if (req == "may") {
-    // a. A consumer that already is a write cache is moved, not cached again.
-    lp::Schedule probe = s.copy();
-    std::vector<lp::BlockRV> consumers = probe.get_consumers(block);
-    if (consumers.size() == 1 && is_write_cache(block_of(probe, consumers[0]))) {
-      State with_rv{std::move(probe), state.tiles};
-      at_levels(with_rv, consumers[0]);
+    // a. A consumer that already is a write cache is moved, not cached again. The forks
+    //    that move it need its random variable, so they start from a copy that records
+    //    get_consumers; the schedule left as it is does not.
+    std::vector<ir::Block> consumers = s.query_consumers(block);
+    if (consumers.size() == 1 && is_write_cache(consumers[0])) {
+      State with_rv{s.copy(), state.tiles};
+      lp::BlockRV consumer = with_rv.sch.get_consumers(block).at(0);
+      at_levels(with_rv, consumer);
       out.push_back(std::move(state.sch));
       return out;
     }

@@ -15,9 +15,8 @@ bool applies(const lp::Schedule& sch, lp::BlockRV block_rv) {
   // A direct child of the root block.
   if (block_depth(sch.func().node(), block.name()) != 1) return false;
   // Under at least one loop, the outermost having no other child block.
-  lp::Schedule probe = sch.copy();
-  std::vector<lp::LoopRV> loops = probe.get_loops(block_rv);
-  return !loops.empty() && probe.loop_info(loops[0]).n_child_blocks <= 1;
+  std::vector<ir::For> loops = sch.query_loops(block);
+  return !loops.empty() && sch.query_loop_info(loops[0]).n_child_blocks <= 1;
 }
 
 void randomly_compute_at(lp::Schedule& sch, lp::BlockRV block) {

@@ -60,6 +60,83 @@ TEST_F(IterMapTest, FuseThenSplitIsBijective) {
   EXPECT_TRUE(rebuilds_to(r.indices[1], floormod(i, 2) * 4 + j));
 }
 
+// A fused loop split again where the split point falls inside one of the fused loops: with
+// f = i * 7 + j (i in [0, 3), j in [0, 7)) split into (o, p) by 3 (o in [0, 7), p in
+// [0, 3)), the original bindings floordiv(f, 7) and floormod(f, 7) become those of
+// o * 3 + p, whose cut at 7 falls inside o (extent 7, not a multiple of 7 / 3). TVM fuses
+// o * 3 + p into one iterator and splits that.
+TEST_F(IterMapTest, AFusedLoopSplitAgainIsBijective) {
+  Var o{"o"}, p{"p"};
+  Expr f = o * 3 + p;
+  IterMapResult r = detect_iter_map({floordiv(f, 7), floormod(f, 7)}, iters({{o, 7}, {p, 3}}));
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.indices.size(), 2u);
+  EXPECT_EQ(r.indices[0].extent, 3);
+  EXPECT_EQ(r.indices[1].extent, 7);
+  ASSERT_EQ(r.indices[0].splits.size(), 1u);
+  ASSERT_NE(r.indices[0].splits[0].fused, nullptr);
+  // Both bindings split the same fused iterator, which tiles it exactly.
+  EXPECT_EQ(r.indices[0].splits[0].fused, r.indices[1].splits[0].fused);
+  EXPECT_EQ(r.indices[0].splits[0].fused->extent, 21);
+  EXPECT_TRUE(has_fused_split(r));
+  EXPECT_TRUE(rebuilds_to(r.indices[0], floordiv(o * 3 + p, 7)));
+  EXPECT_TRUE(rebuilds_to(r.indices[1], floormod(o * 3 + p, 7)));
+  // The brief's shape: fuse(i, j) of 16 x 16 split by 3 would not be perfect; split by 32,
+  // the cut at 16 is inside p (extent 32) and splits it: no fused iterator is needed.
+  IterMapResult aligned =
+      detect_iter_map({floordiv(o * 32 + p, 16), floormod(o * 32 + p, 16)}, iters({{o, 8}, {p, 32}}));
+  ASSERT_TRUE(aligned.ok()) << aligned.error;
+  EXPECT_FALSE(has_fused_split(aligned));
+  // Three fused loops (a reduction over rh, rw, rc of 3 x 7 x 3, fused and split by 9):
+  // rh = f // 21, rw = f % 21 // 3, rc = f % 3 with f = o * 9 + p. rc alone could split p,
+  // but p is also inside the fused iterator the others need: all three split that one.
+  Expr g = o * 9 + p;
+  IterMapResult three =
+      detect_iter_map({floordiv(g, 21), floordiv(floormod(g, 21), 3), floormod(g, 3)}, iters({{o, 7}, {p, 9}}));
+  ASSERT_TRUE(three.ok()) << three.error;
+  EXPECT_EQ(three.indices[0].extent, 3);
+  EXPECT_EQ(three.indices[1].extent, 7);
+  EXPECT_EQ(three.indices[2].extent, 3);
+  ASSERT_EQ(three.indices[2].splits.size(), 1u);
+  EXPECT_EQ(three.indices[2].splits[0].fused, three.indices[0].splits[0].fused);
+  EXPECT_TRUE(rebuilds_to(three.indices[2], floormod(o * 9 + p, 3)));
+  // The same bindings under Surjective, and a further split of a binding of the fused
+  // iterator, are accepted too.
+  EXPECT_TRUE(
+      detect_iter_map({floordiv(f, 7), floormod(f, 7)}, iters({{o, 7}, {p, 3}}), {}, IterMapLevel::Surjective).ok());
+  IterMapResult deeper = detect_iter_map({floordiv(f, 7), floordiv(floormod(f, 7), 7), floormod(f, 7)},
+                                         iters({{o, 7}, {p, 3}}), {}, IterMapLevel::NoCheck);
+  EXPECT_TRUE(deeper.ok()) << deeper.error;
+}
+
+TEST_F(IterMapTest, AFusedIteratorUsedTwiceOrPartlyIsRefused) {
+  Var o{"o"}, p{"p"};
+  Expr f = o * 3 + p;
+  // Overlapping: the same digits of the fused iterator twice.
+  IterMapResult twice =
+      detect_iter_map({floordiv(f, 7), floordiv(f, 7)}, iters({{o, 7}, {p, 3}}), {}, IterMapLevel::Surjective);
+  EXPECT_FALSE(twice.ok());
+  EXPECT_THAT(twice.error, HasSubstr("is used twice"));
+  // The fused iterator and one of its loops again: o is used twice.
+  IterMapResult again = detect_iter_map({floordiv(f, 7), floormod(f, 7), o}, iters({{o, 7}, {p, 3}}));
+  EXPECT_FALSE(again.ok());
+  EXPECT_THAT(again.error, HasSubstr("iterator o is used twice"));
+  EXPECT_FALSE(
+      detect_iter_map({floordiv(f, 7), floormod(f, 7), o}, iters({{o, 7}, {p, 3}}), {}, IterMapLevel::Surjective).ok());
+  // Not bijective: only the high digits of the fused iterator.
+  IterMapResult part = detect_iter_map({floordiv(f, 7)}, iters({{o, 7}, {p, 3}}));
+  EXPECT_FALSE(part.ok());
+  EXPECT_THAT(part.error, HasSubstr("not fully used"));
+  // ... which is surjective.
+  EXPECT_TRUE(detect_iter_map({floordiv(f, 7)}, iters({{o, 7}, {p, 3}}), {}, IterMapLevel::Surjective).ok());
+  // A cut that does not divide the fused extent (21 by 4) is not affine.
+  IterMapResult uneven = detect_iter_map({floordiv(f, 4), floormod(f, 4)}, iters({{o, 7}, {p, 3}}));
+  EXPECT_FALSE(uneven.ok());
+  EXPECT_THAT(uneven.error, HasSubstr("cannot be split by 4"));
+  // A sum with a gap is still no fused iterator.
+  EXPECT_FALSE(detect_iter_map({floordiv(o * 4 + p, 7)}, iters({{o, 7}, {p, 3}}), {}, IterMapLevel::Surjective).ok());
+}
+
 TEST_F(IterMapTest, SplitOfOneIteratorIsBijective) {
   IterMapResult r = detect_iter_map({floordiv(i, 8), floordiv(floormod(i, 8), 2), floormod(i, 2)}, iters({{i, 64}}));
   ASSERT_TRUE(r.ok()) << r.error;

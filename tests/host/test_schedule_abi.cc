@@ -293,6 +293,119 @@ TEST_F(ScheduleAbi, APluginOfThisMinorDegradesCleanlyOnAnAbi10HostTable) {
   expect_abi_error([&] { (void)t.with_input(0, 0, lp::Arg("C")); }, LOOM_ERROR_UNSUPPORTED);
 }
 
+// ----- queries that do not record (ABI 1.2) ---------------------------------------------
+
+TEST_F(ScheduleAbi, QueriesFindWhatTheRecordingQueriesFindAndRecordNothing) {
+  lp::Schedule s = schedule("gmm_bias_relu", {{"M", 8}, {"N", 8}, {"K", 4}});
+  lp::BlockRV bias = s.get_block("bias_add");
+  const std::string trace_before = core(s).trace().as_python();
+  const size_t size_before = core(s).trace().size();
+  const std::string ir_before = s.script();
+
+  std::vector<lp::ir::For> loops = s.query_loops(bias);
+  std::vector<lp::ir::Block> producers = s.query_producers(bias);
+  std::vector<lp::ir::Block> consumers = s.query_consumers(bias);
+  lp::BlockInfo producer_info = s.query_block_info(producers.at(0));
+  lp::LoopInfo outer = s.query_loop_info(loops.at(0));
+  // The trace, the module and the random variables are as they were.
+  EXPECT_EQ(core(s).trace().size(), size_before);
+  EXPECT_EQ(core(s).trace().as_python(), trace_before);
+  EXPECT_EQ(s.script(), ir_before);
+
+  // The same answers as get_loops / get_producers / get_consumers (on a copy, which records).
+  lp::Schedule ref = s.copy();
+  std::vector<lp::LoopRV> ref_loops = ref.get_loops(bias);
+  ASSERT_EQ(loops.size(), ref_loops.size());
+  ASSERT_EQ(loops.size(), 2u);
+  for (size_t i = 0; i < loops.size(); ++i) EXPECT_TRUE(loops[i].same(ref.loop_node(ref_loops[i]))) << i;
+  std::vector<lp::BlockRV> ref_producers = ref.get_producers(bias);
+  ASSERT_EQ(producers.size(), 1u);
+  ASSERT_EQ(ref_producers.size(), 1u);
+  EXPECT_EQ(producers[0].name(), "matmul");
+  EXPECT_TRUE(producers[0].same(ref.block_node(ref_producers[0])));
+  ASSERT_EQ(consumers.size(), 1u);
+  EXPECT_EQ(consumers[0].name(), "relu");
+  EXPECT_TRUE(s.query_consumers(consumers[0]).empty());  // the output block
+  EXPECT_EQ(s.query_producers(producers[0]).size(), 0u);
+
+  // Info by view equals info by random variable.
+  lp::BlockInfo by_rv = ref.block_info(ref_producers[0]);
+  EXPECT_TRUE(producer_info.is_reduction);
+  EXPECT_FALSE(producer_info.is_spatial);
+  EXPECT_EQ(producer_info.is_reduction, by_rv.is_reduction);
+  EXPECT_EQ(producer_info.n_consumers, by_rv.n_consumers);
+  EXPECT_EQ(producer_info.n_consumers, 1u);
+  EXPECT_EQ(producer_info.can_compute_inline, by_rv.can_compute_inline);
+  EXPECT_EQ(outer.extent, 8);
+  EXPECT_EQ(outer.iter_kind, LOOM_ITER_SPATIAL);
+  EXPECT_EQ(outer.n_child_blocks, ref.loop_info(ref_loops[0]).n_child_blocks);
+  EXPECT_EQ(outer.for_kind, "serial");
+  std::vector<lp::ir::For> matmul_loops = s.query_loops(producers[0]);
+  ASSERT_EQ(matmul_loops.size(), 3u);
+  EXPECT_EQ(s.query_loop_info(matmul_loops[2]).iter_kind, LOOM_ITER_REDUCE);
+  EXPECT_EQ(core(s).trace().size(), size_before);
+}
+
+TEST_F(ScheduleAbi, AQueryOfAViewFromBeforeAChangeOrOfAnotherKindIsRefused) {
+  lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
+  lp::BlockRV c = s.get_block("C");
+  std::vector<lp::ir::For> loops = s.query_loops(c);
+  ASSERT_EQ(loops.size(), 3u);
+  lp::ir::Block block(s.block_node(c));
+  // A loop view where a block is expected.
+  loom_node loop_view = loops[0].raw();
+  loom_node out[4];
+  size_t n = 0;
+  lp::ErrorBox box;
+  EXPECT_EQ(lp::host().sch_query_loops(s.get(), loop_view, out, 4, &n, box.get()), LOOM_ERROR_ARGUMENT);
+  EXPECT_THAT(std::string(lp::view(lp::host().error_message(box.get()))),
+              HasSubstr("sch_query_loops: expected a block view (LOOM_NODE_BLOCK), got one of kind For"));
+  // Too small an output array: the count comes back.
+  EXPECT_EQ(lp::host().sch_query_loops(s.get(), block.raw(), out, 2, &n, box.get()), LOOM_ERROR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(n, 3u);
+  EXPECT_THAT(std::string(lp::view(lp::host().error_message(box.get()))), HasSubstr("found 3 nodes"));
+  // After a change the old views are no longer of the schedule's IR.
+  std::vector<lp::LoopRV> rvs = s.get_loops(c);
+  s.split(rvs[0], {lp::none, lp::Arg(4)});
+  lp::Error stale = expect_abi_error([&] { (void)s.query_loop_info(loops[0]); }, LOOM_ERROR_ARGUMENT);
+  EXPECT_THAT(stale.what(), HasSubstr("sch_query_loop_info: the loop view is not a loop of the schedule's current IR"));
+  // A view of another schedule's IR neither.
+  lp::Schedule other = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
+  lp::ir::Block foreign(other.block_node(other.get_block("C")));
+  lp::Error e = expect_abi_error([&] { (void)s.query_producers(foreign); }, LOOM_ERROR_ARGUMENT);
+  EXPECT_THAT(e.what(), HasSubstr("the block view is not a block of the schedule's current IR"));
+  // The current views work, and see the split.
+  EXPECT_EQ(s.query_loops(c).size(), 4u);
+}
+
+// A plugin built against this header (ABI 1.2) on an ABI 1.1 host: the queries that do not
+// record are refused cleanly (LOOM_ERROR_UNSUPPORTED), the rest works.
+TEST_F(ScheduleAbi, TheQueriesThatDoNotRecordAreUnsupportedOnAnAbi11HostTable) {
+  loom_host_api old = *host_api();
+  old.struct_size = static_cast<uint32_t>(LOOM_STRUCT_SIZE(loom_host_api, func_lower_opts_new));
+  old.abi_minor = 1;
+  const size_t keep = old.struct_size;
+  std::memset(reinterpret_cast<char*>(&old) + keep, 0, sizeof(old) - keep);
+  lp::set_host(&old);
+  struct Restore {
+    ~Restore() { lp::set_host(host_api()); }
+  } restore;
+
+  lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
+  lp::BlockRV c = s.get_block("C");
+  lp::Error e = expect_abi_error([&] { (void)s.query_loops(c); }, LOOM_ERROR_UNSUPPORTED);
+  EXPECT_THAT(e.what(), HasSubstr("Schedule::query_loops: this loom host (ABI 1.1) has no queries that do not record"));
+  expect_abi_error([&] { (void)s.query_producers(c); }, LOOM_ERROR_UNSUPPORTED);
+  expect_abi_error([&] { (void)s.query_consumers(c); }, LOOM_ERROR_UNSUPPORTED);
+  lp::ir::Block block(s.block_node(c));
+  expect_abi_error([&] { (void)s.query_block_info(block); }, LOOM_ERROR_UNSUPPORTED);
+  // What 1.1 has still works.
+  std::vector<lp::LoopRV> loops = s.get_loops(c);
+  EXPECT_EQ(s.loop_info(loops[0]).extent, 16);
+  lp::ir::For loop(s.loop_node(loops[0]));
+  expect_abi_error([&] { (void)s.query_loop_info(loop); }, LOOM_ERROR_UNSUPPORTED);
+}
+
 TEST_F(ScheduleAbi, PostprocStartIsTheEnterPostprocIndex) {
   lp::Schedule s = schedule("gmm", {{"M", 16}, {"N", 16}, {"K", 8}});
   lp::BlockRV c = s.get_block("C");

@@ -121,6 +121,55 @@ def main(A: T.Buffer((8, 8), "float32"), C: T.Buffer((8,), "float32")):
       "NotAffineBinding", "block C does not have an affine binding");
 }
 
+// A reduction block needs affine bindings (TVM's IsReductionBlock). A reduction fused and
+// split again where the split point falls inside one of the fused loops (3 x 7 fused into
+// 21, split by 3: the cut of the binding at 7 is inside the outer loop of extent 7) is still
+// affine, so still a reduction block that rfactor and decompose_reduction accept.
+TEST(BlockAnalysis, AReductionBlockHasAffineBindingsAndAReSplitFusedLoopIsAffine) {
+  Schedule sch(script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((4, 3, 7), "float32"), C: T.Buffer((4,), "float32")):
+    for i, k in T.grid(4, 8):
+        with T.block("squared"):
+            vi = T.axis.spatial(4, i)
+            vk = T.axis.reduce(8, k * k % 8)
+            with T.init():
+                C[vi] = T.float32(0)
+            C[vi] = C[vi] + T.float32(1)
+)"),
+               0, DebugMode::Verify);
+  const ir::PrimFunc& func = sch.mod().at("main");
+  EXPECT_FALSE(is_reduction_block(func, block_of(sch, "squared")));
+  testing::expect_throw<NotReductionBlockError>(
+      [&] { check_reduction_block("rfactor", func, block_of(sch, "squared")); },
+      "sch.rfactor: block squared is not a reduction block: its bindings are not an affine map of the loops above it");
+
+  Schedule resplit(script::parse_func(R"(
+@T.prim_func
+def main(A: T.Buffer((4, 3, 7), "float32"), C: T.Buffer((4,), "float32")):
+    for i, r, s in T.grid(4, 3, 7):
+        with T.block("C"):
+            vi, vr, vs = T.axis.remap("SRR", [i, r, s])
+            with T.init():
+                C[vi] = T.float32(0)
+            C[vi] = C[vi] + A[vi, vr, vs]
+)"),
+                   0, DebugMode::Verify);
+  BlockRV c = resplit.get_block("C");
+  std::vector<LoopRV> loops = resplit.get_loops(c);
+  LoopRV fused = resplit.fuse({loops[1], loops[2]});
+  std::vector<LoopRV> parts = resplit.split(fused, std::vector<std::optional<int64_t>>{std::nullopt, 3});
+  EXPECT_TRUE(is_affine_binding(resplit.mod().at("main"), resplit.get(c).get()));
+  EXPECT_TRUE(is_reduction_block(resplit.mod().at("main"), resplit.get(c).get()));
+  Schedule rf = resplit;
+  BlockRV rf_block = rf.rfactor(parts[1], 0);
+  EXPECT_TRUE(rf.is_valid(rf_block));
+  testing::expect_equivalent(resplit.original_mod().at("main"), rf.mod().at("main"), 3);
+  BlockRV init = resplit.decompose_reduction(c, parts[0]);
+  EXPECT_TRUE(resplit.is_valid(init));
+  testing::expect_equivalent(resplit.original_mod().at("main"), resplit.mod().at("main"), 4);
+}
+
 // Complete block, compute_at's and compute_inline's copies: one definition and one error.
 TEST(BlockAnalysis, CompleteBlockAndItsError) {
   Schedule sch(script::parse_func(testing::kTwoStageElementwise), 0, DebugMode::Verify);

@@ -9,6 +9,11 @@
 // 2) each binding's sum must itself be a dense mixed-radix number (scales 1, e0, e0*e1, ...);
 // 3) the splits of each iterator, over all bindings, must not overlap and, for a bijective
 //    map, must tile the iterator's range exactly.
+// When a floordiv/floormod cuts a sum where no single split of it can be cut (the cut falls
+// inside a split whose extent it does not divide, e.g. floordiv(i + 7 * j, 3) with i in
+// [0, 7): a fused loop split again), the dense sum is fused into one iterator (TVM's
+// IterMark) and that iterator is split; a fused iterator is checked in step 3 like an input
+// iterator, and counts as a use of the splits it is made of.
 #include "loom/arith/iter_map.h"
 
 #include <algorithm>
@@ -32,8 +37,26 @@ struct SplitSum {
   int64_t base = 0;
 };
 
+bool same_source(const IterSplit& a, const IterSplit& b) {
+  return a.fused ? a.fused == b.fused : !b.fused && a.source.same_as(b.source);
+}
+
 bool same_split(const IterSplit& a, const IterSplit& b) {
-  return a.source.same_as(b.source) && a.lower_factor == b.lower_factor && a.extent == b.extent;
+  return same_source(a, b) && a.lower_factor == b.lower_factor && a.extent == b.extent;
+}
+
+/// A split's iterator by name, for messages: the input iterator, or "(i + j*7)" for a fused one.
+std::string source_name(const IterSplit& s) {
+  return s.fused ? "(" + to_string(iter_sum_to_expr(*s.fused, DataType::Int(64))) + ")" : s.source.name();
+}
+
+/// The same split with other digits.
+IterSplit with_digits(const IterSplit& s, int64_t lower_factor, int64_t extent, int64_t scale) {
+  IterSplit out = s;
+  out.lower_factor = lower_factor;
+  out.extent = extent;
+  out.scale = scale;
+  return out;
 }
 
 class IterMapBuilder {
@@ -57,7 +80,7 @@ class IterMapBuilder {
         for (const Iter& it : iters_) {
           if (!it.var.same_as(e)) continue;
           SplitSum s{{}, it.min};
-          if (it.extent > 1) s.splits.push_back(IterSplit{it.var, it.min, it.extent, 1, it.extent, 1});
+          if (it.extent > 1) s.splits.push_back(IterSplit{it.var, nullptr, it.min, it.extent, 1, it.extent, 1});
           return s;
         }
         return fail(fmt::format("variable {} is not an input iterator", e.as<VarNode>()->name));
@@ -126,7 +149,7 @@ class IterMapBuilder {
     int64_t expected_scale = 1;
     for (const IterSplit& s : sum.splits) {
       if (s.scale != expected_scale) {
-        return fail(fmt::format("the term of iterator {} has scale {} where the dense sum needs {}", s.source.name(),
+        return fail(fmt::format("the term of iterator {} has scale {} where the dense sum needs {}", source_name(s),
                                 s.scale, expected_scale));
       }
       expected_scale *= s.extent;
@@ -136,14 +159,29 @@ class IterMapBuilder {
     return out;
   }
 
-  /// Step 3: the splits of each iterator over all bindings.
+  /// Step 3: the splits of each iterator over all bindings (and, for an input iterator or a
+  /// fused one, over the fused iterators the bindings use).
   bool check_cover(const std::vector<IterSum>& sums, IterMapLevel level) {
     if (level == IterMapLevel::NoCheck) return true;
-    for (const Iter& it : iters_) {
-      std::vector<IterSplit> mine;
-      for (const IterSum& sum : sums)
-        for (const IterSplit& s : sum.splits)
-          if (s.source.same_as(it.var)) mine.push_back(s);
+    // Every split in use: those of the bindings, then those of the fused iterators they use.
+    std::vector<IterSplit> uses;
+    std::vector<const IterSum*> used_marks;
+    std::vector<const IterSum*> pending;
+    auto note = [&](const IterSplit& s) {
+      uses.push_back(s);
+      if (s.fused && std::find(used_marks.begin(), used_marks.end(), s.fused.get()) == used_marks.end()) {
+        used_marks.push_back(s.fused.get());
+        pending.push_back(s.fused.get());
+      }
+    };
+    for (const IterSum& sum : sums)
+      for (const IterSplit& s : sum.splits) note(s);
+    while (!pending.empty()) {
+      const IterSum* mark = pending.back();
+      pending.pop_back();
+      for (const IterSplit& s : mark->splits) note(s);
+    }
+    auto check = [&](const std::string& name, int64_t extent, std::vector<IterSplit> mine) {
       std::sort(mine.begin(), mine.end(),
                 [](const IterSplit& a, const IterSplit& b) { return a.lower_factor < b.lower_factor; });
       int64_t next = 1;  // The lowest digit not yet used.
@@ -152,20 +190,34 @@ class IterMapBuilder {
                                                    : (s.lower_factor >= next && s.lower_factor % next == 0);
         if (!ok) {
           if (s.lower_factor < next) {
-            error_ = fmt::format("iterator {} is used twice (overlapping splits)", it.var.name());
+            error_ = fmt::format("iterator {} is used twice (overlapping splits)", name);
           } else {
-            error_ = fmt::format("iterator {} is not fully used: digits [{}, {}) are missing", it.var.name(), next,
-                                 s.lower_factor);
+            error_ =
+                fmt::format("iterator {} is not fully used: digits [{}, {}) are missing", name, next, s.lower_factor);
           }
           return false;
         }
         next = s.lower_factor * s.extent;
       }
-      if (level == IterMapLevel::Bijective && it.extent > 1 && next != it.extent) {
-        error_ = fmt::format("iterator {} of extent {} is not fully used by the bindings (covered {})", it.var.name(),
-                             it.extent, next);
+      if (level == IterMapLevel::Bijective && extent > 1 && next != extent) {
+        error_ =
+            fmt::format("iterator {} of extent {} is not fully used by the bindings (covered {})", name, extent, next);
         return false;
       }
+      return true;
+    };
+    for (const Iter& it : iters_) {
+      std::vector<IterSplit> mine;
+      for (const IterSplit& s : uses)
+        if (!s.fused && s.source.same_as(it.var)) mine.push_back(s);
+      if (!check(it.var.name(), it.extent, std::move(mine))) return false;
+    }
+    for (const IterSum* mark : used_marks) {
+      std::vector<IterSplit> mine;
+      for (const IterSplit& s : uses)
+        if (s.fused.get() == mark) mine.push_back(s);
+      std::string name = "(" + to_string(iter_sum_to_expr(*mark, DataType::Int(64))) + ")";
+      if (!check(name, mark->extent, std::move(mine))) return false;
     }
     return true;
   }
@@ -219,26 +271,36 @@ class IterMapBuilder {
     }
     if (c % s0 != 0) return fail(fmt::format("divisor {} does not align with the coefficient {}", c, s0));
     int64_t cut = c / s0;  // In units of the lowest digit.
+    // A sum another binding had to fuse is cut as that fused iterator, so that the two
+    // bindings split the same iterator.
+    if (std::shared_ptr<const IterSum> mark = find_mark(normalized(sum.splits, s0)))
+      return cut_mark(mark, cut, s0, base_part, is_div);
     // Relative scales of the fused number F: sum = s0 * F.
     std::vector<IterSplit> lower, upper;
-    for (const IterSplit& s0split : sum.splits) {
-      IterSplit s = s0split;
+    bool aligned = true;
+    for (const IterSplit& s : sum.splits) {
       int64_t rel = s.scale / s0;
       if (rel * s.extent <= cut) {
         lower.push_back(s);
       } else if (rel >= cut) {
-        if (rel % cut != 0) return fail("floordiv/floormod cut does not align with the iterator digits");
+        if (rel % cut != 0) aligned = false;
         upper.push_back(s);
       } else {
         // The cut falls inside this split: split it at m = cut / rel.
-        if (cut % rel != 0) return fail("floordiv/floormod cut does not align with the iterator digits");
         int64_t m = cut / rel;
-        if (s.extent % m != 0)
-          return fail(fmt::format("iterator {} of extent {} cannot be split by {}", s.source.name(), s.extent, m));
-        lower.push_back(IterSplit{s.source, s.source_min, s.source_extent, s.lower_factor, m, s.scale});
-        upper.push_back(
-            IterSplit{s.source, s.source_min, s.source_extent, s.lower_factor * m, s.extent / m, s.scale * m});
+        if (cut % rel != 0 || s.extent % m != 0) {
+          aligned = false;
+          break;
+        }
+        lower.push_back(with_digits(s, s.lower_factor, m, s.scale));
+        upper.push_back(with_digits(s, s.lower_factor * m, s.extent / m, s.scale * m));
       }
+    }
+    if (!aligned) {
+      // No split can be cut: fuse the sum into one iterator F (sum = s0 * F + base) and cut F.
+      IterSum fused = normalized(sum.splits, s0);
+      marks_.push_back(std::make_shared<const IterSum>(std::move(fused)));
+      return cut_mark(marks_.back(), cut, s0, base_part, is_div);
     }
     SplitSum out;
     if (is_div) {
@@ -254,7 +316,53 @@ class IterMapBuilder {
     return out;
   }
 
+  /// The dense sum of splits whose lowest scale is s0, as a fused iterator: scales divided by
+  /// s0, highest first, base 0.
+  static IterSum normalized(const std::vector<IterSplit>& splits, int64_t s0) {
+    IterSum sum;
+    for (IterSplit s : splits) {
+      s.scale /= s0;
+      sum.splits.push_back(s);
+    }
+    std::sort(sum.splits.begin(), sum.splits.end(),
+              [](const IterSplit& a, const IterSplit& b) { return a.scale > b.scale; });
+    sum.extent = 1;
+    for (const IterSplit& s : sum.splits) sum.extent *= s.extent;
+    return sum;
+  }
+
+  /// The fused iterator made of the same splits as `sum`, or null.
+  std::shared_ptr<const IterSum> find_mark(const IterSum& sum) const {
+    for (const std::shared_ptr<const IterSum>& m : marks_) {
+      bool same = m->splits.size() == sum.splits.size();
+      for (size_t k = 0; same && k < sum.splits.size(); ++k)
+        same = same_split(m->splits[k], sum.splits[k]) && m->splits[k].scale == sum.splits[k].scale;
+      if (same) return m;
+    }
+    return nullptr;
+  }
+
+  /// floordiv / floormod of s0 * mark + base_part * s0 * cut by s0 * cut.
+  std::optional<SplitSum> cut_mark(const std::shared_ptr<const IterSum>& mark, int64_t cut, int64_t s0,
+                                   int64_t base_part, bool is_div) {
+    if (mark->extent % cut != 0)
+      return fail(fmt::format("the fused iterator {} of extent {} cannot be split by {}",
+                              to_string(iter_sum_to_expr(*mark, DataType::Int(64))), mark->extent, cut));
+    IterSplit f;
+    f.fused = mark;
+    f.source_min = 0;
+    f.source_extent = mark->extent;
+    if (is_div) return SplitSum{{with_digits(f, cut, mark->extent / cut, 1)}, base_part};
+    return SplitSum{{with_digits(f, 1, cut, s0)}, 0};
+  }
+
+ public:
+  /// How many fused iterators the conversions made so far.
+  size_t n_marks() const { return marks_.size(); }
+
+ private:
   std::vector<Iter> iters_;
+  std::vector<std::shared_ptr<const IterSum>> marks_;
   std::string error_;
 };
 
@@ -269,16 +377,23 @@ IterMapResult detect_iter_map(const std::vector<Expr>& bindings, const std::vect
     return result;
   }
   IterMapBuilder builder(input_iters);
-  for (size_t i = 0; i < bindings.size(); ++i) {
-    auto sum = builder.convert(bindings[i]);
-    std::optional<IterSum> finished;
-    if (sum) finished = builder.finish(std::move(*sum));
-    if (!finished) {
-      result.error = fmt::format("binding {} ({}) is not affine: {}", i, to_string(bindings[i]), builder.error());
-      result.indices.clear();
-      return result;
+  // A binding that fuses a sum makes the bindings converted before it see that sum as the
+  // fused iterator too: convert again until no new fused iterator appears (each pass fuses
+  // at least one more sum, and a sum fuses only once).
+  for (size_t pass = 0, marks = 0; pass == 0 || builder.n_marks() != marks; ++pass) {
+    marks = builder.n_marks();
+    result.indices.clear();
+    for (size_t i = 0; i < bindings.size(); ++i) {
+      auto sum = builder.convert(bindings[i]);
+      std::optional<IterSum> finished;
+      if (sum) finished = builder.finish(std::move(*sum));
+      if (!finished) {
+        result.error = fmt::format("binding {} ({}) is not affine: {}", i, to_string(bindings[i]), builder.error());
+        result.indices.clear();
+        return result;
+      }
+      result.indices.push_back(std::move(*finished));
     }
-    result.indices.push_back(std::move(*finished));
   }
   if (!builder.check_cover(result.indices, level)) {
     result.error = fmt::format("the bindings are not {}: {}",
@@ -288,8 +403,15 @@ IterMapResult detect_iter_map(const std::vector<Expr>& bindings, const std::vect
   return result;
 }
 
+bool has_fused_split(const IterMapResult& result) {
+  for (const IterSum& sum : result.indices)
+    for (const IterSplit& s : sum.splits)
+      if (s.fused) return true;
+  return false;
+}
+
 Expr iter_split_to_expr(const IterSplit& split, DataType dtype) {
-  Expr x = split.source;
+  Expr x = split.fused ? iter_sum_to_expr(*split.fused, dtype) : Expr(split.source);
   if (x.dtype() != dtype) x = cast(dtype, x);
   if (split.source_min != 0) x = x - make_const(dtype, split.source_min);
   // The top digits need no floormod (the iterator stays below lower_factor * extent) and

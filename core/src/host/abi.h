@@ -76,6 +76,14 @@ loom_status sch_get_loop_info(const loom_schedule* sch, loom_loop_rv loop, loom_
 loom_status sch_get_block_node(const loom_schedule* sch, loom_block_rv block, loom_node* out, loom_error* error);
 loom_status sch_get_loop_node(const loom_schedule* sch, loom_loop_rv loop, loom_node* out, loom_error* error);
 loom_status sch_get_expr_value(const loom_schedule* sch, loom_expr_rv rv, int64_t* out, loom_error* error);
+loom_status sch_query_loops(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                            loom_error* error);
+loom_status sch_query_producers(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                                loom_error* error);
+loom_status sch_query_consumers(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                                loom_error* error);
+loom_status sch_query_block_info(const loom_schedule* sch, loom_node block, loom_block_info* out, loom_error* error);
+loom_status sch_query_loop_info(const loom_schedule* sch, loom_node loop, loom_loop_info* out, loom_error* error);
 
 // abi_lower.cc
 loom_status func_lower(const loom_func* func, loom_func** out, loom_error* error);

@@ -6,6 +6,7 @@
 #include "abi.h"
 #include "fmt/format.h"
 #include "handles.h"
+#include "ir_view.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/sched/analysis.h"
 #include "loom/sched/call.h"
@@ -102,6 +103,40 @@ loom_status write_outputs(const std::vector<sched::Value>& values, loom_value* o
   ValueArena arena;  // outputs are random variables: no storage needed
   for (size_t i = 0; i < values.size() && i < cap && outputs != nullptr; ++i) outputs[i] = arena.to_c(values[i]);
   return LOOM_OK;
+}
+
+loom_block_info to_c(const sched::BlockInfo& info) {
+  loom_block_info full{};
+  full.struct_size = LOOM_BLOCK_INFO_STRUCT_SIZE;
+  full.n_iter_vars = static_cast<uint32_t>(info.n_iter_vars);
+  full.n_reads = static_cast<uint32_t>(info.n_reads);
+  full.n_writes = static_cast<uint32_t>(info.n_writes);
+  full.is_root = info.is_root;
+  full.is_spatial = info.is_spatial;
+  full.is_reduction = info.is_reduction;
+  full.is_output = info.is_output;
+  full.has_init = info.has_init;
+  full.has_trivial_binding = info.has_trivial_binding;
+  full.can_compute_inline = info.can_compute_inline;
+  full.can_reverse_compute_inline = info.can_reverse_compute_inline;
+  full.n_consumers = static_cast<uint32_t>(info.n_consumers);
+  full.n_producers = static_cast<uint32_t>(info.n_producers);
+  full.is_elementwise = info.is_elementwise;
+  return full;
+}
+
+/// `loop`'s node holds the thread tag, which lives until the schedule changes.
+loom_loop_info to_c(const sched::LoopInfo& info, const ir::ForNode* loop) {
+  loom_loop_info full{};
+  full.struct_size = LOOM_LOOP_INFO_STRUCT_SIZE;
+  full.iter_kind = static_cast<uint32_t>(info.iter_kind);
+  full.extent = info.extent;
+  full.min = info.min;
+  full.for_kind = make_str(ir::for_kind_name(info.for_kind));
+  full.thread_tag = make_str(loop->thread_tag);
+  full.n_child_blocks = static_cast<uint32_t>(info.n_child_blocks);
+  full.is_only_child = info.is_only_child;
+  return full;
 }
 
 }  // namespace
@@ -232,42 +267,14 @@ void sch_list_push(loom_schedule_list* list, loom_schedule* sch) {
 
 loom_status sch_block_info(const loom_schedule* sch, loom_value block, loom_block_info* out, loom_error* error) {
   return guarded(error, [&] {
-    sched::BlockInfo info = sched::analyze_block(sch->sch, block_rv(block));
-    loom_block_info full{};
-    full.struct_size = LOOM_BLOCK_INFO_STRUCT_SIZE;
-    full.n_iter_vars = static_cast<uint32_t>(info.n_iter_vars);
-    full.n_reads = static_cast<uint32_t>(info.n_reads);
-    full.n_writes = static_cast<uint32_t>(info.n_writes);
-    full.is_root = info.is_root;
-    full.is_spatial = info.is_spatial;
-    full.is_reduction = info.is_reduction;
-    full.is_output = info.is_output;
-    full.has_init = info.has_init;
-    full.has_trivial_binding = info.has_trivial_binding;
-    full.can_compute_inline = info.can_compute_inline;
-    full.can_reverse_compute_inline = info.can_reverse_compute_inline;
-    full.n_consumers = static_cast<uint32_t>(info.n_consumers);
-    full.n_producers = static_cast<uint32_t>(info.n_producers);
-    full.is_elementwise = info.is_elementwise;
-    fill_sized(out, full);
+    fill_sized(out, to_c(sched::analyze_block(sch->sch, block_rv(block))));
     return LOOM_OK;
   });
 }
 
 loom_status sch_loop_info(const loom_schedule* sch, loom_value loop, loom_loop_info* out, loom_error* error) {
   return guarded(error, [&] {
-    sched::LoopInfo info = sched::analyze_loop(sch->sch, loop_rv(loop));
-    loom_loop_info full{};
-    full.struct_size = LOOM_LOOP_INFO_STRUCT_SIZE;
-    full.iter_kind = static_cast<uint32_t>(info.iter_kind);
-    full.extent = info.extent;
-    full.min = info.min;
-    full.for_kind = make_str(ir::for_kind_name(info.for_kind));
-    // The thread tag lives in the loop node, which lives until the schedule changes.
-    full.thread_tag = make_str(sch->sch.get(loop_rv(loop))->thread_tag);
-    full.n_child_blocks = static_cast<uint32_t>(info.n_child_blocks);
-    full.is_only_child = info.is_only_child;
-    fill_sized(out, full);
+    fill_sized(out, to_c(sched::analyze_loop(sch->sch, loop_rv(loop)), sch->sch.get(loop_rv(loop))));
     return LOOM_OK;
   });
 }
@@ -442,6 +449,89 @@ loom_status sch_get_loop_node(const loom_schedule* sch, loom_loop_rv loop, loom_
 }
 loom_status sch_get_expr_value(const loom_schedule* sch, loom_expr_rv rv, int64_t* out, loom_error* error) {
   return sch_expr_value(sch, tagged(LOOM_VALUE_EXPR, rv.id), out, error);
+}
+
+// ----- queries that do not record (ABI 1.2) ------------------------------------------
+
+namespace {
+
+/// The function of the schedule holding the node of `view` (checked by identity before the
+/// node is read), and the node.
+template <typename Node>
+std::pair<const ir::PrimFunc*, const Node*> resolve_view(const loom_schedule* sch, loom_node node, uint32_t kind,
+                                                         const char* call, const char* what) {
+  if (sch == nullptr) throw UserError(fmt::format("{}: the schedule is null", call));
+  if (node.ptr == nullptr) throw UserError(fmt::format("{}: the {} view is null", call, what));
+  if (node.kind != kind) {
+    std::string_view got = view(ir_node_kind_name(node.kind));
+    throw UserError(fmt::format("{}: expected a {} view ({}), got one of kind {}", call, what,
+                                kind == LOOM_NODE_BLOCK ? "LOOM_NODE_BLOCK" : "LOOM_NODE_FOR",
+                                got.empty() ? std::to_string(node.kind) : std::string(got)));
+  }
+  const auto* object = static_cast<const ir::Object*>(node.ptr);
+  std::string func = sched::func_holding(sch->sch.mod(), object);
+  if (func.empty())
+    throw UserError(
+        fmt::format("{}: the {} view is not a {} of the schedule's current IR (a view is valid until "
+                    "the schedule changes)",
+                    call, what, what));
+  return {&sch->sch.mod().at(func), static_cast<const Node*>(object)};
+}
+
+template <typename Node>
+loom_status write_views(const std::vector<const Node*>& nodes, loom_node* out, size_t cap, size_t* n,
+                        loom_error* error) {
+  if (n != nullptr) *n = nodes.size();
+  if (nodes.size() > cap || (!nodes.empty() && out == nullptr))
+    return fail(error, LOOM_ERROR_BUFFER_TOO_SMALL,
+                fmt::format("the query found {} nodes but the output array holds {}", nodes.size(), cap));
+  for (size_t i = 0; i < nodes.size(); ++i) out[i] = node_view(nodes[i]);
+  return LOOM_OK;
+}
+
+}  // namespace
+
+loom_status sch_query_loops(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                            loom_error* error) {
+  if (n != nullptr) *n = 0;
+  return guarded(error, [&] {
+    auto [func, b] = resolve_view<ir::BlockNode>(sch, block, LOOM_NODE_BLOCK, "sch_query_loops", "block");
+    return write_views(sched::loops_above_block(*func, b), out, cap, n, error);
+  });
+}
+
+loom_status sch_query_producers(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                                loom_error* error) {
+  if (n != nullptr) *n = 0;
+  return guarded(error, [&] {
+    auto [func, b] = resolve_view<ir::BlockNode>(sch, block, LOOM_NODE_BLOCK, "sch_query_producers", "block");
+    return write_views(sched::producer_blocks(*func, b), out, cap, n, error);
+  });
+}
+
+loom_status sch_query_consumers(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                                loom_error* error) {
+  if (n != nullptr) *n = 0;
+  return guarded(error, [&] {
+    auto [func, b] = resolve_view<ir::BlockNode>(sch, block, LOOM_NODE_BLOCK, "sch_query_consumers", "block");
+    return write_views(sched::consumer_blocks(*func, b), out, cap, n, error);
+  });
+}
+
+loom_status sch_query_block_info(const loom_schedule* sch, loom_node block, loom_block_info* out, loom_error* error) {
+  return guarded(error, [&] {
+    auto [func, b] = resolve_view<ir::BlockNode>(sch, block, LOOM_NODE_BLOCK, "sch_query_block_info", "block");
+    fill_sized(out, to_c(sched::analyze_block(*func, b)));
+    return LOOM_OK;
+  });
+}
+
+loom_status sch_query_loop_info(const loom_schedule* sch, loom_node loop, loom_loop_info* out, loom_error* error) {
+  return guarded(error, [&] {
+    auto [func, l] = resolve_view<ir::ForNode>(sch, loop, LOOM_NODE_FOR, "sch_query_loop_info", "loop");
+    fill_sized(out, to_c(sched::analyze_loop(*func, l), l));
+    return LOOM_OK;
+  });
 }
 
 }  // namespace loom::host::detail

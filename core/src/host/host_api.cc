@@ -78,6 +78,11 @@ const loom_host_api* host_api() {
     t.sch_get_expr_value = sch_get_expr_value;
     t.trace_postproc_start = trace_postproc_start;
     t.func_lower_opts_new = func_lower_opts;
+    t.sch_query_loops = sch_query_loops;
+    t.sch_query_producers = sch_query_producers;
+    t.sch_query_consumers = sch_query_consumers;
+    t.sch_query_block_info = sch_query_block_info;
+    t.sch_query_loop_info = sch_query_loop_info;
     return t;
   }();
   return &table;

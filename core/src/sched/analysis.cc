@@ -79,6 +79,7 @@ std::string why_not_affine(const Located& l, const ir::BlockNode* b) {
 std::string why_not_reduction(const Located& l, const ir::BlockNode* b) {
   if (!l.scope) return "it is the root block";
   if (!b->init.defined()) return "it has no init";
+  if (std::string why = why_not_affine(l, b); !why.empty()) return why;
   for (const ir::IterVar& iv : b->iter_vars) {
     if (iv.type != ir::IterType::DataPar && iv.type != ir::IterType::CommReduce)
       return fmt::format("iteration variable {} is neither spatial nor a reduction", iv.var.name());
@@ -268,18 +269,16 @@ void check_compact_data_flow(const char* primitive, const ir::PrimFunc& func, co
                                   loop->loop_var.name(), block->name, why);
 }
 
-BlockInfo analyze_block(const Schedule& sch, const BlockRV& rv) {
-  ir::Block block = sch.get(rv);
-  const ir::PrimFunc& func = sch.mod().at(sch.func_of(rv));
+BlockInfo analyze_block(const ir::PrimFunc& func, const ir::BlockNode* block) {
   BlockInfo info;
   info.n_iter_vars = static_cast<int>(block->iter_vars.size());
   info.n_reads = static_cast<int>(block->reads.size());
   info.n_writes = static_cast<int>(block->writes.size());
-  info.is_root = is_root_block(func, block.get());
+  info.is_root = is_root_block(func, block);
   info.has_init = block->init.defined();
   info.is_spatial = true;
   for (const ir::IterVar& iv : block->iter_vars) info.is_spatial = info.is_spatial && iv.type == ir::IterType::DataPar;
-  info.is_reduction = is_reduction_block(func, block.get());
+  info.is_reduction = is_reduction_block(func, block);
   info.is_elementwise = info.is_spatial && !info.has_init && block->writes.size() == 1 && !block->reads.empty();
   ir::StructuralEqualOptions same_vars;
   same_vars.map_free_vars = false;
@@ -291,21 +290,27 @@ BlockInfo analyze_block(const Schedule& sch, const BlockRV& rv) {
              ir::structural_equal(r.region[d].extent, w.region[d].extent, same_vars);
     info.is_elementwise = info.is_elementwise && same;
   }
-  info.is_output = is_output_block(func, block.get());
+  info.is_output = is_output_block(func, block);
   if (!info.is_root) {
-    info.has_trivial_binding = is_trivial_binding(func, block.get());
-    info.can_compute_inline = can_compute_inline(sch, rv);
-    info.can_reverse_compute_inline = can_reverse_compute_inline(sch, rv);
-    Schedule copy = sch;  // the queries are recorded in the copy's trace only
-    info.n_producers = static_cast<int>(copy.get_producers(rv).size());
-    info.n_consumers = static_cast<int>(copy.get_consumers(rv).size());
+    info.has_trivial_binding = is_trivial_binding(func, block);
+    info.can_compute_inline = can_compute_inline(func, block);
+    info.can_reverse_compute_inline = can_reverse_compute_inline(func, block);
+    info.n_producers = static_cast<int>(producer_blocks(func, block).size());
+    info.n_consumers = static_cast<int>(consumer_blocks(func, block).size());
   }
   return info;
 }
 
+BlockInfo analyze_block(const Schedule& sch, const BlockRV& rv) {
+  ir::Block block = sch.get(rv);
+  return analyze_block(sch.mod().at(sch.func_of(rv)), block.get());
+}
+
 LoopInfo analyze_loop(const Schedule& sch, const LoopRV& rv) {
-  const ir::ForNode* loop = sch.get(rv);
-  const ir::PrimFunc& func = sch.mod().at(sch.func_of(rv));
+  return analyze_loop(sch.mod().at(sch.func_of(rv)), sch.get(rv));
+}
+
+LoopInfo analyze_loop(const ir::PrimFunc& func, const ir::ForNode* loop) {
   LoopInfo info;
   if (const auto* e = loop->extent.as<ir::IntImmNode>()) info.extent = e->value;
   if (const auto* m = loop->min.as<ir::IntImmNode>()) info.min = m->value;

@@ -148,6 +148,11 @@ BlockizeResult blockize_loop(const ir::PrimFunc& func, const ir::Var& loop_var, 
         "the bindings of block {} are not an affine map of the loops above it ({}), cannot blockize "
         "loop {}",
         block->name, map.error, lname);
+  if (arith::has_fused_split(map))
+    throw SubspaceNotDivisibleError(p,
+                                    "the bindings of block {} split a fused loop at a point inside one of its loops, "
+                                    "cannot blockize loop {}",
+                                    block->name, lname);
   std::vector<ir::IterVar> outer_ivs, inner_ivs;
   std::vector<ir::Expr> outer_values, inner_values;
   VarMap subst;

@@ -265,14 +265,18 @@ void Schedule::compute_inline(const BlockRV& block) {
   record("ComputeInline", {block}, {}, {});
 }
 
-bool can_compute_inline(const Schedule& sch, const BlockRV& block) {
-  ir::Block b = sch.get(block);
+bool can_compute_inline(const ir::PrimFunc& func, const ir::BlockNode* block) {
   try {
-    detail::check_compute_inline("compute_inline", sch.mod().at(sch.func_of(block)), b.get());
+    detail::check_compute_inline("compute_inline", func, block);
     return true;
   } catch (const ScheduleError&) {
     return false;
   }
+}
+
+bool can_compute_inline(const Schedule& sch, const BlockRV& block) {
+  ir::Block b = sch.get(block);
+  return can_compute_inline(sch.mod().at(sch.func_of(block)), b.get());
 }
 
 namespace {
@@ -394,14 +398,18 @@ ReverseInlineCheck check_reverse_inline(const char* prim, const ir::PrimFunc& fu
 
 }  // namespace
 
-bool can_reverse_compute_inline(const Schedule& sch, const BlockRV& block) {
-  ir::Block b = sch.get(block);
+bool can_reverse_compute_inline(const ir::PrimFunc& func, const ir::BlockNode* block) {
   try {
-    check_reverse_inline("reverse_compute_inline", sch.mod().at(sch.func_of(block)), b.get());
+    check_reverse_inline("reverse_compute_inline", func, block);
     return true;
   } catch (const ScheduleError&) {
     return false;
   }
+}
+
+bool can_reverse_compute_inline(const Schedule& sch, const BlockRV& block) {
+  ir::Block b = sch.get(block);
+  return can_reverse_compute_inline(sch.mod().at(sch.func_of(block)), b.get());
 }
 
 void Schedule::reverse_compute_inline(const BlockRV& block) {

@@ -1,9 +1,13 @@
 // Query primitives: get_block, get_loops, get_child_blocks, get_producers, get_consumers.
 // They do not change the IR; they record instructions so a trace can name what it uses.
+// The non-recording forms they are defined by (analysis.h's loops_above_block,
+// producer_blocks, consumer_blocks, func_holding) live here too.
 #include <set>
 
 #include "families.h"
 #include "fmt/format.h"
+#include "loom/ir/visitor.h"
+#include "loom/sched/analysis.h"
 #include "loom/sched/schedule.h"
 #include "tree.h"
 #include "value_format.h"
@@ -18,14 +22,72 @@ std::vector<Value> to_values(const std::vector<BlockRV>& rvs) { return {rvs.begi
 std::vector<Value> to_values(const std::vector<LoopRV>& rvs) { return {rvs.begin(), rvs.end()}; }
 
 /// The blocks in the same scope as `block` (children of its scope block), in program order.
-std::vector<const ir::BlockRealizeNode*> sibling_blocks(const ir::PrimFunc& func, const std::string& block) {
-  auto path = detail::find_block(func, block);
+std::vector<const ir::BlockRealizeNode*> sibling_blocks(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  auto path = detail::find_block(func, block->name);
+  LOOM_ICHECK(path.has_value() && path->target().get() == block,
+              "block query: block " + block->name + " is not in function " + func->name);
   const ir::BlockRealizeNode* scope = detail::scope_realize(*path);
   if (!scope) return {};
   return detail::child_block_realizes(scope->block->body);
 }
 
 }  // namespace
+
+// ----- Queries that do not record (analysis.h) ---------------------------------------------
+
+std::vector<const ir::ForNode*> loops_above_block(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  auto path = detail::find_block(func, block->name);
+  LOOM_ICHECK(path.has_value() && path->target().get() == block,
+              "block query: block " + block->name + " is not in function " + func->name);
+  return detail::loops_above(*path);
+}
+
+std::vector<const ir::BlockNode*> producer_blocks(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  detail::BufferSet reads = detail::buffers_of(block->reads);
+  std::vector<const ir::BlockNode*> out;
+  for (const ir::BlockRealizeNode* r : sibling_blocks(func, block)) {
+    if (r->block.get() == block) break;  // producers come before the block
+    for (const ir::BufferRegion& w : r->block->writes) {
+      if (reads.count(w.buffer.get())) {
+        out.push_back(r->block.get());
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<const ir::BlockNode*> consumer_blocks(const ir::PrimFunc& func, const ir::BlockNode* block) {
+  detail::BufferSet writes = detail::buffers_of(block->writes);
+  std::vector<const ir::BlockNode*> out;
+  bool after = false;
+  for (const ir::BlockRealizeNode* r : sibling_blocks(func, block)) {
+    if (r->block.get() == block) {
+      after = true;
+      continue;
+    }
+    if (!after) continue;
+    for (const ir::BufferRegion& rd : r->block->reads) {
+      if (writes.count(rd.buffer.get())) {
+        out.push_back(r->block.get());
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string func_holding(const ir::IRModule& mod, const ir::Object* node) {
+  if (node == nullptr) return {};
+  for (const auto& [name, func] : mod.functions()) {
+    bool found = false;
+    ir::post_order_visit(func->body, [&](const ir::Object* n) { found = found || n == node; });
+    if (found) return name;
+  }
+  return {};
+}
+
+// ----- The recording queries -------------------------------------------------------------------
 
 BlockRV Schedule::get_block(const std::string& name, const std::string& func_name) {
   std::string func = func_name.empty() ? default_func_ : func_name;
@@ -40,9 +102,9 @@ BlockRV Schedule::get_block(const std::string& name, const std::string& func_nam
 std::vector<LoopRV> Schedule::get_loops(const BlockRV& block) {
   ir::Block b = get(block);
   const std::string func = func_of(block);
-  auto path = detail::find_block(mod_.at(func), b->name);
   std::vector<LoopRV> loops;
-  for (const ir::ForNode* loop : detail::loops_above(*path)) loops.push_back(new_loop_rv(func, loop->loop_var));
+  for (const ir::ForNode* loop : loops_above_block(mod_.at(func), b.get()))
+    loops.push_back(new_loop_rv(func, loop->loop_var));
   record("GetLoops", {block}, {}, to_values(loops));
   return loops;
 }
@@ -68,17 +130,8 @@ std::vector<BlockRV> Schedule::get_child_blocks(const LoopRV& loop) {
 std::vector<BlockRV> Schedule::get_producers(const BlockRV& block) {
   ir::Block b = get(block);
   const std::string func = func_of(block);
-  detail::BufferSet reads = detail::buffers_of(b->reads);
   std::vector<BlockRV> out;
-  for (const ir::BlockRealizeNode* r : sibling_blocks(mod_.at(func), b->name)) {
-    if (r->block.same_as(b)) break;  // producers come before the block
-    for (const ir::BufferRegion& w : r->block->writes) {
-      if (reads.count(w.buffer.get())) {
-        out.push_back(new_block_rv(func, r->block->name));
-        break;
-      }
-    }
-  }
+  for (const ir::BlockNode* p : producer_blocks(mod_.at(func), b.get())) out.push_back(new_block_rv(func, p->name));
   record("GetProducers", {block}, {}, to_values(out));
   return out;
 }
@@ -86,22 +139,8 @@ std::vector<BlockRV> Schedule::get_producers(const BlockRV& block) {
 std::vector<BlockRV> Schedule::get_consumers(const BlockRV& block) {
   ir::Block b = get(block);
   const std::string func = func_of(block);
-  detail::BufferSet writes = detail::buffers_of(b->writes);
   std::vector<BlockRV> out;
-  bool after = false;
-  for (const ir::BlockRealizeNode* r : sibling_blocks(mod_.at(func), b->name)) {
-    if (r->block.same_as(b)) {
-      after = true;
-      continue;
-    }
-    if (!after) continue;
-    for (const ir::BufferRegion& rd : r->block->reads) {
-      if (writes.count(rd.buffer.get())) {
-        out.push_back(new_block_rv(func, r->block->name));
-        break;
-      }
-    }
-  }
+  for (const ir::BlockNode* c : consumer_blocks(mod_.at(func), b.get())) out.push_back(new_block_rv(func, c->name));
   record("GetConsumers", {block}, {}, to_values(out));
   return out;
 }

@@ -255,6 +255,11 @@ arith::IterMapResult detect(const IndexMap& map, const std::vector<ir::Expr>& sh
   }
   arith::IterMapResult r = arith::detect_iter_map(map.final_indices(), iters, {}, arith::IterMapLevel::Bijective);
   if (!r.ok()) return r;
+  if (arith::has_fused_split(r)) {
+    r.error = "a result splits a sum of indices at a point inside one of them (not invertible digit by digit)";
+    r.indices.clear();
+    return r;
+  }
   std::vector<ir::Expr> new_shape = map.map_shape(shape);
   for (size_t k = 0; k < r.indices.size(); ++k) {
     auto c = ir::as_const_int(new_shape[k]);

@@ -139,7 +139,8 @@ class BindingRewriter : public ir::IRMutator {
       if (ir::is_one(range.extent)) unit_vars.insert(var.get());
     }
     arith::IterMapResult map = arith::detect_iter_map(*values, iters_, ir::Expr(), arith::IterMapLevel::NoCheck);
-    if (!map.ok()) return;
+    // A fused iterator split again is kept as written (its expression would not be simpler).
+    if (!map.ok() || arith::has_fused_split(map)) return;
     for (size_t i = 0; i < values->size(); ++i) {
       ir::Expr simple = arith::iter_sum_to_expr(map.indices[i], (*values)[i].dtype());
       if (preserve_unit_iters_) {

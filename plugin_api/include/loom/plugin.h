@@ -52,6 +52,8 @@
  *        -> sch_trace_copy, trace_with_decision -> trace_with_decision_new, trace_replay ->
  *        trace_replay_new, func_lower -> func_lower_new, trace_with_input ->
  *        trace_with_input_new.
+ *   1.2  the queries that do not record: sch_query_loops, sch_query_producers,
+ *        sch_query_consumers, sch_query_block_info, sch_query_loop_info.
  *
  * Most plugins are written against the header-only C++ wrapper loom/plugin.hpp instead
  * of this header directly.
@@ -63,7 +65,7 @@
 #include <stdint.h>
 
 #define LOOM_ABI_MAJOR 1
-#define LOOM_ABI_MINOR 1
+#define LOOM_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define LOOM_PLUGIN_EXPORT __declspec(dllexport)
@@ -805,6 +807,36 @@ typedef struct loom_host_api {
    * message naming the loop, buffer or block. */
   loom_status (*func_lower_opts_new)(const loom_func* func, const loom_lower_options* options, loom_func** out,
                                      loom_error* error);
+
+  /* -- queries that do not record (ABI 1.2) --
+   * Questions about the schedule's current IR. Unlike the get_loops / get_producers /
+   * get_consumers primitives (sch_call), they record nothing in the trace, define no random
+   * variable and leave the schedule as it is, so a rule asks them of the borrowed schedule
+   * itself, without copying it. Blocks and loops go in and come out as views of the current
+   * IR (LOOM_NODE_BLOCK, LOOM_NODE_FOR), valid until the schedule changes: the view of a
+   * random variable's block is sch_get_block_node's. A view that is not a block (loop) of
+   * the schedule's current IR -- another schedule's, or one from before a change -- is
+   * LOOM_ERROR_ARGUMENT. To transform what a query found, obtain a random variable for it
+   * with the recording primitive (get_block, get_loops, ...). The list queries write up to
+   * `cap` views into out and the count into *n (LOOM_ERROR_BUFFER_TOO_SMALL when cap < *n,
+   * with *n set). */
+  /* The loops between the block's scope (the nearest block above it) and the block,
+   * outermost first: what get_loops gives random variables of. */
+  loom_status (*sch_query_loops)(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                                 loom_error* error);
+  /* The blocks of the block's scope before it that write a buffer it reads, in program
+   * order (get_producers). */
+  loom_status (*sch_query_producers)(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                                     loom_error* error);
+  /* The blocks of the block's scope after it that read a buffer it writes, in program order
+   * (get_consumers). */
+  loom_status (*sch_query_consumers)(const loom_schedule* sch, loom_node block, loom_node* out, size_t cap, size_t* n,
+                                     loom_error* error);
+  /* sch_get_block_info / sch_get_loop_info of a block / loop view (for_kind and thread_tag
+   * valid until the schedule changes). */
+  loom_status (*sch_query_block_info)(const loom_schedule* sch, loom_node block, loom_block_info* out,
+                                      loom_error* error);
+  loom_status (*sch_query_loop_info)(const loom_schedule* sch, loom_node loop, loom_loop_info* out, loom_error* error);
 } loom_host_api;
 
 /* ---------------------------------------------------------------------------------------
@@ -848,7 +880,7 @@ typedef const loom_plugin_info* (*loom_plugin_entry_fn)(void);
 #define LOOM_POSTPROC_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_postproc, extension)
 #define LOOM_COST_MODEL_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_cost_model, extension)
 #define LOOM_RUNNER_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_runner, export_func)
-#define LOOM_HOST_API_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_host_api, func_lower_opts_new)
+#define LOOM_HOST_API_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_host_api, sch_query_loop_info)
 #define LOOM_PLUGIN_INFO_STRUCT_SIZE LOOM_STRUCT_SIZE(loom_plugin_info, register_components)
 
 #ifdef __cplusplus

@@ -641,6 +641,88 @@ class Schedule {
     } else {
       call_host(host().sch_block_info, sch_, rv_value(LOOM_VALUE_BLOCK, b.id), &i);
     }
+    return from_c(i);
+  }
+  LoopInfo loop_info(LoopRV l) const {
+    loom_loop_info i{};
+    i.struct_size = LOOM_LOOP_INFO_STRUCT_SIZE;
+    if (LOOM_HOST_HAS(sch_get_loop_info)) {
+      call_host(host().sch_get_loop_info, sch_, loom_loop_rv{l.id}, &i);
+    } else {
+      call_host(host().sch_loop_info, sch_, rv_value(LOOM_VALUE_LOOP, l.id), &i);
+    }
+    return from_c(i);
+  }
+
+  // -- queries that do not record (ABI 1.2) --
+  // Questions about the current IR. Unlike get_loops / get_producers / get_consumers, these
+  // do not record anything in the trace, define no random variable and leave the schedule
+  // as it is: ask them of the schedule a rule is given instead of copying it. Blocks and
+  // loops are views of the current IR, valid until the schedule changes; to transform what a
+  // query found, get a random variable for it with the recording get_* call. On a host
+  // older than ABI 1.2 they throw Error (LOOM_ERROR_UNSUPPORTED).
+
+  /// The loops above the block (up to its scope), outermost first; does not record.
+  std::vector<ir::For> query_loops(BlockRV b) const { return query_loops(ir::Block(block_node(b))); }
+  std::vector<ir::For> query_loops(const ir::Block& b) const {
+    return query_list<ir::For>(LOOM_HOST_HAS(sch_query_loops) ? host().sch_query_loops : nullptr, b, "query_loops");
+  }
+  /// The blocks of the block's scope before it that write what it reads; does not record.
+  std::vector<ir::Block> query_producers(BlockRV b) const { return query_producers(ir::Block(block_node(b))); }
+  std::vector<ir::Block> query_producers(const ir::Block& b) const {
+    return query_list<ir::Block>(LOOM_HOST_HAS(sch_query_producers) ? host().sch_query_producers : nullptr, b,
+                                 "query_producers");
+  }
+  /// The blocks of the block's scope after it that read what it writes; does not record.
+  std::vector<ir::Block> query_consumers(BlockRV b) const { return query_consumers(ir::Block(block_node(b))); }
+  std::vector<ir::Block> query_consumers(const ir::Block& b) const {
+    return query_list<ir::Block>(LOOM_HOST_HAS(sch_query_consumers) ? host().sch_query_consumers : nullptr, b,
+                                 "query_consumers");
+  }
+  /// block_info of a block view (e.g. one query_producers found); does not record.
+  BlockInfo query_block_info(const ir::Block& b) const {
+    require_queries(LOOM_HOST_HAS(sch_query_block_info), "query_block_info");
+    loom_block_info i{};
+    i.struct_size = LOOM_BLOCK_INFO_STRUCT_SIZE;
+    call_host(host().sch_query_block_info, sch_, b.raw(), &i);
+    return from_c(i);
+  }
+  /// loop_info of a loop view (e.g. one query_loops found); does not record.
+  LoopInfo query_loop_info(const ir::For& l) const {
+    require_queries(LOOM_HOST_HAS(sch_query_loop_info), "query_loop_info");
+    loom_loop_info i{};
+    i.struct_size = LOOM_LOOP_INFO_STRUCT_SIZE;
+    call_host(host().sch_query_loop_info, sch_, l.raw(), &i);
+    return from_c(i);
+  }
+
+ private:
+  using QueryFn = loom_status (*)(const loom_schedule*, loom_node, loom_node*, size_t, size_t*, loom_error*);
+  static void require_queries(bool present, const char* what) {
+    if (!present)
+      throw Error(std::string("Schedule::") + what + ": this loom host (ABI " + std::to_string(host().abi_major) + "." +
+                      std::to_string(host().abi_minor) + ") has no queries that do not record (ABI 1.2)",
+                  LOOM_ERROR_UNSUPPORTED);
+  }
+  template <typename View>
+  std::vector<View> query_list(QueryFn fn, const ir::Block& b, const char* what) const {
+    require_queries(fn != nullptr, what);
+    std::vector<loom_node> nodes(8);
+    size_t n = 0;
+    ErrorBox box;
+    loom_status status = fn(sch_, b.raw(), nodes.data(), nodes.size(), &n, box.get());
+    if (status == LOOM_ERROR_BUFFER_TOO_SMALL) {
+      nodes.resize(n);
+      ErrorBox again;
+      again.check(fn(sch_, b.raw(), nodes.data(), nodes.size(), &n, again.get()));
+    } else {
+      box.check(status);
+    }
+    std::vector<View> out;
+    for (size_t k = 0; k < n; ++k) out.push_back(View(ir::Node(nodes[k])));
+    return out;
+  }
+  static BlockInfo from_c(const loom_block_info& i) {
     return BlockInfo{i.n_iter_vars,
                      i.n_reads,
                      i.n_writes,
@@ -656,14 +738,7 @@ class Schedule {
                      i.n_producers,
                      i.is_elementwise != 0};
   }
-  LoopInfo loop_info(LoopRV l) const {
-    loom_loop_info i{};
-    i.struct_size = LOOM_LOOP_INFO_STRUCT_SIZE;
-    if (LOOM_HOST_HAS(sch_get_loop_info)) {
-      call_host(host().sch_get_loop_info, sch_, loom_loop_rv{l.id}, &i);
-    } else {
-      call_host(host().sch_loop_info, sch_, rv_value(LOOM_VALUE_LOOP, l.id), &i);
-    }
+  static LoopInfo from_c(const loom_loop_info& i) {
     return LoopInfo{static_cast<loom_iter_kind>(i.iter_kind),
                     i.extent,
                     i.min,
@@ -672,8 +747,6 @@ class Schedule {
                     i.n_child_blocks,
                     i.is_only_child != 0};
   }
-
- private:
   static loom_value rv_value(uint32_t kind, uint32_t id) {
     loom_value v{};
     v.kind = kind;

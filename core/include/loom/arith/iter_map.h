@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,12 +14,20 @@
 
 namespace loom::arith {
 
-/// A piece of an input iterator: floordiv(floormod(var - min, lower_factor * extent),
-/// lower_factor) * scale, i.e. `extent` consecutive mixed-radix digits of the iterator
-/// starting at `lower_factor`, placed at weight `scale` in a binding.
+struct IterSum;
+
+/// A piece of an iterator: floordiv(floormod(x - min, lower_factor * extent), lower_factor)
+/// * scale, i.e. `extent` consecutive mixed-radix digits of the iterator x starting at
+/// `lower_factor`, placed at weight `scale` in a binding. The iterator is an input iterator
+/// (`source`), or a fused one (`fused`, TVM's IterMark of a sum): a dense sum of splits of
+/// other iterators that a floordiv / floormod cuts where no single split of it can be cut,
+/// e.g. floordiv(i + 7 * j, 3) with i in [0, 7).
 struct IterSplit {
+  /// The input iterator; undefined for a fused iterator.
   ir::Var source;
-  /// The iterator's own range: the split reads var - source_min, in [0, source_extent).
+  /// The fused iterator (base 0, ranging over [0, fused->extent)); null for an input one.
+  std::shared_ptr<const IterSum> fused;
+  /// The iterator's own range: the split reads x - source_min, in [0, source_extent).
   int64_t source_min = 0;
   int64_t source_extent = 1;
   int64_t lower_factor = 1;
@@ -43,7 +52,8 @@ enum class IterMapLevel : uint8_t {
   /// each iterator (of extent > 1) is tiled exactly by its splits.
   Bijective,
   /// Every output point is reached: the splits of one iterator never overlap, but some
-  /// digits (or whole iterators) may be unused.
+  /// digits (or whole iterators) may be unused. (A fused iterator counts as using its
+  /// splits; its own splits are checked as an iterator's.)
   Surjective,
   /// Only that each binding is individually a dense affine sum of splits.
   NoCheck,
@@ -56,6 +66,10 @@ struct IterMapResult {
   std::string error;
   bool ok() const { return error.empty(); }
 };
+
+/// Whether a binding of the result splits a fused iterator (a user that only handles splits of
+/// input iterators refuses such a map).
+bool has_fused_split(const IterMapResult& result);
 
 /// Decides whether `bindings` is an affine map of `input_iters` (each var with a constant
 /// range) at `level`, under `predicate` (null or the constant true; other predicates are

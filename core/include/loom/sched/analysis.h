@@ -67,12 +67,10 @@ bool is_complete_block(const ir::PrimFunc& func, const ir::BlockNode* block);
 /// Throws NotCompleteBlockError naming the first violated condition.
 void check_complete_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
 
-/// TVM's reduction block: 1) it has an init; 2) every iteration variable is data parallel or
-/// a reduction; 3) it is the single writer of its buffers in its scope; 4) no reduction
-/// variable indexes what it writes (its write regions and the indices of its stores to them).
-/// The root block is not. TVM also requires affine bindings; loom's detect_iter_map does not
-/// yet recognize all of TVM's affine maps (a floordiv of a fused loop split again), so that
-/// condition would refuse rfactor where TVM accepts it, and is left out.
+/// TVM's reduction block: 1) it has an init; 2) its bindings are affine (is_affine_binding);
+/// 3) every iteration variable is data parallel or a reduction; 4) it is the single writer of
+/// its buffers in its scope; 5) no reduction variable indexes what it writes (its write
+/// regions and the indices of its stores to them). The root block is not.
 bool is_reduction_block(const ir::PrimFunc& func, const ir::BlockNode* block);
 /// Throws NotReductionBlockError naming the first violated condition.
 void check_reduction_block(const char* primitive, const ir::PrimFunc& func, const ir::BlockNode* block);
@@ -139,13 +137,29 @@ void check_iteration_domain_covered(const char* primitive, const ir::BlockNode* 
                                     const std::vector<arith::Interval>& ranges, const arith::VarIntervalMap& loops,
                                     const ir::Var& loop, arith::Analyzer* analyzer);
 
+// ----- Queries that do not record ---------------------------------------------------------
+// What get_loops / get_producers / get_consumers find (they are defined by these), as nodes
+// of the function: no random variable is defined and nothing is recorded, so a rule or the
+// C ABI can ask them of a schedule it must not change.
+/// The loops between the block's scope and the block, outermost first.
+std::vector<const ir::ForNode*> loops_above_block(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// The blocks of the block's scope before it that write a buffer it reads, in program order.
+std::vector<const ir::BlockNode*> producer_blocks(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// The blocks of the block's scope after it that read a buffer it writes, in program order.
+std::vector<const ir::BlockNode*> consumer_blocks(const ir::PrimFunc& func, const ir::BlockNode* block);
+/// The name of the function of `mod` whose body holds `node` (a Block or For node, found by
+/// identity without reading it, so a stale pointer is safe to ask about); empty when none does.
+std::string func_holding(const ir::IRModule& mod, const ir::Object* node);
+
 // ----- Legality probes ------------------------------------------------------------------------
 // Each runs the primitive's own check phase (defined next to the primitive, sharing it with
 // the primitive) without applying it.
 /// Whether compute_inline(block) would succeed.
 bool can_compute_inline(const Schedule& sch, const BlockRV& block);
+bool can_compute_inline(const ir::PrimFunc& func, const ir::BlockNode* block);
 /// Whether reverse_compute_inline(block) would succeed.
 bool can_reverse_compute_inline(const Schedule& sch, const BlockRV& block);
+bool can_reverse_compute_inline(const ir::PrimFunc& func, const ir::BlockNode* block);
 /// Whether compute_at(block, loop, preserve_unit_loops, index) would succeed (loop may be the
 /// compute-root or compute-inline location).
 bool can_compute_at(const Schedule& sch, const BlockRV& block, const LoopRV& loop, int index = -1);
@@ -175,6 +189,8 @@ struct BlockInfo {
   bool is_elementwise = false;
 };
 BlockInfo analyze_block(const Schedule& sch, const BlockRV& block);
+/// The same of a block node of `func`.
+BlockInfo analyze_block(const ir::PrimFunc& func, const ir::BlockNode* block);
 
 /// The kind of iteration a loop drives, judged by the block iteration variables bound to
 /// expressions using it (TVM's GetLoopIterType).
@@ -192,5 +208,7 @@ struct LoopInfo {
   bool is_only_child = false;
 };
 LoopInfo analyze_loop(const Schedule& sch, const LoopRV& loop);
+/// The same of a loop node of `func`.
+LoopInfo analyze_loop(const ir::PrimFunc& func, const ir::ForNode* loop);
 
 }  // namespace loom::sched
