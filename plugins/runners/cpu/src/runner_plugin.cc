@@ -213,18 +213,12 @@ class CpuRunner : public lp::Runner {
   }
 
   worker::RunRequest request(const ObjectCode& code, std::vector<std::string> args, uint32_t flags) const {
-    const runner::TimingFields& t = options_.measure.timing;
     worker::RunRequest q;
     q.object = code.object;
     q.name = code.name;
     q.packed_name = code.packed_name;
     q.flags = flags;
-    q.warmup = t.warmup;
-    q.number = t.number;
-    q.repeat = t.repeat;
-    q.min_repeat_ms = t.min_repeat_ms;
-    q.cooldown_ms = t.cooldown_ms;
-    q.flush_cache = t.flush_cache;
+    q.set_timing(options_.measure.timing);
     q.debug_fault = options_.measure.fault_for(code.name);
     q.args = std::move(args);
     return q;

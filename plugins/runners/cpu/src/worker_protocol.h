@@ -75,6 +75,15 @@ struct RunRequest {
   DebugFault debug_fault = DebugFault::kNone;
   std::vector<std::string> args;
 
+  void set_timing(const runner::TimingFields& t) {
+    warmup = t.warmup;
+    number = t.number;
+    repeat = t.repeat;
+    min_repeat_ms = t.min_repeat_ms;
+    cooldown_ms = t.cooldown_ms;
+    flush_cache = t.flush_cache;
+  }
+
   std::string encode() const {
     Writer w;
     w.put_bytes(object);
@@ -94,13 +103,7 @@ struct RunRequest {
     q.name = std::string(r.get_bytes());
     q.packed_name = std::string(r.get_bytes());
     q.flags = r.get<uint32_t>();
-    runner::TimingFields t = runner::TimingFields::read(r);
-    q.warmup = t.warmup;
-    q.number = t.number;
-    q.repeat = t.repeat;
-    q.min_repeat_ms = t.min_repeat_ms;
-    q.cooldown_ms = t.cooldown_ms;
-    q.flush_cache = t.flush_cache;
+    q.set_timing(runner::TimingFields::read(r));
     q.debug_fault = static_cast<DebugFault>(r.get<uint32_t>());
     uint32_t n = r.get<uint32_t>();
     for (uint32_t i = 0; i < n; ++i) q.args.emplace_back(r.get_bytes());
