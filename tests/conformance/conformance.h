@@ -172,7 +172,7 @@ inline config::ComponentConfig table(const Component& c, const std::vector<std::
 /// Components made for GPU targets, which refuse to run without a GPU's limits: they go
 /// through the suite with the test cuda target.
 inline bool is_gpu_component(const std::string& name) {
-  return name == "loom.rewrite_unbound_block" || name == "loom.verify_gpu_code";
+  return name == "loom.rewrite_unbound_block" || name == "loom.verify_gpu_code" || name == "loom.cuda";
 }
 
 /// The tuning context of the suite: the test CPU target (the test cuda target with `gpu`; a

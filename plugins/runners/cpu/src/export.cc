@@ -7,20 +7,14 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "loom/runner/export_files.h"
 
 namespace loom::cpu {
 namespace {
 
 namespace lp = loom::plugin;
 namespace pir = loom::plugin::ir;
-
-bool is_c_identifier(const std::string& s) {
-  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
-}
+using runner::write_file;
 
 /// How the kernel uses a buffer parameter, for the header's comments.
 enum class Access { kNone, kRead, kWritten, kReadWritten };
@@ -206,24 +200,12 @@ std::string make_header(const pir::PrimFunc& func, const ObjectCode& code, const
   return h;
 }
 
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out)
-    throw lp::Error(fmt::format("cannot write '{}': the directory does not exist or is not writable", path),
-                    LOOM_ERROR_ARGUMENT);
-  out << bytes;
-  out.close();
-  if (!out) throw lp::Error(fmt::format("cannot write '{}'", path), LOOM_ERROR_ARGUMENT);
-}
-
 }  // namespace
 
 plugin::ExportResult export_object(const pir::Func& func, const std::string& name, const std::string& symbol,
                                    const std::string& directory, const std::string& origin, CodegenOptions options) {
   const std::string entry = symbol.empty() ? name : symbol;
-  if (!is_c_identifier(entry))
-    throw lp::Error(fmt::format("'{}' is not a C identifier, so it cannot name the kernel's symbol", entry),
-                    LOOM_ERROR_ARGUMENT);
+  runner::check_c_identifier(entry);
   pir::PrimFunc f = func.node();
   check_constant_shapes(f);
   pir::Func lowered = lp::lower(func);

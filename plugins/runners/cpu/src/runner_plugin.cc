@@ -4,24 +4,17 @@
 //      (loom/cpu/codegen.h) for the target's CPU; a failure is that candidate's result
 //      "build failed: <reason>";
 //   2. when correctness is checked, computes each distinct reference function's outputs on
-//      the seed's inputs once (cached by structural hash and seed): in the interpreter
+//      the seed's inputs once (loom/runner/reference.h): in the interpreter
 //      (check = "interpreter") or compiled unscheduled and run in the worker ("compiled");
-//   3. runs and times the candidates one at a time in the worker process (worker_client.h,
-//      worker_protocol.h) on inputs drawn from the seed (plugin::fill_random); a crash, a
+//   3. runs and times the candidates one at a time in the worker process
+//      (loom/runner/worker_client.h, worker_protocol.h) on inputs drawn from the seed
+//      (loom/runner/arguments.h); a crash, a
 //      timeout or a wrong output is that candidate's failed result, the worker is restarted
 //      when it died, and the call goes on with the next candidate.
 // Config keys: configs/example.toml, [runner].
-#include <dlfcn.h>
-#include <sys/stat.h>
 #include <tbb/parallel_for.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <limits>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,10 +26,13 @@
 #include "export.h"
 #include "fmt/format.h"
 #include "loom/cpu/codegen.h"
+#include "loom/cpu/compiled_reference.h"
 #include "loom/cpu/cpu_target.h"
-#include "loom/cpu/timing.h"
 #include "loom/plugin.hpp"
-#include "worker_client.h"
+#include "loom/runner/arguments.h"
+#include "loom/runner/measure_options.h"
+#include "loom/runner/reference.h"
+#include "loom/runner/worker_client.h"
 #include "worker_protocol.h"
 
 namespace loom::cpu {
@@ -44,7 +40,6 @@ namespace {
 
 namespace lp = loom::plugin;
 namespace pir = loom::plugin::ir;
-using worker::DebugFault;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kName = "loom.cpu";
@@ -53,103 +48,27 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 // ----- configuration -----------------------------------------------------------------
 
-enum class Check { kNone, kInterpreter, kCompiled };
-
 struct RunnerOptions {
-  TimingOptions timing;
-  double timeout_s = 10;
+  runner::MeasureOptions measure;
   int threads = 0;
-  Check check = Check::kNone;
-  double rtol = 1e-3, atol = 1e-4;
-  uint64_t seed = 0;
   CodegenOptions codegen;
   std::string worker;
-  DebugFault debug_fault = DebugFault::kNone;
-  std::string debug_fault_func;
 };
 
-[[noreturn]] void config_error(const std::string& message) {
-  throw lp::Error(fmt::format("{}: {}", kName, message), LOOM_ERROR_CONFIG);
-}
-
-int64_t int_at_least(const lp::Config& c, const char* key, int64_t default_value, int64_t min) {
-  int64_t v = c.get_int(key, default_value);
-  if (v < min) config_error(fmt::format("{} = {} is out of range: must be >= {}", key, v, min));
-  if (v > std::numeric_limits<int32_t>::max()) config_error(fmt::format("{} = {} is too large", key, v));
-  return v;
-}
-
-double float_at_least(const lp::Config& c, const char* key, double default_value, double min, bool strict) {
-  double v = c.get_float(key, default_value);
-  if (std::isnan(v) || (strict ? v <= min : v < min))
-    config_error(fmt::format("{} = {} is out of range: must be {} {}", key, v, strict ? ">" : ">=", min));
-  return v;
-}
-
-/// The folder of this plugin's shared library, where loom-cpu-worker is installed too.
-std::filesystem::path plugin_dir() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&plugin_dir), &info) == 0 || info.dli_fname == nullptr) return {};
-  return std::filesystem::path(info.dli_fname).parent_path();
-}
-
 RunnerOptions read_options(const lp::Config& c) {
+  runner::OptionReader reader(c, kName);
   RunnerOptions o;
-  o.timing.number = static_cast<int>(int_at_least(c, "number", 1, 1));
-  o.timing.repeat = static_cast<int>(int_at_least(c, "repeat", 3, 1));
-  o.timing.min_repeat_ms = float_at_least(c, "min_repeat_ms", 100, 0, false);
-  o.timing.warmup = static_cast<int>(int_at_least(c, "warmup", 1, 0));
-  o.timing.cooldown_ms = float_at_least(c, "cooldown_ms", 0, 0, false);
-  o.timing.flush_cache = c.get_bool("flush_cache", false);
-  o.timeout_s = float_at_least(c, "timeout_s", 10, 0, true);
-  o.threads = static_cast<int>(int_at_least(c, "threads", 0, 0));
-  std::string check = c.get_string("check", "none");
-  if (check == "none") {
-    o.check = Check::kNone;
-  } else if (check == "interpreter") {
-    o.check = Check::kInterpreter;
-  } else if (check == "compiled") {
-    o.check = Check::kCompiled;
-  } else {
-    config_error(fmt::format("check = \"{}\": must be \"none\", \"interpreter\" or \"compiled\"", check));
-  }
-  o.rtol = float_at_least(c, "rtol", 1e-3, 0, false);
-  o.atol = float_at_least(c, "atol", 1e-4, 0, false);
-  o.seed = static_cast<uint64_t>(int_at_least(c, "seed", 0, 0));
+  runner::MeasureOptions defaults;
+  defaults.timing.min_repeat_ms = 100;
+  o.measure = reader.measure_options(defaults);
+  o.threads = static_cast<int>(reader.int_at_least("threads", 0, 0));
   o.codegen.cpu = c.get_string("cpu", "");
   if (o.codegen.cpu == "host") o.codegen.cpu.clear();
   o.codegen.features = c.get_string("features", "");
   int64_t opt = c.get_int("opt_level", 3);
-  if (opt < 0 || opt > 3) config_error(fmt::format("opt_level = {} is out of range: must be 0..3", opt));
+  if (opt < 0 || opt > 3) reader.fail(fmt::format("opt_level = {} is out of range: must be 0..3", opt));
   o.codegen.opt_level = static_cast<int>(opt);
-  std::string fault = c.get_string("debug_fault", "none");
-  if (fault == "none") {
-    o.debug_fault = DebugFault::kNone;
-  } else if (fault == "segv") {
-    o.debug_fault = DebugFault::kSegv;
-  } else if (fault == "abort") {
-    o.debug_fault = DebugFault::kAbort;
-  } else if (fault == "fpe") {
-    o.debug_fault = DebugFault::kFpe;
-  } else if (fault == "hang") {
-    o.debug_fault = DebugFault::kHang;
-  } else {
-    config_error(
-        fmt::format("debug_fault = \"{}\": must be \"none\", \"segv\", \"abort\", \"fpe\" or \"hang\"", fault));
-  }
-  o.debug_fault_func = c.get_string("debug_fault_func", "");
-  o.worker = c.get_string("worker", "");
-  if (o.worker.empty()) {
-    std::filesystem::path dir = plugin_dir();
-    if (dir.empty())
-      config_error("cannot find the plugin's own folder to locate loom-cpu-worker; set the key 'worker'");
-    o.worker = (dir / "loom-cpu-worker").string();
-    if (::access(o.worker.c_str(), X_OK) != 0)
-      config_error(
-          fmt::format("the worker executable {} is missing or not executable; set the key 'worker'", o.worker));
-  } else if (::access(o.worker.c_str(), X_OK) != 0) {
-    config_error(fmt::format("worker = \"{}\": no such executable", o.worker));
-  }
+  o.worker = reader.worker("worker", "loom-cpu-worker", reinterpret_cast<const void*>(&read_options));
   return o;
 }
 
@@ -180,185 +99,14 @@ CodegenOptions target_options(const std::string& target, const CodegenOptions& d
   return o;
 }
 
-// ----- arguments ---------------------------------------------------------------------
-
-/// One parameter of a kernel as the packed convention passes it.
-struct ArgInfo {
-  std::string name;
-  bool is_buffer = false;
-  pir::DataType dtype;
-  std::vector<int64_t> shape;
-  size_t bytes = 0;
-
-  std::string signature() const {
-    std::string dims;
-    for (int64_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-    return is_buffer ? fmt::format("{}[{}]", dtype.to_string(), dims) : dtype.to_string();
-  }
-};
-
-size_t element_bytes(const pir::DataType& t) { return t.is_bool() ? 1 : (size_t{t.bits} * t.lanes + 7) / 8; }
-
-/// The parameters of `func`; throws std::runtime_error for a buffer with a symbolic shape.
-std::vector<ArgInfo> arg_layout(const pir::PrimFunc& func) {
-  std::vector<ArgInfo> out;
-  for (pir::Var p : func.params()) {
-    ArgInfo a;
-    pir::Buffer b = func.buffer_of(p);
-    if (!b) {
-      a.name = std::string(p.name());
-      a.dtype = p.dtype();
-      a.bytes = element_bytes(a.dtype);
-      out.push_back(std::move(a));
-      continue;
-    }
-    a.name = std::string(b.name());
-    a.is_buffer = true;
-    a.dtype = b.dtype();
-    size_t count = 1;
-    for (pir::Expr e : b.shape()) {
-      auto imm = e.as<pir::IntImm>();
-      if (!imm) throw std::runtime_error(fmt::format("buffer {} has a non-constant shape", a.name));
-      a.shape.push_back(imm->value());
-      count *= static_cast<size_t>(std::max<int64_t>(imm->value(), 0));
-    }
-    a.bytes = count * element_bytes(a.dtype);
-    out.push_back(std::move(a));
-  }
-  return out;
-}
-
-/// The storage of every argument, buffers filled with the core's random data for `seed`,
-/// scalars zero.
-std::vector<std::string> make_inputs(const pir::Func& func, const std::vector<ArgInfo>& args, uint64_t seed) {
-  std::vector<std::string> data;
-  std::vector<void*> ptrs;
-  data.reserve(args.size());
-  for (const ArgInfo& a : args) data.emplace_back(a.bytes, '\0');
-  for (std::string& d : data) ptrs.push_back(d.data());
-  lp::fill_random(func, seed, ptrs.data());
-  return data;
-}
-
-// ----- comparing outputs ---------------------------------------------------------------
-
-/// Element i of a buffer's storage as a double (scalar element types).
-double element(const std::string& data, const pir::DataType& t, size_t i) {
-  const char* p = data.data() + i * element_bytes(t);
-  auto load = [p](auto zero) {
-    decltype(zero) v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-  };
-  switch (t.code) {
-    case LOOM_DTYPE_FLOAT:
-      if (t.bits == 16) return pir::float16_bits_to_float(load(uint16_t{}));
-      if (t.bits == 32) return load(float{});
-      return load(double{});
-    case LOOM_DTYPE_BFLOAT: {
-      uint32_t bits = static_cast<uint32_t>(load(uint16_t{})) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
-      return f;
-    }
-    case LOOM_DTYPE_INT:
-      if (t.bits == 8) return load(int8_t{});
-      if (t.bits == 16) return load(int16_t{});
-      if (t.bits == 32) return load(int32_t{});
-      return static_cast<double>(load(int64_t{}));
-    case LOOM_DTYPE_UINT:
-      if (t.bits == 8) return load(uint8_t{});
-      if (t.bits == 16) return load(uint16_t{});
-      if (t.bits == 32) return load(uint32_t{});
-      return static_cast<double>(load(uint64_t{}));
-    default:
-      return load(uint8_t{}) != 0 ? 1 : 0;
-  }
-}
-
-std::string index_text(const ArgInfo& a, size_t flat) {
-  std::vector<int64_t> idx(a.shape.size());
-  size_t rest = flat;
-  for (size_t d = a.shape.size(); d-- > 0;) {
-    int64_t extent = std::max<int64_t>(a.shape[d], 1);
-    idx[d] = static_cast<int64_t>(rest % static_cast<size_t>(extent));
-    rest /= static_cast<size_t>(extent);
-  }
-  std::string text;
-  for (int64_t i : idx) text += (text.empty() ? "" : ", ") + std::to_string(i);
-  return fmt::format("{}[{}]", a.name, text);
-}
-
-/// nullopt when every buffer of `got` matches `expected` within rtol/atol (floats; integers
-/// and bools exactly; NaN matches NaN), else the mismatch: the buffer, the first bad index,
-/// got vs expected, and the largest absolute and relative errors over the buffer.
-std::optional<std::string> compare_outputs(const std::vector<ArgInfo>& args, const std::vector<std::string>& got,
-                                           const std::vector<std::string>& expected, double rtol, double atol) {
-  for (size_t k = 0; k < args.size(); ++k) {
-    const ArgInfo& a = args[k];
-    if (!a.is_buffer) continue;
-    if (got[k].size() != a.bytes || expected[k].size() != a.bytes)
-      return fmt::format("buffer {}: {} bytes came back, {} expected", a.name, got[k].size(), a.bytes);
-    if (a.dtype.lanes != 1) {
-      if (got[k] != expected[k]) return fmt::format("buffer {} ({}) differs bytewise", a.name, a.signature());
-      continue;
-    }
-    bool exact = !a.dtype.is_float();
-    size_t n = a.bytes / element_bytes(a.dtype);
-    size_t bad = 0, first = 0;
-    double first_got = 0, first_expected = 0, max_abs = 0, max_rel = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double g = element(got[k], a.dtype, i), e = element(expected[k], a.dtype, i);
-      bool ok;
-      double abs_err = 0;
-      if (std::isnan(g) || std::isnan(e)) {
-        ok = std::isnan(g) && std::isnan(e);
-        abs_err = ok ? 0 : std::numeric_limits<double>::infinity();
-      } else if (g == e) {
-        ok = true;
-      } else {
-        abs_err = std::fabs(g - e);
-        ok = !exact && abs_err <= atol + rtol * std::fabs(e);
-      }
-      if (!(abs_err == 0)) {
-        max_abs = std::max(max_abs, abs_err);
-        max_rel = std::max(max_rel, e == 0 ? std::numeric_limits<double>::infinity() : abs_err / std::fabs(e));
-      }
-      if (!ok && bad++ == 0) {
-        first = i;
-        first_got = g;
-        first_expected = e;
-      }
-    }
-    if (bad == 0) continue;
-    return fmt::format(
-        "buffer {} ({}) differs from the reference at {}: got {:.9g}, expected {:.9g}; {} of {} elements differ, "
-        "max abs error {:.3g}, max rel error {:.3g} (rtol {:g}, atol {:g})",
-        a.name, a.signature(), index_text(a, first), first_got, first_expected, bad, n, max_abs, max_rel,
-        exact ? 0.0 : rtol, exact ? 0.0 : atol);
-  }
-  return std::nullopt;
-}
-
-// ----- the runner --------------------------------------------------------------------
-
-/// A reference's outputs on one seed's inputs, or why they could not be computed.
-struct ReferenceOutputs {
-  std::vector<std::string> buffers;
-  std::string error;
-};
-
 /// One candidate between the build and the run.
 struct Build {
   std::string name;
-  std::vector<ArgInfo> args;
+  std::vector<runner::ArgInfo> args;
   std::optional<ObjectCode> code;
   std::string error;  // "build failed: ..." when code is empty
   double build_s = 0;
-  /// The reference to check against (null: no check), and its cache key.
-  const pir::Func* reference = nullptr;
-  uint64_t reference_hash = 0;
-  std::string check_error;  // the reference cannot be used (its parameters differ)
+  runner::CheckPlan check;
 };
 
 class CpuRunner : public lp::Runner {
@@ -367,7 +115,7 @@ class CpuRunner : public lp::Runner {
       : options_(read_options(config)),
         configured_cpu_(options_.codegen.cpu),
         configured_features_(options_.codegen.features),
-        client_(options_.worker, options_.threads) {}
+        client_(options_.worker, {"--threads", std::to_string(options_.threads)}) {}
 
   /// The run's target: what the runner builds for unless its own cpu / features keys say
   /// otherwise (or a candidate's target string does). Refused when the machine cannot run
@@ -440,15 +188,12 @@ class CpuRunner : public lp::Runner {
   }
 
  private:
-  using CacheKey = std::pair<uint64_t, uint64_t>;  // (structural hash, seed)
-  static constexpr size_t kMaxCachedReferences = 64;
-
   void build(const lp::MeasureInput& input, Build& b) const {
     auto start = Clock::now();
     try {
       pir::PrimFunc func = input.func.node();
       b.name = std::string(func.name());
-      b.args = arg_layout(func);
+      b.args = runner::arg_layout(func);
       CodegenOptions codegen = target_options(input.target, options_.codegen);
       pir::Func lowered = lp::lower(input.func);
       b.code = compile_object(lowered.node(), codegen);
@@ -456,83 +201,15 @@ class CpuRunner : public lp::Runner {
       b.error = fmt::format("build failed: {}", e.what());
     }
     b.build_s = seconds_since(start);
-    if (!b.code || options_.check == Check::kNone || !input.reference) return;
-    try {
-      std::vector<ArgInfo> ref_args = arg_layout(input.reference.node());
-      if (ref_args.size() != b.args.size())
-        throw std::runtime_error(
-            fmt::format("the reference has {} parameters, the candidate {}", ref_args.size(), b.args.size()));
-      for (size_t i = 0; i < ref_args.size(); ++i) {
-        if (ref_args[i].signature() != b.args[i].signature() || ref_args[i].is_buffer != b.args[i].is_buffer)
-          throw std::runtime_error(fmt::format("parameter {} is {} {} in the reference but {} {} in the candidate", i,
-                                               ref_args[i].name, ref_args[i].signature(), b.args[i].name,
-                                               b.args[i].signature()));
-      }
-      b.reference = &input.reference;
-      b.reference_hash = lp::structural_hash(input.reference);
-    } catch (const std::exception& e) {
-      b.check_error = fmt::format("cannot check the result: {}", e.what());
-    }
+    if (b.code) b.check = runner::plan_check(input, b.args, options_.measure.check);
   }
 
   void compute_references(const std::vector<Build>& builds) {
-    std::map<uint64_t, const pir::Func*> missing;
-    auto collect = [&] {
-      missing.clear();
-      for (const Build& b : builds) {
-        if (b.reference != nullptr && !cache_.count({b.reference_hash, options_.seed}))
-          missing.emplace(b.reference_hash, b.reference);
-      }
-    };
-    collect();
-    if (missing.empty()) return;
-    // References are few (one per task) but their outputs can be large: keep a bounded set
-    // (when it is full, start over with this batch's references).
-    if (cache_.size() + missing.size() > kMaxCachedReferences) {
-      cache_.clear();
-      collect();
-    }
-    std::vector<std::pair<uint64_t, const pir::Func*>> todo(missing.begin(), missing.end());
-    std::vector<ReferenceOutputs> outputs(todo.size());
-    std::vector<std::optional<ObjectCode>> objects(todo.size());
-    std::vector<std::vector<ArgInfo>> layouts(todo.size());
-    // In parallel: interpret each reference, or compile it unscheduled.
-    tbb::parallel_for(size_t{0}, todo.size(), [&](size_t k) {
-      const pir::Func& ref = *todo[k].second;
-      ReferenceOutputs& out = outputs[k];
-      try {
-        layouts[k] = arg_layout(ref.node());
-        out.buffers = make_inputs(ref, layouts[k], options_.seed);
-        if (options_.check == Check::kInterpreter) {
-          std::vector<void*> ptrs;
-          for (std::string& d : out.buffers) ptrs.push_back(d.data());
-          lp::interpret(ref, ptrs.data());
-        } else {
-          objects[k] = compile_object(lp::lower(ref).node(), options_.codegen);
-        }
-      } catch (const std::exception& e) {
-        out.error = fmt::format("the reference failed in the {}: {}",
-                                options_.check == Check::kInterpreter ? "interpreter" : "code generator", e.what());
-      }
+    std::vector<const runner::CheckPlan*> plans;
+    for (const Build& b : builds) plans.push_back(&b.check);
+    references_.update(plans, options_.measure, [this](const pir::Func& ref) {
+      return compile_reference(ref, options_.codegen, client_, options_.measure.timeout_s);
     });
-    // One at a time in the worker: the compiled references.
-    for (size_t k = 0; k < todo.size(); ++k) {
-      if (objects[k] && outputs[k].error.empty()) {
-        worker::RunRequest q = request(*objects[k], outputs[k].buffers, worker::kReturnOutputs);
-        q.debug_fault = DebugFault::kNone;
-        worker::Outcome o = client_.call(q.encode(), options_.timeout_s);
-        if (o.kind == worker::Outcome::kCrashed) {
-          outputs[k].error = fmt::format("the compiled reference crashed: {}", o.reason);
-        } else if (o.kind == worker::Outcome::kTimedOut) {
-          outputs[k].error = fmt::format("the compiled reference {}", o.reason);
-        } else if (o.reply.status != 0) {
-          outputs[k].error = fmt::format("the compiled reference failed: {}", o.reply.message);
-        } else {
-          outputs[k].buffers = std::move(o.reply.outputs);
-        }
-      }
-      cache_[{todo[k].first, options_.seed}] = std::make_shared<ReferenceOutputs>(std::move(outputs[k]));
-    }
   }
 
   worker::RunRequest request(const ObjectCode& code, std::vector<std::string> args, uint32_t flags) const {
@@ -541,14 +218,8 @@ class CpuRunner : public lp::Runner {
     q.name = code.name;
     q.packed_name = code.packed_name;
     q.flags = flags;
-    q.warmup = options_.timing.warmup;
-    q.number = options_.timing.number;
-    q.repeat = options_.timing.repeat;
-    q.min_repeat_ms = options_.timing.min_repeat_ms;
-    q.cooldown_ms = options_.timing.cooldown_ms;
-    q.flush_cache = options_.timing.flush_cache;
-    bool fault_here = options_.debug_fault_func.empty() || options_.debug_fault_func == code.name;
-    q.debug_fault = fault_here ? options_.debug_fault : DebugFault::kNone;
+    q.set_timing(options_.measure.timing);
+    q.debug_fault = options_.measure.fault_for(code.name);
     q.args = std::move(args);
     return q;
   }
@@ -559,13 +230,13 @@ class CpuRunner : public lp::Runner {
       r.build_s = b.build_s;
       return r;
     }
-    if (!b.check_error.empty()) return lp::MeasureResult::failure("check", b.check_error);
+    if (!b.check.error.empty()) return lp::MeasureResult::failure("check", b.check.error);
     auto start = Clock::now();
     lp::MeasureResult r;
     r.build_s = b.build_s;
-    std::shared_ptr<ReferenceOutputs> expected;
-    if (b.reference != nullptr) {
-      expected = cache_.at({b.reference_hash, options_.seed});
+    std::shared_ptr<const runner::ReferenceOutputs> expected;
+    if (b.check.reference != nullptr) {
+      expected = references_.at(b.check, options_.measure.seed);
       if (!expected->error.empty()) {
         r = lp::MeasureResult::failure("check", "cannot check the result: " + expected->error);
         r.build_s = b.build_s;
@@ -574,22 +245,21 @@ class CpuRunner : public lp::Runner {
     }
     std::vector<std::string> args;
     try {
-      args = make_inputs(input.func, b.args, options_.seed);
+      args = runner::make_inputs(input.func, b.args, options_.measure.seed);
     } catch (const std::exception& e) {
       return lp::MeasureResult::failure("run", fmt::format("cannot make the inputs: {}", e.what()));
     }
     uint32_t flags = worker::kTime | (expected ? worker::kReturnOutputs : 0u);
-    worker::Outcome o = client_.call(request(*b.code, std::move(args), flags).encode(), options_.timeout_s);
-    if (o.kind == worker::Outcome::kCrashed) {
+    runner::Outcome o = client_.call(request(*b.code, std::move(args), flags).encode(), options_.measure.timeout_s);
+    std::optional<lp::MeasureResult> wrong;
+    if (o.kind == runner::Outcome::kCrashed) {
       r = lp::MeasureResult::failure("crash", fmt::format("crashed: {} while running {}", o.reason, b.name));
-    } else if (o.kind == worker::Outcome::kTimedOut) {
+    } else if (o.kind == runner::Outcome::kTimedOut) {
       r = lp::MeasureResult::failure("timeout", fmt::format("{} while running {}", o.reason, b.name));
-    } else if (o.reply.status != 0) {
+    } else if (o.reply.status != runner::kRan) {
       r = lp::MeasureResult::failure("run", fmt::format("run failed: {}", o.reply.message));
-    } else if (std::optional<std::string> diff =
-                   expected ? compare_outputs(b.args, o.reply.outputs, expected->buffers, options_.rtol, options_.atol)
-                            : std::nullopt) {
-      r = lp::MeasureResult::failure("wrong_result", fmt::format("wrong result: {}", *diff));
+    } else if (expected && (wrong = runner::check_outputs(*expected, b.args, o.reply.outputs, options_.measure))) {
+      r = std::move(*wrong);
     } else {
       r.times_s = std::move(o.reply.samples_s);
       r.number = o.reply.number;
@@ -602,8 +272,8 @@ class CpuRunner : public lp::Runner {
   RunnerOptions options_;
   /// The runner table's own cpu / features keys (empty: the target's).
   std::string configured_cpu_, configured_features_;
-  worker::WorkerClient client_;
-  std::map<CacheKey, std::shared_ptr<ReferenceOutputs>> cache_;
+  runner::WorkerClient client_;
+  runner::ReferenceCache references_;
   std::mutex mutex_;
 };
 

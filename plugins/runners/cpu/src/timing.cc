@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <fstream>
 #include <memory>
-#include <stdexcept>
-#include <thread>
+#include <utility>
+
+#include "loom/runner/sampling.h"
 
 namespace loom::cpu {
 namespace {
@@ -64,44 +64,27 @@ void flush_cache(size_t bytes) {
 }
 
 Timing time_function(const std::function<void()>& fn, const TimingOptions& options) {
-  if (options.number < 1) throw std::invalid_argument("timing: number must be at least 1");
-  if (options.repeat < 1) throw std::invalid_argument("timing: repeat must be at least 1");
-  if (options.warmup < 0 || options.min_repeat_ms < 0 || options.cooldown_ms < 0) {
-    throw std::invalid_argument("timing: warmup, min_repeat_ms and cooldown_ms must not be negative");
-  }
-  double one_call_s = 0;
-  for (int i = 0; i < options.warmup; ++i) {
-    auto start = Clock::now();
-    fn();
-    one_call_s = seconds_since(start);
-  }
+  runner::TimingFields fields;
+  fields.warmup = options.warmup;
+  fields.number = options.number;
+  fields.repeat = options.repeat;
+  fields.min_repeat_ms = options.min_repeat_ms;
+  fields.cooldown_ms = options.cooldown_ms;
+  fields.flush_cache = options.flush_cache;
+  runner::Samples samples = runner::take_samples(
+      fields,
+      [&](int n) {
+        auto start = Clock::now();
+        for (int i = 0; i < n; ++i) fn();
+        return seconds_since(start);
+      },
+      [&] {
+        if (options.flush_cache) flush_cache(options.flush_bytes);
+        runner::cooldown(fields);
+      });
   Timing timing;
-  timing.number = options.number;
-  if (options.min_repeat_ms > 0) {
-    double min_s = options.min_repeat_ms * 1e-3;
-    // Guess from the warm-up call, then check by timing a sample (doubling as needed).
-    if (one_call_s > 0 && one_call_s * timing.number < min_s) {
-      double want = std::ceil(min_s / one_call_s);
-      timing.number = static_cast<int>(std::min(want, 1e9));
-    }
-    for (;;) {
-      auto start = Clock::now();
-      for (int i = 0; i < timing.number; ++i) fn();
-      double took = seconds_since(start);
-      if (took >= min_s || timing.number >= (1 << 30)) break;
-      timing.number *= 2;
-    }
-  }
-  timing.samples_s.reserve(static_cast<size_t>(options.repeat));
-  for (int r = 0; r < options.repeat; ++r) {
-    if (options.flush_cache) flush_cache(options.flush_bytes);
-    if (options.cooldown_ms > 0) {
-      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(options.cooldown_ms));
-    }
-    auto start = Clock::now();
-    for (int i = 0; i < timing.number; ++i) fn();
-    timing.samples_s.push_back(seconds_since(start) / timing.number);
-  }
+  timing.samples_s = std::move(samples.samples_s);
+  timing.number = samples.number;
   return timing;
 }
 

@@ -1,5 +1,5 @@
 // loom-cpu-worker: the CPU runner's worker process. It reads run requests on file
-// descriptor 3 (worker_protocol.h), loads each kernel's object file into a JIT session
+// descriptor 3 (worker_protocol.h, loom/runner/worker_server.h), loads each kernel's object file into a JIT session
 // (loom::cpu::load_object), runs it once on the arguments it was sent, optionally sends the
 // arguments back, times it with loom::cpu::time_function and replies with the samples. A
 // kernel that crashes kills this process; the runner notices and starts another.
@@ -8,9 +8,7 @@
 #include <tbb/global_control.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -21,36 +19,11 @@
 
 #include "loom/cpu/codegen.h"
 #include "loom/cpu/timing.h"
+#include "loom/runner/worker_server.h"
 #include "worker_protocol.h"
 
 namespace loom::cpu::worker {
 namespace {
-
-/// Reads exactly `size` bytes; false on EOF before the first byte, throws on a short read.
-bool read_exact(int fd, char* data, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::read(fd, data + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw ProtocolError(std::string("worker: read failed: ") + std::strerror(errno));
-    if (n == 0) {
-      if (done == 0) return false;
-      throw ProtocolError("worker: the runner closed the connection mid-message");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-void write_all(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw ProtocolError(std::string("worker: write failed: ") + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
-}
 
 /// Storage for one argument, aligned to 64 bytes (the codegen requires element alignment;
 /// 64 also satisfies kernels compiled with assume_aligned).
@@ -67,26 +40,6 @@ Storage make_storage(std::string_view bytes) {
   if (!s.data) throw std::bad_alloc();
   std::memcpy(s.data.get(), bytes.data(), bytes.size());
   return s;
-}
-
-/// The test-only faults (runner key debug_fault): each kills the process the way a broken
-/// kernel would, or never returns.
-void raise_fault(DebugFault fault) {
-  switch (fault) {
-    case DebugFault::kNone:
-      return;
-    case DebugFault::kSegv:
-      std::raise(SIGSEGV);
-      break;
-    case DebugFault::kAbort:
-      std::abort();
-    case DebugFault::kFpe:
-      std::raise(SIGFPE);
-      break;
-    case DebugFault::kHang:
-      for (;;) ::pause();
-  }
-  std::_Exit(99);  // a handled signal must not let the "kernel" return normally
 }
 
 Reply run(const RunRequest& q) {
@@ -111,7 +64,7 @@ Reply run(const RunRequest& q) {
     storage.push_back(make_storage(a));
     args.push_back(storage.back().data.get());
   }
-  raise_fault(q.debug_fault);
+  runner::raise_fault(q.debug_fault);
   (*kernel)(args.data());
   if (q.flags & kReturnOutputs) {
     for (const Storage& s : storage) reply.outputs.emplace_back(s.data.get(), s.size);
@@ -137,20 +90,6 @@ Reply run(const RunRequest& q) {
   return reply;
 }
 
-int serve(int fd) {
-  for (;;) {
-    char header[kHeaderSize];
-    if (!read_exact(fd, header, kHeaderSize)) return 0;  // the runner is done with us
-    uint32_t type = 0;
-    uint64_t size = 0;
-    parse_header(header, &type, &size);
-    std::string payload(size, '\0');
-    if (size > 0 && !read_exact(fd, payload.data(), size)) throw ProtocolError("worker: EOF in a message");
-    if (type != kRun) throw ProtocolError("worker: unexpected message type " + std::to_string(type));
-    write_all(fd, run(RunRequest::decode(payload)).encode());
-  }
-}
-
 }  // namespace
 }  // namespace loom::cpu::worker
 
@@ -168,10 +107,7 @@ int main(int argc, char** argv) {
   }
   std::optional<tbb::global_control> arena;
   if (threads > 0) arena.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
-  try {
-    return loom::cpu::worker::serve(loom::cpu::worker::kWorkerFd);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "loom-cpu-worker: %s\n", e.what());
-    return 3;
-  }
+  return loom::runner::worker_main("loom-cpu-worker", [](std::string_view payload) {
+    return loom::cpu::worker::run(loom::cpu::worker::RunRequest::decode(payload));
+  });
 }

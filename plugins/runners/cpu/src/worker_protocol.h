@@ -1,6 +1,8 @@
 // The protocol between the CPU runner (runner_plugin.cc, the parent) and its worker
 // process (worker_main.cc, `loom-cpu-worker`), which loads compiled kernels and runs and
-// times them, so that a kernel that crashes or hangs takes down only the worker.
+// times them, so that a kernel that crashes or hangs takes down only the worker. The
+// transport, the framing and the reply are every runner's (loom/runner/worker_protocol.h,
+// summarized here); the run request is the CPU's.
 //
 // Transport. The parent makes a Unix stream socket pair and starts the worker with its end
 // as file descriptor 3 (kWorkerFd); the parent sends with MSG_NOSIGNAL, so a dead worker is
@@ -40,97 +42,28 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
+
+#include "loom/runner/worker_protocol.h"
 
 namespace loom::cpu::worker {
 
-inline constexpr uint32_t kMagic = 0x31574d4c;  // "LMW1"
-inline constexpr int kWorkerFd = 3;
-
-enum MessageType : uint32_t { kRun = 1, kReply = 2 };
-enum RunFlags : uint32_t { kReturnOutputs = 1, kTime = 2 };
-/// Test-only faults the worker raises instead of running the kernel (runner key debug_fault).
-enum class DebugFault : uint32_t { kNone = 0, kSegv = 1, kAbort = 2, kFpe = 3, kHang = 4 };
-
-/// A malformed frame or payload.
-class ProtocolError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Appends payload fields.
-class Writer {
- public:
-  template <typename T>
-  void put(T value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    data_.append(reinterpret_cast<const char*>(&value), sizeof(T));
-  }
-  void put_bytes(std::string_view bytes) {
-    put<uint64_t>(bytes.size());
-    data_.append(bytes.data(), bytes.size());
-  }
-  void put_bytes(const void* data, size_t size) { put_bytes(std::string_view(static_cast<const char*>(data), size)); }
-  /// The frame: header then payload.
-  std::string frame(MessageType type) const {
-    std::string out;
-    out.reserve(16 + data_.size());
-    auto append = [&](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
-    append(kMagic);
-    append(static_cast<uint32_t>(type));
-    append(static_cast<uint64_t>(data_.size()));
-    out += data_;
-    return out;
-  }
-
- private:
-  std::string data_;
-};
-
-/// Reads payload fields in order; throws ProtocolError past the end.
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  template <typename T>
-  T get() {
-    need(sizeof(T));
-    T value;
-    std::memcpy(&value, data_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return value;
-  }
-  std::string_view get_bytes() {
-    uint64_t size = get<uint64_t>();
-    need(size);
-    std::string_view out = data_.substr(pos_, size);
-    pos_ += size;
-    return out;
-  }
-  bool done() const { return pos_ == data_.size(); }
-
- private:
-  void need(uint64_t size) const {
-    if (size > data_.size() - pos_) throw ProtocolError("worker protocol: a message ends early");
-  }
-  std::string_view data_;
-  size_t pos_ = 0;
-};
-
-/// The size of a frame header; parse_header gives its type and payload size.
-inline constexpr size_t kHeaderSize = 16;
-inline void parse_header(const char* header, uint32_t* type, uint64_t* size) {
-  uint32_t magic = 0;
-  std::memcpy(&magic, header, 4);
-  std::memcpy(type, header + 4, 4);
-  std::memcpy(size, header + 8, 8);
-  if (magic != kMagic) throw ProtocolError("worker protocol: bad frame magic");
-  if (*size > (uint64_t{1} << 40)) throw ProtocolError("worker protocol: frame too large");
-}
+using runner::DebugFault;
+using runner::kHeaderSize;
+using runner::kMagic;
+using runner::kReply;
+using runner::kReturnOutputs;
+using runner::kRun;
+using runner::kTime;
+using runner::kWorkerFd;
+using runner::MessageType;
+using runner::parse_header;
+using runner::ProtocolError;
+using runner::Reader;
+using runner::Reply;
+using runner::Writer;
 
 /// A decoded run request.
 struct RunRequest {
@@ -142,18 +75,22 @@ struct RunRequest {
   DebugFault debug_fault = DebugFault::kNone;
   std::vector<std::string> args;
 
+  void set_timing(const runner::TimingFields& t) {
+    warmup = t.warmup;
+    number = t.number;
+    repeat = t.repeat;
+    min_repeat_ms = t.min_repeat_ms;
+    cooldown_ms = t.cooldown_ms;
+    flush_cache = t.flush_cache;
+  }
+
   std::string encode() const {
     Writer w;
     w.put_bytes(object);
     w.put_bytes(name);
     w.put_bytes(packed_name);
     w.put(flags);
-    w.put(warmup);
-    w.put(number);
-    w.put(repeat);
-    w.put(min_repeat_ms);
-    w.put(cooldown_ms);
-    w.put<uint8_t>(flush_cache ? 1 : 0);
+    runner::TimingFields{warmup, number, repeat, min_repeat_ms, cooldown_ms, flush_cache}.write(w);
     w.put(static_cast<uint32_t>(debug_fault));
     w.put(static_cast<uint32_t>(args.size()));
     for (const std::string& a : args) w.put_bytes(a);
@@ -166,54 +103,12 @@ struct RunRequest {
     q.name = std::string(r.get_bytes());
     q.packed_name = std::string(r.get_bytes());
     q.flags = r.get<uint32_t>();
-    q.warmup = r.get<int32_t>();
-    q.number = r.get<int32_t>();
-    q.repeat = r.get<int32_t>();
-    q.min_repeat_ms = r.get<double>();
-    q.cooldown_ms = r.get<double>();
-    q.flush_cache = r.get<uint8_t>() != 0;
+    q.set_timing(runner::TimingFields::read(r));
     q.debug_fault = static_cast<DebugFault>(r.get<uint32_t>());
     uint32_t n = r.get<uint32_t>();
     for (uint32_t i = 0; i < n; ++i) q.args.emplace_back(r.get_bytes());
     if (!r.done()) throw ProtocolError("worker protocol: trailing bytes in a run request");
     return q;
-  }
-};
-
-/// A decoded reply.
-struct Reply {
-  uint32_t status = 0;
-  std::string message;
-  double run_s = 0;
-  int64_t number = 0;
-  std::vector<double> samples_s;
-  std::vector<std::string> outputs;
-
-  std::string encode() const {
-    Writer w;
-    w.put(status);
-    w.put_bytes(message);
-    w.put(run_s);
-    w.put(number);
-    w.put(static_cast<uint32_t>(samples_s.size()));
-    for (double s : samples_s) w.put(s);
-    w.put(static_cast<uint32_t>(outputs.size()));
-    for (const std::string& o : outputs) w.put_bytes(o);
-    return w.frame(kReply);
-  }
-  static Reply decode(std::string_view payload) {
-    Reader r(payload);
-    Reply p;
-    p.status = r.get<uint32_t>();
-    p.message = std::string(r.get_bytes());
-    p.run_s = r.get<double>();
-    p.number = r.get<int64_t>();
-    uint32_t n = r.get<uint32_t>();
-    for (uint32_t i = 0; i < n; ++i) p.samples_s.push_back(r.get<double>());
-    uint32_t n_out = r.get<uint32_t>();
-    for (uint32_t i = 0; i < n_out; ++i) p.outputs.emplace_back(r.get_bytes());
-    if (!r.done()) throw ProtocolError("worker protocol: trailing bytes in a reply");
-    return p;
   }
 };
 

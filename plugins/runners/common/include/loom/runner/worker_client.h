@@ -1,16 +1,18 @@
-// The runner's side of the worker process (worker_protocol.h): starts `loom-cpu-worker`
-// lazily, sends it one request at a time, waits for the reply with a deadline, and turns a
-// worker that died (a signal, an exit) or ran late (killed) into an outcome with a reason;
-// the next request starts a fresh worker.
+// loom/runner/worker_client.h: a runner's side of its worker process (worker_protocol.h):
+// starts the worker executable lazily, sends it one request at a time, waits for the reply
+// with a deadline, and turns a worker that died (a signal, an exit) or ran late (killed) into
+// an outcome with a reason; the next request starts a fresh worker. A kFatal reply is
+// returned as a reply, and the worker, which exits after sending it, is reaped.
 #pragma once
 
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
-#include "worker_protocol.h"
+#include "loom/runner/worker_protocol.h"
 
-namespace loom::cpu::worker {
+namespace loom::runner {
 
 struct Outcome {
   enum Kind { kReplied, kCrashed, kTimedOut };
@@ -24,8 +26,8 @@ struct Outcome {
 
 class WorkerClient {
  public:
-  /// `executable`: the worker binary; `threads`: its oneTBB arena size (0: all cores).
-  WorkerClient(std::string executable, int threads);
+  /// `executable`: the worker binary, started with the arguments `args`.
+  WorkerClient(std::string executable, std::vector<std::string> args);
   ~WorkerClient();
   WorkerClient(const WorkerClient&) = delete;
   WorkerClient& operator=(const WorkerClient&) = delete;
@@ -47,7 +49,7 @@ class WorkerClient {
   std::string reap(bool kill_first);
 
   std::string executable_;
-  int threads_;
+  std::vector<std::string> args_;
   pid_t pid_ = -1;
   int fd_ = -1;
   int starts_ = 0;
@@ -56,4 +58,4 @@ class WorkerClient {
 /// "SIGSEGV (segmentation fault)".
 std::string describe_signal(int signal);
 
-}  // namespace loom::cpu::worker
+}  // namespace loom::runner

@@ -1,5 +1,5 @@
-// Starting, talking to and reaping the runner's worker process (worker_client.h).
-#include "worker_client.h"
+// Starting, talking to and reaping a runner's worker process (loom/runner/worker_client.h).
+#include "loom/runner/worker_client.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,7 +20,7 @@
 
 extern char** environ;
 
-namespace loom::cpu::worker {
+namespace loom::runner {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -72,8 +72,8 @@ std::string describe_signal(int signal) {
   return name + " (" + text + ")";
 }
 
-WorkerClient::WorkerClient(std::string executable, int threads)
-    : executable_(std::move(executable)), threads_(threads) {}
+WorkerClient::WorkerClient(std::string executable, std::vector<std::string> args)
+    : executable_(std::move(executable)), args_(std::move(args)) {}
 
 WorkerClient::~WorkerClient() { stop(); }
 
@@ -90,8 +90,9 @@ void WorkerClient::start() {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, child, kWorkerFd);
-  std::string threads = std::to_string(threads_);
-  std::vector<char*> argv = {executable_.data(), const_cast<char*>("--threads"), threads.data(), nullptr};
+  std::vector<char*> argv = {executable_.data()};
+  for (std::string& a : args_) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, executable_.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -183,7 +184,8 @@ Outcome WorkerClient::call(const std::string& request, double timeout_s) {
   } catch (const ProtocolError& e) {
     return malformed(e.what());
   }
+  if (out.reply.status == kFatal) reap(false);
   return out;
 }
 
-}  // namespace loom::cpu::worker
+}  // namespace loom::runner
