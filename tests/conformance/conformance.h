@@ -172,7 +172,9 @@ inline config::ComponentConfig table(const Component& c, const std::vector<std::
 /// Components made for GPU targets, which refuse to run without a GPU's limits: they go
 /// through the suite with the test cuda target.
 inline bool is_gpu_component(const std::string& name) {
-  return name == "loom.rewrite_unbound_block" || name == "loom.verify_gpu_code";
+  return name == "loom.rewrite_unbound_block" || name == "loom.verify_gpu_code" ||
+         name == "loom.cross_thread_reduction" || name == "loom.auto_bind" ||
+         name == "loom.rewrite_cooperative_fetch" || name == "loom.mutate_thread_binding";
 }
 
 /// The tuning context of the suite: the test CPU target (the test cuda target with `gpu`; a
