@@ -41,8 +41,8 @@ TEST_P(AnyComponent, LoadsFromItsDefaultTable) {
   ASSERT_NE(instance, nullptr);
   EXPECT_EQ(instance->name(), c.name);
   EXPECT_TRUE(cfg.unread_keys().empty());
-  host::TuningContext context =
-      context_for(workload("gmm"), c.kind == LOOM_COMPONENT_RUNNER ? instance.get() : nullptr);
+  host::TuningContext context = context_for(workload("gmm"), c.kind == LOOM_COMPONENT_RUNNER ? instance.get() : nullptr,
+                                            is_gpu_component(c.name));
   instance->initialize(context);
   ASSERT_NE(instance->context(), nullptr);
   EXPECT_EQ(instance->context()->target.description, context.target.description);
