@@ -4,6 +4,8 @@
 // - loom.mutate_unroll (mutate_unroll.cc)
 // - loom.mutate_parallel (mutate_parallel.cc)
 // - loom.mutate_compute_location (mutate_compute_location.cc)
+// - loom.mutate_thread_binding (mutate_thread_binding.cc), for GPU targets: redraws the
+//   thread count of a split bound to threadIdx.x (sample_categorical -> split -> bind)
 // Each returns a new trace differing from its input in one decision (or, for
 // mutate_parallel, one annotation value), without the postprocessing part, or nullopt when
 // the trace holds nothing it can change.
@@ -56,6 +58,12 @@ class MutateParallel : public lp::Mutator {
 class MutateComputeLocation : public lp::Mutator {
  public:
   explicit MutateComputeLocation(const lp::Config& config);
+  std::optional<lp::Trace> apply(const lp::Trace& trace, lp::Rng& rng) override;
+};
+
+class MutateThreadBinding : public lp::Mutator {
+ public:
+  explicit MutateThreadBinding(const lp::Config& config);
   std::optional<lp::Trace> apply(const lp::Trace& trace, lp::Rng& rng) override;
 };
 

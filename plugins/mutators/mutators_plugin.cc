@@ -1,4 +1,4 @@
-// The plugin loom.mutators: TVM's meta-schedule mutators for CPU targets.
+// The plugin loom.mutators: TVM's meta-schedule mutators for CPU and CUDA targets.
 #include "mutators.h"
 
 LOOM_DEFINE_PLUGIN("loom.mutators", "1.0") {
@@ -11,4 +11,6 @@ LOOM_DEFINE_PLUGIN("loom.mutators", "1.0") {
                                        "changes the root's meta_schedule.parallel limit to fuse another loop count");
   registry.add_mutator<MutateComputeLocation>("loom.mutate_compute_location", "1.0",
                                               "redraws a sample_compute_location decision among the legal ones");
+  registry.add_mutator<MutateThreadBinding>("loom.mutate_thread_binding", "1.0",
+                                            "redraws the sampled thread count of a split bound to threadIdx.x");
 }

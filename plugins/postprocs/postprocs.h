@@ -4,6 +4,7 @@
 // - loom.rewrite_parallel_vectorize_unroll (rewrite_parallel_vectorize_unroll.cc)
 // - loom.rewrite_reduction_block (rewrite_reduction_block.cc)
 // - loom.rewrite_unbound_block (rewrite_unbound_block.cc), for GPU targets
+// - loom.rewrite_cooperative_fetch (rewrite_cooperative_fetch.cc), for GPU targets
 // - loom.verify_gpu_code (verify_gpu_code.cc), for GPU targets
 // and the IR helpers they share.
 #pragma once
@@ -71,6 +72,16 @@ class RewriteUnboundBlock : public lp::Postproc {
   int64_t max_threadblocks_;
   int64_t max_threads_per_block_;  // 0: the target's
   int64_t threads_ = 0;            // the target's, once initialized
+};
+
+/// loom.rewrite_cooperative_fetch (TVM's RewriteCooperativeFetch): each block annotated
+/// "meta_schedule.cooperative_fetch" = v gets its innermost loop split over the threadIdx.x
+/// (and threadIdx.y) extents bound before it in the trace, and vectorized by v when v
+/// divides the loop and the elements are at most 4 bytes. Config: none.
+class RewriteCooperativeFetch : public lp::Postproc {
+ public:
+  explicit RewriteCooperativeFetch(const lp::Config& config);
+  bool apply(lp::Schedule& sch) override;
 };
 
 class VerifyGpuCode : public lp::Postproc {

@@ -10,6 +10,10 @@
 //                          <= max_vthread (config, default 8);
 //   vector accesses        every vector load / store moves <= max_vector_bytes (config,
 //                          default 16) bytes.
+//   thread-extent bounds   a block annotated "meta_schedule.thread_extent_low_inclusive" /
+//                          "..._high_inclusive" (by loom.multi_level_tiling) must sit under
+//                          threadIdx loops whose extents multiply to a value within them
+//                          (TVM's ThreadExtentChecker), checked on the scheduled function;
 // Registers and local memory are known only once the kernel is compiled: the CUDA runner
 // checks them against ptxas' report. A candidate over a limit is dropped; the reason is
 // logged at debug level.
@@ -48,6 +52,40 @@ int64_t vthreads(const ir::Stmt& stmt) {
   return most;
 }
 
+/// The first block whose thread-extent bounds the threadIdx loops around it break, with
+/// why; empty when none does.
+std::string thread_extent_violation(const ir::Stmt& stmt) {
+  std::string problem;
+  std::function<void(const ir::Stmt&, std::array<int64_t, 3>)> walk = [&](const ir::Stmt& s,
+                                                                          std::array<int64_t, 3> extents) {
+    walk_stmts(s, [&](const ir::Stmt& n) {
+      if (!problem.empty()) return false;
+      if (n.same(s)) return true;
+      if (auto loop = n.as<ir::For>()) {
+        std::string_view tag = loop->thread_tag();
+        if (tag.size() == 11 && tag.substr(0, 10) == "threadIdx." && tag[10] >= 'x' && tag[10] <= 'z') {
+          std::array<int64_t, 3> inner = extents;
+          inner[static_cast<size_t>(tag[10] - 'x')] = const_int(loop->extent()).value_or(1);
+          walk(n, inner);
+          return false;
+        }
+      } else if (auto block = n.as<ir::Block>()) {
+        std::optional<int64_t> low = int_annotation(block->annotations(), lp::attr::kThreadExtentLowInclusive);
+        std::optional<int64_t> high = int_annotation(block->annotations(), lp::attr::kThreadExtentHighInclusive);
+        const int64_t product = extents[0] * extents[1] * extents[2];
+        if (low && high && (product < *low || product > *high)) {
+          problem = "block " + std::string(block->name()) + " runs on " + std::to_string(product) +
+                    " threads, outside its thread-extent bounds [" + std::to_string(*low) + ", " +
+                    std::to_string(*high) + "]";
+        }
+      }
+      return true;
+    });
+  };
+  walk(stmt, {1, 1, 1});
+  return problem;
+}
+
 int64_t bytes_of(const ir::DataType& t) { return (static_cast<int64_t>(t.bits) * t.lanes + 7) / 8; }
 
 }  // namespace
@@ -77,6 +115,7 @@ bool VerifyGpuCode::apply(lp::Schedule& sch) {
   ir::Func scheduled = sch.func();
   if (int64_t v = vthreads(scheduled.node().body()); max_vthread_ > 0 && v > max_vthread_)
     return refuse(std::to_string(v) + " virtual threads, over max_vthread " + std::to_string(max_vthread_));
+  if (std::string why = thread_extent_violation(scheduled.node().body()); !why.empty()) return refuse(why);
   lp::LowerOptions options;
   options.pipeline = LOOM_LOWER_PIPELINE_GPU;
   options.verify = false;

@@ -261,4 +261,44 @@ void config_error(std::string_view rule, std::string_view key, std::string_view 
   throw lp::Error(std::string(rule) + ": config key " + std::string(key) + " " + std::string(what), LOOM_ERROR_CONFIG);
 }
 
+// TVM's NeedsRFactorOrCrossThreadReduction: a reduction block with trivial binding, not
+// tiled, whose loops are only spatial or reduction loops, perfectly nested with the block
+// innermost, with a reduction loop and constant extents; and then either a block
+// multi-level tiling would take with less spatial than reduction work and at most
+// `max_parallel_extent` spatial iterations (-1: none), or another block whose reduction is
+// longer than one iteration.
+bool needs_rfactor_or_cross_thread_reduction(const lp::Schedule& sch, lp::BlockRV block_rv,
+                                             int64_t max_parallel_extent) {
+  lp::BlockInfo info = sch.block_info(block_rv);
+  if (info.n_writes == 0 || !info.is_reduction || !info.has_trivial_binding) return false;
+  ir::Block block = block_of(sch, block_rv);
+  if (has_been_multi_level_tiled(block)) return false;
+  std::vector<ir::For> loops = sch.query_loops(block);
+  if (loops.empty()) return false;
+  int64_t space = 1, reduce = 1;
+  bool has_reduce = false;
+  for (size_t i = 0; i < loops.size(); ++i) {
+    lp::LoopInfo li = sch.query_loop_info(loops[i]);
+    if (li.iter_kind != LOOM_ITER_SPATIAL && li.iter_kind != LOOM_ITER_REDUCE) return false;
+    // Perfectly nested: each loop's body is the next loop, the last one's the block.
+    ir::Stmt body = loops[i].body();
+    if (i + 1 < loops.size()) {
+      if (!body.same(loops[i + 1])) return false;
+    } else {
+      auto realize = body.as<ir::BlockRealize>();
+      if (!realize || realize->block().name() != block.name()) return false;
+    }
+    if (li.extent < 0) return false;
+    if (li.iter_kind == LOOM_ITER_REDUCE) {
+      has_reduce = true;
+      reduce *= li.extent;
+    } else {
+      space *= li.extent;
+    }
+  }
+  if (!has_reduce) return false;
+  if (needs_multi_level_tiling(sch, block_rv)) return !(space >= reduce || space > max_parallel_extent);
+  return reduce > 1;
+}
+
 }  // namespace loom::rules

@@ -79,6 +79,14 @@ bool has_op(const ir::Node& stmt, const std::vector<std::string>& ops);
 /// that does not index some read buffer (other than the one written).
 bool needs_multi_level_tiling(const lp::Schedule& sch, lp::BlockRV block);
 
+/// TVM's NeedsRFactorOrCrossThreadReduction: a reduction block with trivial binding, not
+/// tiled, whose loops are only spatial or reduction loops, perfectly nested with the block
+/// innermost, with a reduction loop and constant extents; and then either a block
+/// multi-level tiling would take with less spatial than reduction work and at most
+/// `max_parallel_extent` spatial iterations (-1: none), or another block whose reduction is
+/// longer than one iteration.
+bool needs_rfactor_or_cross_thread_reduction(const lp::Schedule& sch, lp::BlockRV block, int64_t max_parallel_extent);
+
 /// The block carries "meta_schedule.tiling_structure".
 bool has_been_multi_level_tiled(const ir::Block& block);
 

@@ -1,5 +1,8 @@
 // loom.auto_inline: TVM's AutoInline (src/meta_schedule/schedule_rule/auto_inline.cc) with
-// its CPU defaults.
+// its CPU defaults, or its CUDA defaults for the keys the config does not give when
+// initialize() sees a "cuda" target.
+#include <algorithm>
+
 #include "rules.h"
 
 namespace loom::rules {
@@ -19,6 +22,21 @@ AutoInline::AutoInline(const lp::Config& config)
   for (const std::string& op : disallow_op_) {
     if (op.empty()) config_error(kName, "disallow_op", "holds an empty operator name");
   }
+  for (const char* key :
+       {"into_producer", "disallow_if_then_else", "require_injective", "require_ordered", "disallow_op"}) {
+    if (config.has(key)) given_.emplace_back(key);
+  }
+}
+
+void AutoInline::initialize(const lp::TuningContext& context) {
+  if (context.target.kind != "cuda") return;
+  auto given = [&](const char* key) { return std::find(given_.begin(), given_.end(), key) != given_.end(); };
+  // TVM's CUDA defaults: inline into producers too, whatever the index pattern or branches.
+  if (!given("into_producer")) into_producer_ = true;
+  if (!given("disallow_if_then_else")) disallow_if_then_else_ = false;
+  if (!given("require_injective")) require_injective_ = false;
+  if (!given("require_ordered")) require_ordered_ = false;
+  if (!given("disallow_op")) disallow_op_.clear();
 }
 
 AutoInline::Kind AutoInline::check(const lp::Schedule& sch, lp::BlockRV block_rv) const {

@@ -1,5 +1,7 @@
 // loom.parallelize_vectorize_unroll: TVM's ParallelizeVectorizeUnroll
-// (src/meta_schedule/schedule_rule/parallel_vectorize_unroll.cc) with its CPU defaults.
+// (src/meta_schedule/schedule_rule/parallel_vectorize_unroll.cc) with its CPU defaults, or,
+// for the keys the config does not give when initialize() sees a "cuda" target, its CUDA
+// ones: no parallel or vectorize annotation, unroll_max_steps [0, 16, 64, 512, 1024].
 //
 // The rule only annotates the root block; the postprocessor
 // loom.rewrite_parallel_vectorize_unroll turns the annotations into loop kinds. The keys and
@@ -18,6 +20,8 @@
 // visits the other blocks only, so the rule also acts on the first of them it is given,
 // annotating the root then; a root already annotated is left alone, so each schedule is
 // annotated once either way.
+#include <algorithm>
+
 #include "rules.h"
 
 namespace loom::rules {
@@ -42,9 +46,18 @@ ParallelizeVectorizeUnroll::ParallelizeVectorizeUnroll(const lp::Config& config)
     if (steps < 0) config_error(kName, "unroll_max_steps", "holds " + std::to_string(steps) + ", a negative count");
   }
   if (max_jobs_per_core_ != -1 && num_cores_ > 0) max_parallel_extent_ = num_cores_ * max_jobs_per_core_;
+  for (const char* key : {"max_jobs_per_core", "max_vectorize_extent", "unroll_max_steps"}) {
+    if (config.has(key)) given_.emplace_back(key);
+  }
 }
 
 void ParallelizeVectorizeUnroll::initialize(const lp::TuningContext& context) {
+  if (context.target.kind == "cuda") {
+    auto given = [&](const char* key) { return std::find(given_.begin(), given_.end(), key) != given_.end(); };
+    if (!given("max_jobs_per_core")) max_jobs_per_core_ = -1;
+    if (!given("max_vectorize_extent")) max_vectorize_extent_ = -1;
+    if (!given("unroll_max_steps")) unroll_max_steps_ = {0, 16, 64, 512, 1024};
+  }
   if (max_jobs_per_core_ != -1) max_parallel_extent_ = target_cores(kName, num_cores_, context) * max_jobs_per_core_;
 }
 

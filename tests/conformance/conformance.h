@@ -172,7 +172,9 @@ inline config::ComponentConfig table(const Component& c, const std::vector<std::
 /// Components made for GPU targets, which refuse to run without a GPU's limits: they go
 /// through the suite with the test cuda target.
 inline bool is_gpu_component(const std::string& name) {
-  return name == "loom.rewrite_unbound_block" || name == "loom.verify_gpu_code" || name == "loom.cuda";
+  return name == "loom.rewrite_unbound_block" || name == "loom.verify_gpu_code" || name == "loom.cuda" ||
+         name == "loom.cross_thread_reduction" || name == "loom.auto_bind" ||
+         name == "loom.rewrite_cooperative_fetch" || name == "loom.mutate_thread_binding";
 }
 
 /// The tuning context of the suite: the test CPU target (the test cuda target with `gpu`; a
@@ -248,10 +250,13 @@ inline std::vector<std::string> design_space(const std::shared_ptr<host::Compone
 /// Points of the default CPU design space of `func` (config::default_rules("llvm"), the
 /// rules of this folder's plugins): every space trace resampled with each seed of `seeds`
 /// (draws a later primitive refuses are skipped).
-inline std::vector<sched::Schedule> space_points(const ir::PrimFunc& func, const std::vector<int64_t>& seeds) {
+inline std::vector<sched::Schedule> space_points(const ir::PrimFunc& func, const std::vector<int64_t>& seeds,
+                                                 bool gpu = false) {
   std::vector<tune::Rule> rules;
-  for (const std::string& name : config::default_rules("llvm")) {
-    std::shared_ptr<host::ComponentInstance> rule = make({LOOM_COMPONENT_SCHEDULE_RULE, name}, func);
+  for (const std::string& name : config::default_rules(gpu ? "cuda" : "llvm")) {
+    std::shared_ptr<host::ComponentInstance> rule =
+        plugins().instantiate(LOOM_COMPONENT_SCHEDULE_RULE, table({LOOM_COMPONENT_SCHEDULE_RULE, name}));
+    rule->initialize(context_for(func, nullptr, gpu || is_gpu_component(name)));
     rules.push_back(tune::Rule{name, [rule](const sched::Schedule& sch, const sched::BlockRV& block) {
                                  return rule->apply_rule(sch, block);
                                }});

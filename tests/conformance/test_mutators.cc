@@ -33,6 +33,14 @@ const std::vector<Input>& design_space_inputs() {
                        point.original_mod()});
       }
     }
+    // Points of the default CUDA space too, so that the GPU mutators have something to change.
+    for (const char* name : {"gmm", "sfm", "nrm"}) {
+      ir::PrimFunc f = workload(name);
+      for (const sched::Schedule& point : space_points(f, {11, 424242}, /*gpu=*/true)) {
+        out.push_back({std::string(name) + " cuda point " + std::to_string(out.size()), point.trace().before_postproc(),
+                       point.original_mod()});
+      }
+    }
     return out;
   }();
   return inputs;

@@ -68,6 +68,14 @@ inline constexpr std::string_view kVectorize = "meta_schedule.vectorize";
 /// On the root block (int): the auto_unroll_max_step of an explicit / implicit unroll.
 inline constexpr std::string_view kUnrollExplicit = "meta_schedule.unroll_explicit";
 inline constexpr std::string_view kUnrollImplicit = "meta_schedule.unroll_implicit";
+/// On a shared-memory read cache block (an expression: the sampled vector length): the
+/// block's fused innermost loop is to be split over threadIdx.x and vectorized by
+/// loom.rewrite_cooperative_fetch.
+inline constexpr std::string_view kCooperativeFetch = "meta_schedule.cooperative_fetch";
+/// On a block tiled for a GPU (ints): the product of the threadIdx extents enclosing it must
+/// lie within [low, high]; loom.verify_gpu_code drops a candidate outside.
+inline constexpr std::string_view kThreadExtentLowInclusive = "meta_schedule.thread_extent_low_inclusive";
+inline constexpr std::string_view kThreadExtentHighInclusive = "meta_schedule.thread_extent_high_inclusive";
 }  // namespace attr
 
 // ----- random variables and values ---------------------------------------------------
