@@ -6,12 +6,16 @@
 #include "commands.h"
 #include "loom/ir/error.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/cfg/env.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("loom");
   logger->set_pattern("loom: %^%l%$: %v");
   spdlog::set_default_logger(logger);
+  // SPDLOG_LEVEL=debug shows what components log at debug level (e.g. why a postprocessor
+  // dropped a candidate).
+  spdlog::cfg::load_env_levels();
 
   CLI::App app{
       "loom: an automatic scheduler for tensor programs.\n"

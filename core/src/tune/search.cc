@@ -128,6 +128,11 @@ class StrategyBase : public SearchStrategy {
   std::vector<sched::Trace> space_;
 };
 
+// TVM's ReplayTrace / ReplayFunc max_fail_count: draw rounds that give nothing new before a
+// replay strategy gives up. Spaces whose postprocessors drop most candidates (a GPU space
+// under verify_gpu_code) need many rounds.
+constexpr int kReplayMaxFailCount = 100;
+
 class ReplayTrace : public StrategyBase {
  public:
   using StrategyBase::StrategyBase;
@@ -135,7 +140,7 @@ class ReplayTrace : public StrategyBase {
   std::vector<Candidate> next_batch(size_t n) override {
     Timer timer(stats_.seconds);
     space();  // generated once, outside the parallel draws
-    return draw(n, 5, [&](int64_t seed) { return sample_space(seed); });
+    return draw(n, kReplayMaxFailCount, [&](int64_t seed) { return sample_space(seed); });
   }
 };
 
@@ -145,7 +150,7 @@ class ReplayFunc : public StrategyBase {
   std::string name() const override { return "replay-func"; }
   std::vector<Candidate> next_batch(size_t n) override {
     Timer timer(stats_.seconds);
-    return draw(n, 5, [&](int64_t seed) -> std::optional<sched::Schedule> {
+    return draw(n, kReplayMaxFailCount, [&](int64_t seed) -> std::optional<sched::Schedule> {
       std::vector<sched::Schedule> space = ctx_.generator->generate(ctx_.func, seed);
       if (space.empty()) return std::nullopt;
       sched::RandomEngine rng(seed);
