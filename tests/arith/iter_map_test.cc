@@ -212,10 +212,29 @@ TEST_F(IterMapTest, GapsAndNonAffineOperators) {
   EXPECT_FALSE(detect_iter_map({0 - i}, iters({{i, 4}})).ok());
 }
 
-TEST_F(IterMapTest, PredicateIsReportedUnsupported) {
-  IterMapResult r = detect_iter_map({i}, iters({{i, 8}}), i < 6);
+TEST_F(IterMapTest, APredicateBoundsAFusedLoopSplitByANonDividingFactor) {
+  // A fused loop of 120 iterations split by 32: f = i * 32 + j over (4, 32), kept while
+  // f < 120; the bindings cut f at 20 and 2 (a cooperative fetch of a 6 x 10 x 2 region).
+  Expr f = i * 32 + j;
+  std::vector<Expr> bindings = {floordiv(f, 20), floordiv(floormod(f, 20), 2), floormod(f, 2)};
+  IterMapResult r = detect_iter_map(bindings, iters({{i, 4}, {j, 32}}), f < 120);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.indices[0].extent, 6);
+  EXPECT_EQ(r.indices[1].extent, 10);
+  EXPECT_EQ(r.indices[2].extent, 2);
+  // The simplifier's form of the last binding: j % 2 is f % 2, j being f's lowest digit.
+  bindings[2] = floormod(j, 2);
+  r = detect_iter_map(bindings, iters({{i, 4}, {j, 32}}), f < 120);
+  ASSERT_TRUE(r.ok()) << r.error;
+  // Without the predicate the cut at 20 does not divide the 128 iterations.
+  EXPECT_THAT(detect_iter_map(bindings, iters({{i, 4}, {j, 32}})).error, HasSubstr("cannot be split by 20"));
+  // A predicate that keeps more than the loops run, or bounds no fused iterator, is refused.
+  EXPECT_THAT(detect_iter_map(bindings, iters({{i, 4}, {j, 32}}), f < 200).error,
+              HasSubstr("does not bound a fused iterator"));
+  r = detect_iter_map({i}, iters({{i, 8}}), i < 6);
   EXPECT_FALSE(r.ok());
   EXPECT_THAT(r.error, HasSubstr("predicate"));
+  EXPECT_THAT(detect_iter_map({i}, iters({{i, 8}}), eq(i, 6)).error, HasSubstr("not a conjunction"));
   EXPECT_TRUE(detect_iter_map({i}, iters({{i, 8}}), make_bool(true)).ok());
 }
 

@@ -5,8 +5,8 @@
 #include "CLI/CLI.hpp"
 #include "commands.h"
 #include "loom/ir/error.h"
-#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/cfg/env.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {

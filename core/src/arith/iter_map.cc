@@ -140,6 +140,35 @@ class IterMapBuilder {
     }
   }
 
+  /// A predicate `F < c` (conjuncts of such, `<=` too) over a dense sum F of two or more
+  /// splits (a fused loop split again with a non-dividing factor): F becomes a fused
+  /// iterator of extent c, so the bindings that cut F are checked against the iterations
+  /// the predicate keeps (TVM's predicated IterMark). False with error_ set otherwise.
+  bool add_predicate(const Expr& p) {
+    if (p->kind() == NodeKind::And) return add_predicate(p.as<AndNode>()->a) && add_predicate(p.as<AndNode>()->b);
+    if (p->kind() != NodeKind::LT && p->kind() != NodeKind::LE) {
+      error_ = fmt::format("predicate {} is not a conjunction of `fused < constant`", to_string(p));
+      return false;
+    }
+    Expr a = p->kind() == NodeKind::LT ? p.as<LTNode>()->a : p.as<LENode>()->a;
+    Expr b = p->kind() == NodeKind::LT ? p.as<LTNode>()->b : p.as<LENode>()->b;
+    auto bound = as_const_int(b);
+    auto sum = convert(a);
+    if (!bound || !sum) {
+      error_ = fmt::format("predicate {} is not `affine sum < constant`", to_string(p));
+      return false;
+    }
+    int64_t limit = *bound - sum->base + (p->kind() == NodeKind::LE ? 1 : 0);
+    std::optional<IterSum> dense = sum->splits.size() >= 2 ? finish(SplitSum{sum->splits, 0}) : std::nullopt;
+    if (!dense || limit <= 0 || limit > dense->extent) {
+      error_ = fmt::format("predicate {} does not bound a fused iterator", to_string(p));
+      return false;
+    }
+    dense->extent = limit;
+    marks_.push_back(std::make_shared<const IterSum>(std::move(*dense)));
+    return true;
+  }
+
   /// Step 2: checks that a binding is a dense mixed-radix number and orders it.
   std::optional<IterSum> finish(SplitSum sum) {
     IterSum out;
@@ -250,6 +279,16 @@ class IterMapBuilder {
   std::optional<SplitSum> div_mod(SplitSum sum, int64_t c, bool is_div) {
     if (sum.splits.empty()) {
       return SplitSum{{}, is_div ? detail::floordiv_i64(sum.base, c) : detail::floormod_i64(sum.base, c)};
+    }
+    // x % c with x the lowest digit of a fused iterator F (F = y * e + x, c dividing x's
+    // extent e) is F % c: the simplifier writes (y * e + x) % c so once a split of F has
+    // been simplified; seen as F's split, it does not overlap F's other splits.
+    if (!is_div && sum.base == 0 && sum.splits.size() == 1 && !sum.splits[0].fused && sum.splits[0].scale == 1 &&
+        sum.splits[0].lower_factor == 1 && sum.splits[0].extent % c == 0) {
+      for (const std::shared_ptr<const IterSum>& m : marks_) {
+        const IterSplit& lowest = m->splits.back();
+        if (lowest.scale == 1 && same_split(lowest, sum.splits[0])) return cut_mark(m, c, 1, 0, false);
+      }
     }
     // The constant must not carry into the iterators' digits.
     if (sum.base % c != 0) return fail(fmt::format("the constant {} is not a multiple of the divisor {}", sum.base, c));
@@ -371,12 +410,11 @@ class IterMapBuilder {
 IterMapResult detect_iter_map(const std::vector<Expr>& bindings, const std::vector<std::pair<Var, Range>>& input_iters,
                               const Expr& predicate, IterMapLevel level) {
   IterMapResult result;
-  if (predicate.defined() && !is_const_true(predicate)) {
-    result.error = fmt::format("predicate {} is not supported (only iteration maps without a predicate are)",
-                               to_string(predicate));
+  IterMapBuilder builder(input_iters);
+  if (predicate.defined() && !is_const_true(predicate) && !builder.add_predicate(predicate)) {
+    result.error = fmt::format("predicate {} is not supported: {}", to_string(predicate), builder.error());
     return result;
   }
-  IterMapBuilder builder(input_iters);
   // A binding that fuses a sum makes the bindings converted before it see that sum as the
   // fused iterator too: convert again until no new fused iterator appears (each pass fuses
   // at least one more sum, and a sum fuses only once).

@@ -71,7 +71,12 @@ std::string why_not_affine(const Located& l, const ir::BlockNode* b) {
       return fmt::format("loop {} above it has a range that is not constant", f->loop_var.name());
     iters.emplace_back(f->loop_var, ir::Range::from_min_extent(f->min, f->extent));
   }
-  if (!arith::detect_iter_map(l.realize->iter_values, iters, ir::Expr(), arith::IterMapLevel::Surjective).ok())
+  // Without the predicate first; then under it, as TVM's IsAffineBinding (a fused loop split
+  // by a factor that does not divide it is affine under its `fused < extent` predicate).
+  if (!arith::detect_iter_map(l.realize->iter_values, iters, ir::Expr(), arith::IterMapLevel::Surjective).ok() &&
+      (!l.realize->predicate.defined() || ir::is_const_true(l.realize->predicate) ||
+       !arith::detect_iter_map(l.realize->iter_values, iters, l.realize->predicate, arith::IterMapLevel::Surjective)
+            .ok()))
     return "its bindings are not an affine map of the loops above it";
   return {};
 }

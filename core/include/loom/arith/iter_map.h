@@ -72,8 +72,10 @@ struct IterMapResult {
 bool has_fused_split(const IterMapResult& result);
 
 /// Decides whether `bindings` is an affine map of `input_iters` (each var with a constant
-/// range) at `level`, under `predicate` (null or the constant true; other predicates are
-/// reported as unsupported). Bindings may use +, -, * by constants and floordiv /
+/// range) at `level`, under `predicate`: null, the constant true, or a conjunction of
+/// `F < c` / `F <= c` whose F is a dense sum of two or more splits (a fused loop split by a
+/// factor that does not divide it), which makes F a fused iterator of extent c; other
+/// predicates are reported as unsupported. Bindings may use +, -, * by constants and floordiv /
 /// floormod by positive constants; any other variable or operator makes the map
 /// non-affine. Never throws for non-affine input: the reason is in the result.
 /// requires: input_iters have integer dtypes and constant min/extent (throws UserError
