@@ -169,5 +169,26 @@ grep -qE " T good_name$" <(nm bad-name.o) && ok || bad "--symbol did not name th
 rm -f bad-name.o bad-name.h
 [[ ! -e x.o && ! -e sym.o && ! -e bad-name.o ]] && ok || bad "a failed export left files behind"
 
+# --target cuda, where the loom.cuda plugin is built (the CUDA toolkit is optional): the
+# hand schedule binds the matmul; the files, the header's launch table and ptxas' notes.
+if "$loom" plugins 2>/dev/null | grep -q "loom.cuda"; then
+  expect 0 "cuda export" -- "$loom" export gmm "$src/configs/schedules/gmm_cuda.py" --set M=64 --set N=64 --set K=32 \
+    --target cuda --arch sm_80 -o gmm_gpu
+  expect_output "wrote .*gmm_gpu.cu.*gmm_gpu.cubin.*gmm_gpu.h" "cuda export lists its files"
+  expect_output "grid \(16, 1, 1\), block \(256, 1, 1\), [0-9]+ registers" "cuda export prints the launch and registers"
+  [[ "$(head -c 4 gmm_gpu.cubin | od -An -c | tr -d ' ')" == "177ELF" ]] && ok || bad "the CUBIN is not an ELF file"
+  grep -q "extern \"C\" __global__" gmm_gpu.cu && ok || bad "the .cu has no extern \"C\" __global__ kernel"
+  "$cc" "${cflags[@]}" -fsyntax-only -x c gmm_gpu.h && ok || bad "the CUDA header is not C99"
+  # An unbound kernel is one kernel on one thread (the GPU lowering's single-thread form).
+  expect 0 "cuda export of an unbound kernel" -- "$loom" export gmm --set M=8 --set N=8 --set K=8 --target cuda -o unbound
+  expect_output "grid \(1, 1, 1\), block \(1, 1, 1\)" "an unbound kernel runs on one thread"
+  expect 2 "--cpu with --target cuda" -- "$loom" export gmm --target cuda --cpu znver3 -o x
+  expect_output "apply to --target llvm" "--cpu with cuda refused"
+  expect 2 "--arch with llvm" -- "$loom" export gmm --arch sm_90 -o x
+  expect_output "applies to --target cuda" "--arch with llvm refused"
+else
+  echo "export: loom.cuda not built; --target cuda not tested"
+fi
+
 echo "export: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,6 +1,8 @@
-// loom export: a kernel (optionally scheduled) compiled by the runner plugin loom.cpu (its
-// export entry, through the plugin host) into a relocatable object file NAME.o and a C
-// header NAME.h that declares it, for programs that link the kernel without loom.
+// loom export: a kernel (optionally scheduled) compiled by a runner plugin (its export entry,
+// through the plugin host), for programs that use the kernel without loom: loom.cpu writes a
+// relocatable object file NAME.o and a C header NAME.h (--target llvm); loom.cuda writes the
+// CUDA C++ NAME.cu, its CUBIN NAME.cubin and a C header NAME.h with each kernel's launch
+// dimensions and arguments (--target cuda), and prints ptxas' registers / shared memory.
 #include <cctype>
 #include <charconv>
 #include <filesystem>
@@ -31,6 +33,8 @@ struct ExportOptions {
   std::string func;
   std::string cpu;
   std::string features;
+  std::string target = "llvm";
+  std::string arch;
   std::vector<std::string> sets;
   int64_t seed = 0;
 };
@@ -72,15 +76,25 @@ void run_export(const ExportOptions& o) {
     sched::apply_schedule_script(sch, read_text(o.schedule), o.schedule == "-" ? "<stdin>" : o.schedule);
     func = sch.mod().at(sch.default_func());
   }
-  // The CPU runner plugin compiles and writes the files, as it builds candidates for `loom run`.
+  const bool cuda = o.target == "cuda";
+  if (cuda && (!o.cpu.empty() || !o.features.empty()))
+    throw UserError("loom export: --cpu and --features apply to --target llvm, not cuda (use --arch)");
+  if (!cuda && !o.arch.empty()) throw UserError("loom export: --arch applies to --target cuda, not llvm");
+  // The target's runner plugin compiles and writes the files, as it builds candidates for
+  // `loom tune`.
   host::PluginHost plugins;
   for (const std::string& problem : plugins.load_search_path()) std::cerr << "loom: warning: " << problem << "\n";
   std::shared_ptr<host::ComponentInstance> runner = plugins.instantiate(
-      LOOM_COMPONENT_RUNNER, config::ComponentConfig("[runner]", "loom.cpu", config::SourcePos{}, {}));
+      LOOM_COMPONENT_RUNNER,
+      config::ComponentConfig("[runner]", cuda ? "loom.cuda" : "loom.cpu", config::SourcePos{}, {}));
   host::Target target;
-  target.kind = "llvm";
-  target.cpu = o.cpu.empty() ? "host" : o.cpu;
-  target.features = o.features;
+  target.kind = o.target;
+  if (cuda) {
+    target.arch = o.arch.empty() ? "sm_90" : o.arch;
+  } else {
+    target.cpu = o.cpu.empty() ? "host" : o.cpu;
+    target.features = o.features;
+  }
   host::ComponentInstance::ExportRequest request;
   request.name = out.filename().string();
   request.symbol = o.symbol;
@@ -106,18 +120,28 @@ void add_export_command(CLI::App& app, ExitCode& exit_code) {
   auto opts = std::make_shared<ExportOptions>();
   auto* cmd = app.add_subcommand(
       "export",
-      "Compile a kernel (scheduled by a schedule script when one is given) for the CPU into an object file NAME.o "
-      "and a C header NAME.h declaring `void NAME(float* A, ...)`, for programs that link it without loom.");
+      "Compile a kernel (scheduled by a schedule script when one is given) for programs that use it without loom: "
+      "for the CPU (--target llvm) an object file NAME.o and a C header NAME.h declaring `void NAME(float* A, ...)`; "
+      "for an NVIDIA GPU (--target cuda; the schedule binds the kernel to threads, or it runs on one) the CUDA C++ "
+      "NAME.cu, its "
+      "CUBIN NAME.cubin and a C header NAME.h with each kernel's launch dimensions and arguments, printing the "
+      "registers and shared memory ptxas reports. No GPU is needed.");
   cmd->add_option("kernel", opts->kernel,
                   "Kernel file (TVMScript), - for standard input, or a zoo workload name (e.g. gmm)")
       ->required();
   cmd->add_option("--set", opts->sets, "Shape parameter of a zoo workload: --set M=512 (repeatable)")->type_name("K=V");
   cmd->add_option("schedule", opts->schedule, "Schedule script (.py) to apply first");
-  cmd->add_option("-o,--output", opts->out, "Output name: writes NAME.o and NAME.h; the symbol is NAME's file name")
+  cmd->add_option("-o,--output", opts->out,
+                  "Output name: writes NAME.o (llvm) or NAME.cu and NAME.cubin (cuda), and NAME.h; the symbol is "
+                  "NAME's file name")
       ->required()
       ->type_name("NAME");
   cmd->add_option("--symbol", opts->symbol, "The kernel's C symbol instead of NAME's file name");
   cmd->add_option("--func", opts->func, "Function to export when the kernel module has several");
+  cmd->add_option("--target", opts->target, "llvm (the CPU, loom.cpu) or cuda (an NVIDIA GPU, loom.cuda)")
+      ->check(CLI::IsMember({"llvm", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--arch", opts->arch, "With --target cuda: the compute capability, e.g. sm_80; sm_90 by default");
   cmd->add_option("--cpu", opts->cpu, "Target CPU (LLVM name, e.g. znver3, x86-64-v3); the host's by default");
   cmd->add_option("--features", opts->features, "Target features (\"+avx2,+fma,-avx512f\"); the CPU's by default");
   cmd->add_option("--seed", opts->seed, "Seed of sampling instructions in the schedule that carry no decision=")
