@@ -89,4 +89,25 @@ std::optional<lp::MeasureResult> check_outputs(const ReferenceOutputs& expected,
   return std::nullopt;
 }
 
+plugin::MeasureResult outcome_result(Outcome outcome, const std::string& kernel, const ReferenceOutputs* expected,
+                                     const std::vector<ArgInfo>& args, const MeasureOptions& options) {
+  using plugin::MeasureResult;
+  if (outcome.kind == Outcome::kCrashed)
+    return MeasureResult::failure("crash", fmt::format("crashed: {} while running {}", outcome.reason, kernel));
+  if (outcome.kind == Outcome::kTimedOut)
+    return MeasureResult::failure("timeout", fmt::format("{} while running {}", outcome.reason, kernel));
+  if (outcome.reply.status == kFatal)
+    return MeasureResult::failure("crash", fmt::format("crashed: {} while running {}", outcome.reply.message, kernel));
+  if (outcome.reply.status != kRan)
+    return MeasureResult::failure("run", fmt::format("run failed: {}", outcome.reply.message));
+  if (expected != nullptr) {
+    if (std::optional<MeasureResult> wrong = check_outputs(*expected, args, outcome.reply.outputs, options))
+      return std::move(*wrong);
+  }
+  MeasureResult r;
+  r.times_s = std::move(outcome.reply.samples_s);
+  r.number = outcome.reply.number;
+  return r;
+}
+
 }  // namespace loom::runner

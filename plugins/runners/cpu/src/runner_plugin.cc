@@ -251,19 +251,7 @@ class CpuRunner : public lp::Runner {
     }
     uint32_t flags = worker::kTime | (expected ? worker::kReturnOutputs : 0u);
     runner::Outcome o = client_.call(request(*b.code, std::move(args), flags).encode(), options_.measure.timeout_s);
-    std::optional<lp::MeasureResult> wrong;
-    if (o.kind == runner::Outcome::kCrashed) {
-      r = lp::MeasureResult::failure("crash", fmt::format("crashed: {} while running {}", o.reason, b.name));
-    } else if (o.kind == runner::Outcome::kTimedOut) {
-      r = lp::MeasureResult::failure("timeout", fmt::format("{} while running {}", o.reason, b.name));
-    } else if (o.reply.status != runner::kRan) {
-      r = lp::MeasureResult::failure("run", fmt::format("run failed: {}", o.reply.message));
-    } else if (expected && (wrong = runner::check_outputs(*expected, b.args, o.reply.outputs, options_.measure))) {
-      r = std::move(*wrong);
-    } else {
-      r.times_s = std::move(o.reply.samples_s);
-      r.number = o.reply.number;
-    }
+    r = runner::outcome_result(std::move(o), b.name, expected.get(), b.args, options_.measure);
     r.build_s = b.build_s;
     r.run_s = seconds_since(start);
     return r;

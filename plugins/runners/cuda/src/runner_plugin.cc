@@ -271,22 +271,7 @@ class CudaRunner : public lp::Runner {
     }
     uint32_t flags = runner::kTime | (expected ? runner::kReturnOutputs : 0u);
     runner::Outcome o = client_.call(request(b, std::move(args), flags).encode(), options_.measure.timeout_s);
-    lp::MeasureResult r;
-    std::optional<lp::MeasureResult> wrong;
-    if (o.kind == runner::Outcome::kCrashed) {
-      r = failed("crash", fmt::format("crashed: {} while running {}", o.reason, b.name));
-    } else if (o.kind == runner::Outcome::kTimedOut) {
-      r = failed("timeout", fmt::format("{} while running {}", o.reason, b.name));
-    } else if (o.reply.status == runner::kFatal) {
-      r = failed("crash", fmt::format("crashed: {} while running {}", o.reply.message, b.name));
-    } else if (o.reply.status != runner::kRan) {
-      r = failed("run", fmt::format("run failed: {}", o.reply.message));
-    } else if (expected && (wrong = runner::check_outputs(*expected, b.args, o.reply.outputs, options_.measure))) {
-      r = std::move(*wrong);
-    } else {
-      r.times_s = std::move(o.reply.samples_s);
-      r.number = o.reply.number;
-    }
+    lp::MeasureResult r = runner::outcome_result(std::move(o), b.name, expected.get(), b.args, options_.measure);
     r.build_s = b.build_s;
     r.run_s = seconds_since(start);
     return r;

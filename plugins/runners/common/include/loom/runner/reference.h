@@ -16,6 +16,7 @@
 #include "loom/plugin.hpp"
 #include "loom/runner/arguments.h"
 #include "loom/runner/measure_options.h"
+#include "loom/runner/worker_client.h"
 
 namespace loom::runner {
 
@@ -68,5 +69,11 @@ class ReferenceCache {
 /// when the outputs differ.
 std::optional<plugin::MeasureResult> check_outputs(const ReferenceOutputs& expected, const std::vector<ArgInfo>& args,
                                                    const std::vector<std::string>& got, const MeasureOptions& options);
+
+/// A worker's outcome for the kernel `kernel` as the candidate's result: a crash, timeout or
+/// fatal reply ("crash" / "timeout"), a failed run ("run"), wrong outputs (check_outputs,
+/// when `expected` is given), else the samples. Build and run seconds are the caller's.
+plugin::MeasureResult outcome_result(Outcome outcome, const std::string& kernel, const ReferenceOutputs* expected,
+                                     const std::vector<ArgInfo>& args, const MeasureOptions& options);
 
 }  // namespace loom::runner
