@@ -344,6 +344,37 @@ TEST(Tuner, StopsWhenTheSpaceIsExhausted) {
   EXPECT_EQ(database.size(), 5);
 }
 
+TEST(Tuner, TheReportCountsWhyCandidatesFailed) {
+  db::MemoryDatabase database;
+  TunerComponents c;
+  // Every third candidate runs; the others fail, most of them for one reason.
+  auto calls = std::make_shared<int64_t>(0);
+  c.measure = [calls](const std::vector<ir::PrimFunc>& candidates, const ir::PrimFunc&) {
+    std::vector<db::MeasureResult> out(candidates.size());
+    for (db::MeasureResult& r : out) {
+      int64_t n = (*calls)++;
+      if (n % 3 == 0) {
+        r.run_secs = {1e-3};
+        r.number = 1;
+      } else {
+        r.error =
+            n % 3 == 1 ? "no CUDA device: libcuda.so.1 not found\nmore detail" : "build failed: too many registers";
+        r.error_kind = n % 3 == 1 ? "run" : "build";
+      }
+    }
+    return out;
+  };
+  c.database = &database;
+  TuneReport report = Tuner({task("bmm", bmm(), kSmallTemplate)}, c, options("replay-trace", 5, 5)).run();
+  ASSERT_EQ(report.tasks.size(), 1u);
+  const TaskReport& t = report.tasks[0];
+  // The template space has 5 candidates: calls 1, 2 and 4 fail, two of them for lack of a device.
+  ASSERT_EQ(t.failures, 3);
+  ASSERT_EQ(t.top_failures.size(), 2u);
+  EXPECT_EQ(t.top_failures[0], (std::pair<std::string, int64_t>{"no CUDA device: libcuda.so.1 not found", 2}));
+  EXPECT_EQ(t.top_failures[1], (std::pair<std::string, int64_t>{"build failed: too many registers", 1}));
+}
+
 TEST(Tuner, MissingPiecesAreErrors) {
   db::MemoryDatabase database;
   TunerComponents c;

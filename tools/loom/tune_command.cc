@@ -63,6 +63,10 @@ void print_results(const session::SessionReport& s) {
                              b && t.flops > 0 ? fmt::format("{:.1f}", t.flops / b->median_s * 1e-9) : "-",
                              b ? fmt::format("{:.4f}", b->search_s * 1e3) : "-");
   }
+  for (const auto& t : report.tasks) {
+    for (const auto& [reason, n] : t.top_failures)
+      std::cout << fmt::format("  {} failed {} times: {}\n", t.name, n, reason);
+  }
   if (report.previous_trials > 0) {
     std::cout << fmt::format(
         "(trials: {} records were in the database before this run, which measured {}; failures: "

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "loom/ir/error.h"
 #include "loom/ir/flops.h"
@@ -22,6 +23,10 @@ double since(Clock::time_point start) { return std::chrono::duration<double>(Clo
 
 }  // namespace
 
+/// Distinct failure reasons a task keeps count of (a run whose candidates fail in many ways
+/// keeps the first ones).
+constexpr size_t kMaxFailureReasons = 64;
+
 struct Tuner::TaskState {
   std::unique_ptr<SearchStrategy> strategy;
   db::Workload workload;
@@ -30,6 +35,8 @@ struct Tuner::TaskState {
   int64_t previous = 0;
   int64_t trials = 0;
   int64_t failures = 0;
+  /// Failures by the first line of their error (the first kMaxFailureReasons reasons seen).
+  std::map<std::string, int64_t> failure_reasons;
   int64_t rounds = 0;
   bool exhausted = false;
   std::optional<double> best_s;
@@ -254,6 +261,9 @@ std::vector<double> Tuner::record(Proposal& proposal, const std::vector<db::Meas
       if (r.result.error.empty()) r.result.error = "the runner reported no run times";
       throughputs.push_back(0);
       ++state.failures;
+      std::string reason = r.result.error.substr(0, r.result.error.find('\n'));
+      if (state.failure_reasons.count(reason) || state.failure_reasons.size() < kMaxFailureReasons)
+        ++state.failure_reasons[reason];
     }
     records.push_back(std::move(r));
   }
@@ -329,6 +339,10 @@ TuneReport Tuner::final_report() {
     r.trials = s.trials;
     r.previous_trials = s.previous;
     r.failures = s.failures;
+    r.top_failures.assign(s.failure_reasons.begin(), s.failure_reasons.end());
+    std::stable_sort(r.top_failures.begin(), r.top_failures.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (r.top_failures.size() > 3) r.top_failures.resize(3);
     r.best_s = s.best_s;
     r.best_trace = s.best_trace;
     r.curve = s.curve;

@@ -97,6 +97,9 @@ struct TaskReport {
   int64_t previous_trials = 0;
   /// Failed candidates among `trials`.
   int64_t failures = 0;
+  /// The most frequent reasons of those failures (the error's first line), with their counts,
+  /// most frequent first; at most three.
+  std::vector<std::pair<std::string, int64_t>> top_failures;
   /// The best median time, among the previous records too; unset when no candidate
   /// succeeded.
   std::optional<double> best_s;
