@@ -238,6 +238,20 @@ TEST_F(IterMapTest, APredicateBoundsAFusedLoopSplitByANonDividingFactor) {
   EXPECT_TRUE(detect_iter_map({i}, iters({{i, 8}}), make_bool(true)).ok());
 }
 
+TEST_F(IterMapTest, AHaloWindowIsSurjectiveWhenOverlappingIsAllowed) {
+  // 4 * i + j with j in [0, 6): the rows a 4-row tile's 3 x 3 convolution reads; values
+  // repeat across i, none is skipped: [0, 14).
+  IterMapResult r = detect_iter_map({i * 4 + j}, iters({{i, 3}, {j, 6}}), {}, IterMapLevel::SurjectiveOverlapping);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.indices[0].extent, 14);
+  EXPECT_THAT(detect_iter_map({i * 4 + j}, iters({{i, 3}, {j, 6}}), {}, IterMapLevel::Surjective).error,
+              HasSubstr("scale"));
+  // A hole (j in [0, 3) under steps of 4) is not surjective either way.
+  EXPECT_FALSE(detect_iter_map({i * 4 + j}, iters({{i, 3}, {j, 3}}), {}, IterMapLevel::SurjectiveOverlapping).ok());
+  // Splits of one iterator still must not overlap across bindings.
+  EXPECT_FALSE(detect_iter_map({i, i}, iters({{i, 8}}), {}, IterMapLevel::SurjectiveOverlapping).ok());
+}
+
 TEST_F(IterMapTest, SymbolicRangeIsAUserError) {
   Var n("n");
   std::vector<std::pair<Var, Range>> it = {{i, Range::from_min_extent(0, n)}};

@@ -6,7 +6,6 @@
 // the rules bind threads (the spatial extents exceed two warps).
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -76,17 +75,12 @@ TEST_P(CudaSpace, TenSampledCandidatesRunInSimtModeAndCompileForSm90) {
   session::SampleOptions options;
   options.count = 10;
   session::SampleReport report = session::sample_space(config, options);
-  // Known gap: a shared cache of a convolution's input covers a halo window (rows
-  // bx * 4 + [0, 6)), a binding that is not a dense sum of the loops above, so loom's affine
-  // check refuses the cooperative fetch's bind and the postprocessor drops most of these
-  // candidates; the convolutions must give at least one, the others all ten.
-  static const std::vector<std::string> halo = {"c1d", "c2d", "c3d", "dep", "dil", "grp", "t2d", "cbr"};
-  const bool has_halo = std::find(halo.begin(), halo.end(), name) != halo.end();
-  if (has_halo) {
-    ASSERT_GE(report.candidates.size(), 1u) << report.sampled << " drawn, " << report.postproc_failed << " dropped";
-  } else {
-    ASSERT_EQ(report.candidates.size(), 10u) << report.sampled << " drawn, " << report.postproc_failed << " dropped";
-  }
+  // Known gap: t2d reads its weights flipped (w[K - 1 - kh, ...]), a negative coefficient
+  // that loom's affine check does not take (TVM's does), so rewrite_cooperative_fetch's bind
+  // is refused for most of its weight caches and those candidates are dropped.
+  const size_t want_count = name == "t2d" ? 1 : 10;
+  ASSERT_GE(report.candidates.size(), want_count)
+      << report.sampled << " drawn, " << report.postproc_failed << " dropped";
 
   ir::PrimFunc before = workloads::make_workload(name, shape);
   std::vector<interp::NDArray> want = interp::run_random(before, 4);

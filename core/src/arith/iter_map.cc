@@ -170,20 +170,24 @@ class IterMapBuilder {
   }
 
   /// Step 2: checks that a binding is a dense mixed-radix number and orders it.
-  std::optional<IterSum> finish(SplitSum sum) {
+  std::optional<IterSum> finish(SplitSum sum, bool allow_overlap = false) {
     IterSum out;
     out.base = sum.base;
     std::sort(sum.splits.begin(), sum.splits.end(),
               [](const IterSplit& a, const IterSplit& b) { return a.scale < b.scale; });
-    int64_t expected_scale = 1;
+    // `reach`: the sum's values so far span [0, reach). A dense sum's next term has scale
+    // reach exactly; an overlapping one (allow_overlap) any scale in [1, reach]: its values
+    // repeat, none is skipped.
+    int64_t reach = 1;
     for (const IterSplit& s : sum.splits) {
-      if (s.scale != expected_scale) {
+      bool ok = allow_overlap ? s.scale >= 1 && s.scale <= reach : s.scale == reach;
+      if (!ok) {
         return fail(fmt::format("the term of iterator {} has scale {} where the dense sum needs {}", source_name(s),
-                                s.scale, expected_scale));
+                                s.scale, reach));
       }
-      expected_scale *= s.extent;
+      reach += (s.extent - 1) * s.scale;
     }
-    out.extent = expected_scale;
+    out.extent = reach;
     out.splits.assign(sum.splits.rbegin(), sum.splits.rend());
     return out;
   }
@@ -424,7 +428,7 @@ IterMapResult detect_iter_map(const std::vector<Expr>& bindings, const std::vect
     for (size_t i = 0; i < bindings.size(); ++i) {
       auto sum = builder.convert(bindings[i]);
       std::optional<IterSum> finished;
-      if (sum) finished = builder.finish(std::move(*sum));
+      if (sum) finished = builder.finish(std::move(*sum), level == IterMapLevel::SurjectiveOverlapping);
       if (!finished) {
         result.error = fmt::format("binding {} ({}) is not affine: {}", i, to_string(bindings[i]), builder.error());
         result.indices.clear();

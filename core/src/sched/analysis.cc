@@ -73,9 +73,11 @@ std::string why_not_affine(const Located& l, const ir::BlockNode* b) {
   }
   // Without the predicate first; then under it, as TVM's IsAffineBinding (a fused loop split
   // by a factor that does not divide it is affine under its `fused < extent` predicate).
-  if (!arith::detect_iter_map(l.realize->iter_values, iters, ir::Expr(), arith::IterMapLevel::Surjective).ok() &&
+  if (!arith::detect_iter_map(l.realize->iter_values, iters, ir::Expr(), arith::IterMapLevel::SurjectiveOverlapping)
+           .ok() &&
       (!l.realize->predicate.defined() || ir::is_const_true(l.realize->predicate) ||
-       !arith::detect_iter_map(l.realize->iter_values, iters, l.realize->predicate, arith::IterMapLevel::Surjective)
+       !arith::detect_iter_map(l.realize->iter_values, iters, l.realize->predicate,
+                               arith::IterMapLevel::SurjectiveOverlapping)
             .ok()))
     return "its bindings are not an affine map of the loops above it";
   return {};

@@ -55,6 +55,11 @@ enum class IterMapLevel : uint8_t {
   /// digits (or whole iterators) may be unused. (A fused iterator counts as using its
   /// splits; its own splits are checked as an iterator's.)
   Surjective,
+  /// As Surjective, and a binding may also be an overlapping sum whose terms leave no hole
+  /// (`4 * i + j` with j in [0, 6): a convolution's halo window; TVM's surjective mode),
+  /// its extent the range it spans. For the affine-binding check only: such a binding is not
+  /// a mixed-radix number, so code that works digit by digit must not ask for it.
+  SurjectiveOverlapping,
   /// Only that each binding is individually a dense affine sum of splits.
   NoCheck,
 };
