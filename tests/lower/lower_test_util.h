@@ -11,6 +11,7 @@
 
 #include "loom/interp/interpreter.h"
 #include "loom/interp/ndarray.h"
+#include "loom/interp/simt.h"
 #include "loom/ir/structural_equal.h"
 #include "loom/ir/verify.h"
 #include "loom/ir/visitor.h"
@@ -99,6 +100,27 @@ inline int count_loops(const ir::PrimFunc& func, ir::ForKind kind) {
     if (o->kind() == ir::NodeKind::For && static_cast<const ir::ForNode*>(o)->for_kind == kind) ++n;
   });
   return n;
+}
+
+/// Runs the GPU-lowered `lowered` in the interpreter's SIMT mode on `original`'s random
+/// inputs for `seed`: "" when it computes what `original` computes sequentially, else the
+/// first data race or the first mismatching parameter.
+inline std::string simt_mismatch(const ir::PrimFunc& original, const ir::PrimFunc& lowered, uint64_t seed) {
+  std::vector<interp::NDArray> want = interp::run_random(original, seed);
+  std::vector<interp::NDArray> base = interp::random_params(original, seed);
+  std::vector<interp::NDArray> shapes = interp::allocate_params(lowered);
+  std::vector<interp::NDArray> got;
+  for (size_t i = 0; i < base.size(); ++i) got.push_back(reshaped(base[i], shapes[i].shape()));
+  std::vector<interp::Arg> args(got.begin(), got.end());
+  interp::SimtOptions options;
+  options.throw_on_race = false;
+  interp::SimtReport report = interp::run_simt(lowered, args, options);
+  if (report.race_count > 0) return report.races[0].to_string();
+  for (size_t i = 0; i < want.size(); ++i) {
+    interp::CompareResult r = interp::allclose(reshaped(got[i], want[i].shape()), want[i], 1e-4, 1e-4);
+    if (!r.ok) return "parameter " + std::to_string(i) + ": " + r.message;
+  }
+  return "";
 }
 
 }  // namespace loom::lower::testing

@@ -17,27 +17,14 @@ std::shared_ptr<host::ComponentInstance> make_cuda(loom_component_kind kind, con
   return make(kind, section, name, {}, testing::cuda_test_context());
 }
 
-/// Runs the GPU-lowered `after` in SIMT mode; "" when it computes what `before` does, else
-/// the mismatch or the error (a data race).
+/// "" when the GPU-lowered `after` computes in SIMT mode what `before` computes, else the
+/// race, the mismatch or the lowering's error.
 std::string simt_mismatch(const ir::PrimFunc& before, const ir::PrimFunc& after) {
   try {
-    ir::PrimFunc lowered = lower::lower_gpu(after);
-    std::vector<interp::NDArray> want = interp::run_random(before, 5);
-    std::vector<interp::NDArray> got = interp::random_params(before, 5);
-    std::vector<interp::NDArray> shapes = interp::allocate_params(lowered);
-    std::vector<interp::NDArray> flat;
-    for (size_t i = 0; i < got.size(); ++i) flat.push_back(lower::testing::reshaped(got[i], shapes[i].shape()));
-    std::vector<interp::Arg> args(flat.begin(), flat.end());
-    interp::run_simt(lowered, args);
-    for (size_t i = 0; i < want.size(); ++i) {
-      interp::CompareResult r =
-          interp::allclose(lower::testing::reshaped(flat[i], want[i].shape()), want[i], 1e-4, 1e-4);
-      if (!r.ok) return r.message;
-    }
+    return lower::testing::simt_mismatch(before, lower::lower_gpu(after), 5);
   } catch (const std::exception& e) {
     return e.what();
   }
-  return "";
 }
 
 int count_binds(const sched::Schedule& sch, const std::string& tag) {

@@ -14,6 +14,8 @@
 namespace loom::postprocs_test {
 namespace {
 
+using lower::testing::simt_mismatch;
+
 using ::testing::HasSubstr;
 
 bool bind_unbound(sched::Schedule& sch, std::vector<config::ConfigEntry> keys = {}) {
@@ -33,26 +35,6 @@ std::vector<std::pair<std::string, int64_t>> bindings(const ir::PrimFunc& f) {
       out.insert(out.begin(), {loop->thread_tag, ir::as_const_int(loop->extent).value_or(-1)});
   });
   return out;
-}
-
-/// Runs `lowered` in SIMT mode and `original` sequentially on the same random inputs; ""
-/// when every parameter agrees and no race is reported, else what differs.
-std::string simt_mismatch(const ir::PrimFunc& original, const ir::PrimFunc& lowered, uint64_t seed) {
-  std::vector<interp::NDArray> want = interp::run_random(original, seed);
-  std::vector<interp::NDArray> base = interp::random_params(original, seed);
-  std::vector<interp::NDArray> shapes = interp::allocate_params(lowered);
-  std::vector<interp::NDArray> got;
-  for (size_t i = 0; i < base.size(); ++i) got.push_back(lower::testing::reshaped(base[i], shapes[i].shape()));
-  std::vector<interp::Arg> args(got.begin(), got.end());
-  interp::SimtOptions options;
-  options.throw_on_race = false;
-  interp::SimtReport report = interp::run_simt(lowered, args, options);
-  if (report.race_count > 0) return report.races[0].to_string();
-  for (size_t i = 0; i < want.size(); ++i) {
-    interp::CompareResult r = interp::allclose(lower::testing::reshaped(got[i], want[i].shape()), want[i], 1e-4, 1e-4);
-    if (!r.ok) return "parameter " + std::to_string(i) + ": " + r.message;
-  }
-  return "";
 }
 
 /// B = A + 1 over an n x 4 grid.
