@@ -52,13 +52,13 @@ void ReferenceCache::update(const std::vector<const CheckPlan*>& plans, const Me
     cache_.clear();
     collect();
   }
-  std::vector<std::pair<uint64_t, const pir::Func*>> todo(missing.begin(), missing.end());
-  std::vector<ReferenceOutputs> outputs(todo.size());
-  std::vector<CompiledReference> compiled(todo.size());
+  std::vector<std::pair<uint64_t, const pir::Func*>> pending(missing.begin(), missing.end());
+  std::vector<ReferenceOutputs> outputs(pending.size());
+  std::vector<CompiledReference> compiled(pending.size());
   bool interpret = options.check == Check::kInterpreter;
   // In parallel: interpret each reference, or compile it unscheduled.
-  tbb::parallel_for(size_t{0}, todo.size(), [&](size_t k) {
-    const pir::Func& ref = *todo[k].second;
+  tbb::parallel_for(size_t{0}, pending.size(), [&](size_t k) {
+    const pir::Func& ref = *pending[k].second;
     ReferenceOutputs& out = outputs[k];
     try {
       out.buffers = make_inputs(ref, arg_layout(ref.node()), options.seed);
@@ -75,9 +75,9 @@ void ReferenceCache::update(const std::vector<const CheckPlan*>& plans, const Me
     }
   });
   // One at a time: the compiled references.
-  for (size_t k = 0; k < todo.size(); ++k) {
+  for (size_t k = 0; k < pending.size(); ++k) {
     if (compiled[k] && outputs[k].error.empty()) outputs[k].error = compiled[k](outputs[k].buffers);
-    cache_[{todo[k].first, options.seed}] = std::make_shared<const ReferenceOutputs>(std::move(outputs[k]));
+    cache_[{pending[k].first, options.seed}] = std::make_shared<const ReferenceOutputs>(std::move(outputs[k]));
   }
 }
 

@@ -41,14 +41,15 @@ struct DeviceInfo {
 };
 
 // The entry points, each looked up by its name.
-#define LOOM_CUDA_DRIVER_FUNCTIONS(X)                                                                               \
-  X(cuInit)                                                                                                         \
-  X(cuGetErrorName)                                                                                                 \
-  X(cuGetErrorString) X(cuDeviceGetCount) X(cuDeviceGet) X(cuDeviceGetAttribute) X(cuDeviceGetName)                 \
-      X(cuDevicePrimaryCtxRetain) X(cuDevicePrimaryCtxRelease) X(cuCtxSetCurrent) X(cuCtxSynchronize)               \
-          X(cuModuleLoadData) X(cuModuleUnload) X(cuModuleGetFunction) X(cuLaunchKernel) X(cuMemAlloc) X(cuMemFree) \
-              X(cuMemcpyHtoD) X(cuMemcpyDtoH) X(cuMemsetD8) X(cuEventCreate) X(cuEventDestroy) X(cuEventRecord)     \
-                  X(cuEventSynchronize) X(cuEventElapsedTime)
+#define LOOM_CUDA_DRIVER_FUNCTIONS(X)                                                                           \
+  X(cuInit)                                                                                                     \
+  X(cuGetErrorName)                                                                                             \
+  X(cuGetErrorString)                                                                                           \
+  X(cuDeviceGetCount) X(cuDeviceGet) X(cuDeviceGetAttribute) X(cuDeviceGetName) X(cuDevicePrimaryCtxRetain)     \
+      X(cuDevicePrimaryCtxRelease) X(cuCtxSetCurrent) X(cuCtxSynchronize) X(cuModuleLoadData) X(cuModuleUnload) \
+          X(cuModuleGetFunction) X(cuLaunchKernel) X(cuMemAlloc) X(cuMemFree) X(cuMemcpyHtoD) X(cuMemcpyDtoH)   \
+              X(cuMemsetD8) X(cuEventCreate) X(cuEventDestroy) X(cuEventRecord) X(cuEventSynchronize)           \
+                  X(cuEventElapsedTime)
 
 class Driver {
  public:
